@@ -1,0 +1,82 @@
+//! Weights ↔ bytes (burn's `.bpk` record, the same on every backend) and the bundle manifest
+//! shared by checkpoints (`seqdiff train --out DIR`) and page bundles (`public/models/NAME`).
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ModelConfig, SamplingConfig};
+use crate::metrics::Metrics;
+use crate::model::SeqDiff;
+
+pub const MANIFEST_FORMAT: u32 = 1;
+
+/// `manifest.json` of a checkpoint or bundle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub name: String,
+    pub model: ModelConfig,
+    /// Sampling settings chosen on validation; unset CLI/page options default to these.
+    pub sampling: SamplingConfig,
+    pub valid_metrics: Option<Metrics>,
+    pub test_metrics: Option<Metrics>,
+    /// Relative file names inside the folder, with a content hash for cache-busting.
+    pub files: BundleFiles,
+    /// Free-form provenance: dataset, seed, epochs, command line.
+    pub provenance: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct BundleFiles {
+    pub weights: String,
+    pub weights_hash: String,
+    pub catalogue: Option<String>,
+    pub catalogue_hash: Option<String>,
+    pub extras: Vec<String>,
+}
+
+impl Manifest {
+    /// Parses a manifest, refusing other formats and configs the sampler cannot run.
+    pub fn parse(text: &str) -> Result<Manifest, String> {
+        let m: Manifest = serde_json::from_str(text).map_err(|e| format!("manifest is not valid JSON for this format: {e}"))?;
+        if m.format != MANIFEST_FORMAT {
+            return Err(format!("manifest format {} is not supported (expected {MANIFEST_FORMAT})", m.format));
+        }
+        let c = &m.model;
+        if c.num_items == 0 || c.dim == 0 || c.heads == 0 || c.dim % c.heads != 0 || c.dim % 2 != 0 || c.max_len == 0 || c.diffusion_steps == 0 {
+            return Err("manifest model config is inconsistent (zero sizes or dim not divisible by heads)".into());
+        }
+        if c.num_items > 1_000_000 || c.dim > 4096 || c.max_len > 4096 || c.diffusion_steps > 10_000 {
+            return Err("manifest model config is implausibly large".into());
+        }
+        if !(c.temperature.is_finite() && c.temperature > 0.0) {
+            return Err("manifest temperature must be a positive number".into());
+        }
+        Ok(m)
+    }
+}
+
+/// Serialises a model's weights to `.bpk` bytes.
+pub fn weights_to_bytes(model: &SeqDiff) -> Result<Vec<u8>, String> {
+    let bytes = model.clone().into_record().into_bytes().map_err(|e| format!("cannot serialise weights: {e:?}"))?;
+    Ok(bytes.to_vec())
+}
+
+/// Builds a model for `config` on `device` and loads `.bpk` bytes into it; any mismatch
+/// (corrupt file, other shapes) is an error, never a panic.
+pub fn model_from_bytes(config: &ModelConfig, bytes: Vec<u8>, device: &Device) -> Result<SeqDiff, String> {
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| format!("weights file is corrupt: {e:?}"))?;
+    SeqDiff::new(config, device).try_load_record(record).map_err(|e| format!("weights do not fit the manifest's model: {e:?}"))
+}
+
+/// FNV-1a 64-bit of the content, hex: a short cache-busting tag for bundle files.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}

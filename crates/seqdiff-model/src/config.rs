@@ -1,0 +1,92 @@
+//! Model and sampling settings, saved with every checkpoint and bundle.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DenoiserKind {
+    /// MLP on concat[x_t, c, τ(t)] (DESIGN.md §3).
+    #[default]
+    Mlp,
+    /// x_t queries the encoder outputs (keys/values computed once per request).
+    CrossAttn,
+}
+
+impl std::str::FromStr for DenoiserKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "mlp" => Ok(Self::Mlp),
+            "cross-attn" => Ok(Self::CrossAttn),
+            _ => Err(format!("unknown denoiser '{s}' (expected mlp or cross-attn)")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// Items are 1..=num_items; row 0 of the item table is padding.
+    pub num_items: usize,
+    pub dim: usize,
+    pub max_len: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub dropout: f64,
+    pub denoiser: DenoiserKind,
+    pub denoiser_hidden: usize,
+    /// Diffusion steps T of the training chain.
+    pub diffusion_steps: usize,
+    /// Logits = x̂0 · ẽ_j / temperature, with ẽ_j the RMS-normalised item embedding.
+    pub temperature: f64,
+}
+
+impl ModelConfig {
+    pub fn new(num_items: usize) -> Self {
+        ModelConfig {
+            num_items,
+            dim: 64,
+            max_len: 50,
+            layers: 2,
+            heads: 2,
+            dropout: 0.2,
+            denoiser: DenoiserKind::Mlp,
+            denoiser_hidden: 256,
+            diffusion_steps: 50,
+            temperature: 1.0,
+        }
+    }
+}
+
+/// How the page and `seqdiff eval` draw a recommendation (DESIGN.md §4).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SamplingConfig {
+    /// Classifier-free guidance w: x̂0 = (1+w)·f(c) − w·f(∅). 0 = conditional, −1 = unconditional.
+    pub guidance: f64,
+    /// Number of respaced sampling steps S in 1..=T.
+    pub steps: usize,
+    /// DDIM η: 0 deterministic, 1 = DDPM ancestral on the respaced chain.
+    pub eta: f64,
+    /// Seeds in the ensemble K (softmaxes averaged).
+    pub ensemble: usize,
+    pub seed: u64,
+}
+
+impl Default for SamplingConfig {
+    fn default() -> Self {
+        SamplingConfig { guidance: 0.0, steps: 10, eta: 0.0, ensemble: 1, seed: 0 }
+    }
+}
+
+impl SamplingConfig {
+    /// Clamps every field into its legal range (bad input never crashes the sampler).
+    pub fn clamped(&self, diffusion_steps: usize) -> Self {
+        let finite = |v: f64, default: f64| if v.is_finite() { v } else { default };
+        SamplingConfig {
+            guidance: finite(self.guidance, 0.0).clamp(-1.0, 8.0),
+            steps: self.steps.clamp(1, diffusion_steps),
+            eta: finite(self.eta, 0.0).clamp(0.0, 1.0),
+            ensemble: self.ensemble.clamp(1, 8),
+            seed: self.seed,
+        }
+    }
+}

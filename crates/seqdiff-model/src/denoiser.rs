@@ -1,0 +1,74 @@
+//! Denoiser f(x_t, c, t) → x̂0 (DESIGN.md §3): an MLP on concat[x_t, c, τ(t)], or, as an option,
+//! a cross-attention variant in which x_t queries the encoder outputs before the same MLP.
+
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::gelu;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::encoder::Attention;
+
+/// Sinusoidal features of t = 0..steps-1, [steps, dim] (host-computed constants).
+pub fn sinusoidal_table(steps: usize, dim: usize) -> Vec<f32> {
+    let half = dim / 2;
+    let mut out = vec![0.0f32; steps * dim];
+    for t in 0..steps {
+        for k in 0..half {
+            let freq = (-(10_000f64.ln()) * k as f64 / half as f64).exp();
+            let angle = t as f64 * freq;
+            out[t * dim + k] = angle.sin() as f32;
+            out[t * dim + half + k] = angle.cos() as f32;
+        }
+    }
+    out
+}
+
+#[derive(Module, Debug)]
+pub struct Denoiser {
+    pub time_in: Linear,
+    pub time_out: Linear,
+    pub hidden_in: Linear,
+    pub hidden_mid: Linear,
+    pub hidden_out: Linear,
+    /// Present only for the cross-attention option.
+    pub cross: Option<Attention>,
+    #[module(skip)]
+    pub steps: usize,
+}
+
+impl Denoiser {
+    pub fn new(dim: usize, hidden: usize, steps: usize, cross_heads: Option<usize>, device: &Device) -> Self {
+        Denoiser {
+            time_in: LinearConfig::new(dim, dim).init(device),
+            time_out: LinearConfig::new(dim, dim).init(device),
+            hidden_in: LinearConfig::new(3 * dim, hidden).init(device),
+            hidden_mid: LinearConfig::new(hidden, hidden).init(device),
+            hidden_out: LinearConfig::new(hidden, dim).init(device),
+            cross: cross_heads.map(|h| Attention::new(dim, h, device)),
+            steps,
+        }
+    }
+
+    /// τ(t) for every t: [T, d]. Training recomputes it per batch; inference computes it once.
+    pub fn time_table(&self, device: &Device) -> Tensor<2> {
+        let dim = self.time_in.weight.val().dims()[0];
+        let raw = Tensor::<2>::from_data(TensorData::new(sinusoidal_table(self.steps, dim), [self.steps, dim]), device);
+        self.time_out.forward(gelu(self.time_in.forward(raw)))
+    }
+
+    /// x̂0 for rows of x_t [.., d] with conditions c and step embeddings temb of the same shape.
+    pub fn forward<const D: usize>(&self, x_t: Tensor<D>, cond: Tensor<D>, temb: Tensor<D>) -> Tensor<D> {
+        let h = gelu(self.hidden_in.forward(Tensor::cat(vec![x_t, cond, temb], D - 1)));
+        let h = gelu(self.hidden_mid.forward(h));
+        self.hidden_out.forward(h)
+    }
+
+    /// Cross-attention option: the condition for queries x_t [B, Q, d] becomes c + attn(x_t + τ, keys).
+    /// `keys` [B, L, d] are the encoder outputs; `bias` [B, 1, Q, L] says which keys each query sees.
+    pub fn attend(&self, x_t: Tensor<3>, temb: Tensor<3>, cond: Tensor<3>, keys: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
+        match &self.cross {
+            Some(cross) => cond + cross.forward(x_t + temb, keys, bias),
+            None => cond,
+        }
+    }
+}

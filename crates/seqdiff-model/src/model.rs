@@ -1,0 +1,91 @@
+//! The whole recommender: item table, null condition, history encoder and denoiser (DESIGN.md §3).
+
+use burn::module::{Module, Param};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::config::{DenoiserKind, ModelConfig};
+use crate::denoiser::Denoiser;
+use crate::encoder::{HistoryEncoder, attention_bias};
+
+#[derive(Module, Debug)]
+pub struct SeqDiff {
+    /// [N+1, d]; row 0 is padding and is never scored.
+    pub items: Embedding,
+    /// The learned "no condition" vector ∅ used for classifier-free guidance.
+    pub null_cond: Param<Tensor<1>>,
+    pub encoder: HistoryEncoder,
+    pub denoiser: Denoiser,
+    #[module(skip)]
+    pub config: ModelConfig,
+}
+
+/// A batch of left-padded windows with their encoder outputs.
+pub struct Encoded {
+    /// [B, L, d], one condition per position.
+    pub outputs: Tensor<3>,
+    pub windows: Vec<Vec<u32>>,
+    /// The causal + key-padding bias [B, 1, L, L] the encoder used.
+    pub bias: Tensor<4>,
+}
+
+impl SeqDiff {
+    pub fn new(config: &ModelConfig, device: &Device) -> Self {
+        let d = config.dim;
+        let cross_heads = (config.denoiser == DenoiserKind::CrossAttn).then_some(config.heads);
+        SeqDiff {
+            items: EmbeddingConfig::new(config.num_items + 1, d)
+                .with_initializer(Initializer::Normal { mean: 0.0, std: 1.0 })
+                .init(device),
+            null_cond: Initializer::Normal { mean: 0.0, std: 1.0 }.init([d], device),
+            encoder: HistoryEncoder::new(d, config.heads, config.layers, config.max_len, config.dropout, device),
+            denoiser: Denoiser::new(d, config.denoiser_hidden, config.diffusion_steps, cross_heads, device),
+            config: config.clone(),
+        }
+    }
+
+    pub fn device(&self) -> Device {
+        self.null_cond.val().device()
+    }
+
+    /// Item ids [B, L] → embeddings [B, L, d].
+    pub fn embed(&self, windows: &[Vec<u32>]) -> Tensor<3> {
+        let len = windows.first().map_or(0, Vec::len);
+        let ids: Vec<i64> = windows.iter().flatten().map(|&i| i as i64).collect();
+        let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [windows.len(), len]), &self.device());
+        self.items.forward(ids)
+    }
+
+    /// Runs the causal encoder over left-padded windows of equal length (≤ max_len).
+    pub fn encode(&self, windows: Vec<Vec<u32>>) -> Encoded {
+        let len = windows.first().map_or(0, Vec::len);
+        let bias = attention_bias(&windows, len, &self.device());
+        let outputs = self.encoder.forward(self.embed(&windows), bias.clone());
+        Encoded { outputs, windows, bias }
+    }
+
+    /// RMS-normalised item table ẽ = e / rms(e), [N+1, d]; the x0 targets and the scoring keys.
+    pub fn normalised_items(&self) -> Tensor<2> {
+        rms_normalise(self.items.weight.val())
+    }
+
+    /// The null condition broadcast to `rows` rows: [rows, d].
+    pub fn null_rows(&self, rows: usize) -> Tensor<2> {
+        let d = self.config.dim;
+        self.null_cond.val().reshape([1, d]).expand([rows, d])
+    }
+}
+
+/// Row-wise x / sqrt(mean(x²) + 1e-6) over the last dimension.
+pub fn rms_normalise<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let ms = x.clone().powf_scalar(2.0).mean_dim(D - 1);
+    x / (ms + 1e-6).sqrt()
+}
+
+/// Left-pads (or cuts to the newest `len` items) one history.
+pub fn left_pad(history: &[u32], len: usize) -> Vec<u32> {
+    let tail = &history[history.len().saturating_sub(len)..];
+    let mut out = vec![0; len - tail.len()];
+    out.extend_from_slice(tail);
+    out
+}

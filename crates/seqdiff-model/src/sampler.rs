@@ -1,0 +1,246 @@
+//! Generation (DESIGN.md §4): encode the history once, then run a respaced DDIM chain with η,
+//! classifier-free guidance (conditional and unconditional rows in one batch) and a batched seed
+//! ensemble. Everything stays on the device until the caller reads the packed result back once.
+
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::config::{DenoiserKind, SamplingConfig};
+use crate::encoder::padding_bias;
+use crate::model::{SeqDiff, left_pad};
+use crate::noise::gaussian;
+use crate::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps};
+
+/// A model made ready for inference: the per-request-independent tensors are computed once.
+pub struct Recommender {
+    pub model: SeqDiff,
+    /// RMS-normalised item table, transposed: [d, N+1].
+    item_keys: Tensor<2>,
+    /// τ(t) for every t: [T, d].
+    time_table: Tensor<2>,
+    /// 0 for real items, −∞ for the padding row: [1, N+1].
+    padding_row: Tensor<2>,
+    alpha_bars: Vec<f64>,
+}
+
+/// The lazy (not yet read back) result of one request for U histories and K seeds (R = U·K rows).
+pub struct Generation {
+    /// Ensemble-averaged softmax over items, [U, N+1] (column 0 is padding, always 0).
+    pub scores: Tensor<2>,
+    /// Guided x̂0 at the last step, [R, d].
+    pub final_x0: Tensor<2>,
+    /// Guided x̂0 after every step, [S, R, d] (only when asked for).
+    pub trajectory: Option<Tensor<3>>,
+    /// Conditional and unconditional x̂0 at the last step, [R, d] each (only when guided, w ≠ 0).
+    pub endpoints: Option<(Tensor<2>, Tensor<2>)>,
+}
+
+/// A generation read back to the host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenerationResult {
+    pub users: usize,
+    pub rows: usize,
+    pub dim: usize,
+    pub steps: usize,
+    /// [U][N+1]
+    pub scores: Vec<Vec<f32>>,
+    /// [R][d]
+    pub final_x0: Vec<Vec<f32>>,
+    /// [S][R][d]
+    pub trajectory: Vec<Vec<Vec<f32>>>,
+    /// ([R][d], [R][d])
+    pub endpoints: Option<(Vec<Vec<f32>>, Vec<Vec<f32>>)>,
+}
+
+impl Recommender {
+    pub fn new(model: SeqDiff) -> Self {
+        let device = model.device();
+        let n = model.config.num_items + 1;
+        let mut pad = vec![0.0f32; n];
+        pad[0] = f32::NEG_INFINITY;
+        Recommender {
+            item_keys: model.normalised_items().transpose(),
+            time_table: model.denoiser.time_table(&device),
+            padding_row: Tensor::from_data(TensorData::new(pad, [1, n]), &device),
+            alpha_bars: cosine_alpha_bars(model.config.diffusion_steps),
+            model,
+        }
+    }
+
+    pub fn device(&self) -> Device {
+        self.model.device()
+    }
+
+    /// Builds the whole request as lazy device work. `histories` are item ids (oldest first);
+    /// only the newest `max_len` are used. Row r = u·K + k draws its noise from seed + r.
+    pub fn generate(&self, histories: &[Vec<u32>], sampling: &SamplingConfig, trace: bool) -> Generation {
+        let cfg = &self.model.config;
+        let s = sampling.clamped(cfg.diffusion_steps);
+        let (users, k, d) = (histories.len(), s.ensemble, cfg.dim);
+        let rows = users * k;
+        let device = self.device();
+        let len = histories.iter().map(|h| h.len().min(cfg.max_len)).max().unwrap_or(0).max(1);
+        let windows: Vec<Vec<u32>> = histories.iter().map(|h| left_pad(h, len)).collect();
+        let encoded = self.model.encode(windows);
+        // Condition = encoder output at the newest position, repeated for each seed: [R, d].
+        let last = encoded.outputs.clone().slice([0..users, len - 1..len]).reshape([users, 1, d]);
+        let cond_rows = last.expand([users, k, d]).reshape([rows, d]);
+        let null_rows = self.model.null_rows(rows);
+
+        let timesteps = respaced_timesteps(cfg.diffusion_steps, s.steps);
+        let noise = self.noise(s.seed, rows, d, if s.eta > 0.0 { timesteps.len() } else { 1 });
+        let mut x = noise.clone().slice([0..1]).reshape([rows, d]);
+        let guided = s.guidance != 0.0;
+        let cross = (cfg.denoiser == DenoiserKind::CrossAttn).then(|| {
+            let keys = encoded.outputs.clone();
+            (keys, padding_bias(&encoded.windows, k, &device))
+        });
+
+        let mut trajectory = Vec::new();
+        let mut x0 = x.clone();
+        let mut endpoints = None;
+        for (i, &t) in timesteps.iter().enumerate() {
+            let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);
+            // Cross-attention re-reads the (fixed) encoder keys with the current x_t as query.
+            let cond = match &cross {
+                Some((keys, bias)) => self
+                    .model
+                    .denoiser
+                    .attend(
+                        x.clone().reshape([users, k, d]),
+                        temb.clone().reshape([users, k, d]),
+                        cond_rows.clone().reshape([users, k, d]),
+                        keys.clone(),
+                        bias.clone(),
+                    )
+                    .reshape([rows, d]),
+                None => cond_rows.clone(),
+            };
+            x0 = if guided {
+                let both = self.model.denoiser.forward(
+                    Tensor::cat(vec![x.clone(), x.clone()], 0),
+                    Tensor::cat(vec![cond, null_rows.clone()], 0),
+                    Tensor::cat(vec![temb.clone(), temb], 0),
+                );
+                let x0_cond = both.clone().slice([0..rows]);
+                let x0_uncond = both.slice([rows..2 * rows]);
+                if i + 1 == timesteps.len() {
+                    endpoints = Some((x0_cond.clone(), x0_uncond.clone()));
+                }
+                x0_cond * (1.0 + s.guidance) - x0_uncond * s.guidance
+            } else {
+                self.model.denoiser.forward(x.clone(), cond, temb)
+            };
+            if trace {
+                trajectory.push(x0.clone().unsqueeze_dim::<3>(0));
+            }
+            if let Some(&t_prev) = timesteps.get(i + 1) {
+                let c = ddim_coefficients(&self.alpha_bars, t, Some(t_prev), s.eta);
+                let eps = (x.clone() - x0.clone() * c.sqrt_alpha_bar) / c.sqrt_one_minus_alpha_bar;
+                x = x0.clone() * c.c_x0 + eps * c.c_eps;
+                if c.sigma > 0.0 {
+                    x = x + noise.clone().slice([i + 1..i + 2]).reshape([rows, d]) * c.sigma;
+                }
+            }
+        }
+        let scores = self.score(x0.clone(), users, k);
+        Generation {
+            scores,
+            final_x0: x0,
+            trajectory: trace.then(|| Tensor::cat(trajectory, 0)),
+            endpoints,
+        }
+    }
+
+    /// Ensemble-averaged softmax over items for x̂0 rows [U·K, d] → [U, N+1].
+    pub fn score(&self, x0: Tensor<2>, users: usize, k: usize) -> Tensor<2> {
+        let n = self.model.config.num_items + 1;
+        let logits = x0.matmul(self.item_keys.clone()) / self.model.config.temperature + self.padding_row.clone();
+        softmax(logits, 1).reshape([users, k, n]).mean_dim(1).reshape([users, n])
+    }
+
+    /// Noise for R rows: [S', R, d], slot 0 = x_T, slot i = z for step i. Row r uses seed + r.
+    fn noise(&self, seed: u64, rows: usize, d: usize, slots: usize) -> Tensor<3> {
+        let mut data = vec![0.0f32; slots * rows * d];
+        for r in 0..rows {
+            let stream = gaussian(seed.wrapping_add(r as u64), slots * d);
+            for slot in 0..slots {
+                data[(slot * rows + r) * d..(slot * rows + r + 1) * d].copy_from_slice(&stream[slot * d..(slot + 1) * d]);
+            }
+        }
+        Tensor::from_data(TensorData::new(data, [slots, rows, d]), &self.device())
+    }
+}
+
+impl Generation {
+    /// Everything in one flat tensor, so a request costs exactly one GPU→CPU readback.
+    pub fn packed(self) -> Tensor<1> {
+        let mut parts: Vec<Tensor<1>> = vec![self.scores.flatten(0, 1), self.final_x0.flatten(0, 1)];
+        if let Some(t) = self.trajectory {
+            parts.push(t.flatten(0, 2));
+        }
+        if let Some((c, u)) = self.endpoints {
+            parts.push(c.flatten(0, 1));
+            parts.push(u.flatten(0, 1));
+        }
+        Tensor::cat(parts, 0)
+    }
+
+    /// Shapes needed to unpack the flat buffer: (users, rows, dim, steps, items+1, has_endpoints).
+    pub fn layout(&self) -> PackedLayout {
+        let [users, n] = self.scores.dims();
+        let [rows, dim] = self.final_x0.dims();
+        PackedLayout {
+            users,
+            rows,
+            dim,
+            items: n,
+            steps: self.trajectory.as_ref().map_or(0, |t| t.dims()[0]),
+            endpoints: self.endpoints.is_some(),
+        }
+    }
+
+    /// Native, synchronous readback (the browser uses `read_async`).
+    pub fn read(self) -> GenerationResult {
+        let layout = self.layout();
+        let flat = self.packed().into_data().try_into_vec::<f32>().expect("f32 result");
+        layout.unpack(&flat)
+    }
+
+    /// Asynchronous readback: the only way to read WebGPU results in a browser.
+    pub async fn read_async(self) -> Result<GenerationResult, String> {
+        let layout = self.layout();
+        let data = self.packed().into_data_async().await.map_err(|e| format!("{e:?}"))?;
+        Ok(layout.unpack(&data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))?))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct PackedLayout {
+    pub users: usize,
+    pub rows: usize,
+    pub dim: usize,
+    pub items: usize,
+    pub steps: usize,
+    pub endpoints: bool,
+}
+
+impl PackedLayout {
+    pub fn unpack(&self, flat: &[f32]) -> GenerationResult {
+        let mut at = 0;
+        let mut take = |len: usize| {
+            let part = &flat[at..at + len];
+            at += len;
+            part
+        };
+        let rows_of = |part: &[f32], width: usize| part.chunks(width).map(<[f32]>::to_vec).collect::<Vec<_>>();
+        let scores = rows_of(take(self.users * self.items), self.items);
+        let final_x0 = rows_of(take(self.rows * self.dim), self.dim);
+        let trajectory = (0..self.steps).map(|_| rows_of(take(self.rows * self.dim), self.dim)).collect();
+        let endpoints = self.endpoints.then(|| {
+            let c = rows_of(take(self.rows * self.dim), self.dim);
+            (c, rows_of(take(self.rows * self.dim), self.dim))
+        });
+        GenerationResult { users: self.users, rows: self.rows, dim: self.dim, steps: self.steps, scores, final_x0, trajectory, endpoints }
+    }
+}

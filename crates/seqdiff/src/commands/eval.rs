@@ -1,0 +1,39 @@
+//! `seqdiff eval`: HR/NDCG@5/10/20 ×100 on a split, as a table or one JSON object.
+
+use anyhow::Result;
+use seqdiff_model::evaluate::{evaluate, split_cases};
+use seqdiff_model::{Recommender, SamplingConfig};
+
+use crate::checkpoint::{device, load_matching_dataset, load_model};
+use crate::{EvalArgs, SamplingArgs};
+
+/// Unset options fall back to the checkpoint's validated defaults.
+pub fn resolve(args: &SamplingArgs, defaults: &SamplingConfig) -> SamplingConfig {
+    SamplingConfig {
+        guidance: args.guidance.unwrap_or(defaults.guidance),
+        steps: args.steps.unwrap_or(defaults.steps),
+        eta: args.eta.unwrap_or(defaults.eta),
+        ensemble: args.ensemble.unwrap_or(defaults.ensemble),
+        seed: args.seed.unwrap_or(defaults.seed),
+    }
+}
+
+pub fn run(args: EvalArgs) -> Result<()> {
+    let dev = device(args.device)?;
+    let (manifest, model) = load_model(&args.model, &dev)?;
+    let dataset = load_matching_dataset(&args.data, &manifest)?;
+    let sampling = resolve(&args.sampling, &manifest.sampling).clamped(manifest.model.diffusion_steps);
+    let rec = Recommender::new(model);
+    let metrics = evaluate(&rec, &split_cases(&dataset, args.split), &sampling, args.mask_history, args.batch);
+    if args.json {
+        let mut value = serde_json::to_value(metrics)?;
+        value["split"] = format!("{:?}", args.split).to_lowercase().into();
+        value["sampling"] = serde_json::to_value(&sampling)?;
+        value["mask_history"] = args.mask_history.into();
+        println!("{value}");
+    } else {
+        println!("{:?} split, {:?}, mask_history={}", args.split, sampling, args.mask_history);
+        println!("{metrics}");
+    }
+    Ok(())
+}

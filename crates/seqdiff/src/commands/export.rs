@@ -1,0 +1,45 @@
+//! `seqdiff export`: the bundle the page loads: `weights.bpk`, `catalogue.json`, `sweep.json` (when
+//! the run has one) and `manifest.json` naming each file with a content hash for cache-busting.
+
+use anyhow::{Context, Result};
+use seqdiff_model::bundle::{BundleFiles, content_hash, weights_to_bytes};
+use seqdiff_model::data::{Dataset, ItemInfo};
+
+use crate::ExportArgs;
+use crate::checkpoint::{device, load_model, write_atomic, write_json};
+
+pub fn run(args: ExportArgs) -> Result<()> {
+    let dev = device(crate::DeviceChoice::Cpu)?;
+    let (mut manifest, model) = load_model(&args.model, &dev)?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let weights = weights_to_bytes(&model).map_err(anyhow::Error::msg)?;
+
+    let n = manifest.model.num_items;
+    let dataset = args.data.as_deref().map(Dataset::load).transpose()?;
+    let catalogue: Vec<ItemInfo> = match dataset.as_ref().and_then(|d| d.catalogue.clone()) {
+        Some(c) if c.len() == n + 1 => c,
+        _ => (0..=n).map(|i| ItemInfo { title: format!("item {i}"), year: None, genres: vec![] }).collect(),
+    };
+    let popularity = dataset.as_ref().map(Dataset::item_counts);
+    let catalogue_json = serde_json::to_vec(&serde_json::json!({ "items": catalogue, "train_counts": popularity }))?;
+
+    let mut extras = Vec::new();
+    let sweep = args.model.join("sweep.json");
+    if sweep.is_file() {
+        std::fs::copy(&sweep, args.out.join("sweep.json"))?;
+        extras.push("sweep.json".to_string());
+    }
+    write_atomic(&args.out.join("weights.bpk"), &weights)?;
+    write_atomic(&args.out.join("catalogue.json"), &catalogue_json)?;
+    manifest.name = args.name.clone().unwrap_or_else(|| args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    manifest.files = BundleFiles {
+        weights: "weights.bpk".into(),
+        weights_hash: content_hash(&weights),
+        catalogue: Some("catalogue.json".into()),
+        catalogue_hash: Some(content_hash(&catalogue_json)),
+        extras,
+    };
+    write_json(&args.out.join("manifest.json"), &manifest)?;
+    eprintln!("wrote bundle {} ({} KiB of weights, {} items)", args.out.display(), weights.len() / 1024, n);
+    Ok(())
+}

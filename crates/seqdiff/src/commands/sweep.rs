@@ -1,0 +1,71 @@
+//! `seqdiff sweep`: validation metrics over guidance × steps (and ensemble size at the best cell).
+//! The run's manifest then records the best setting, which `eval` and the page use by default.
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use seqdiff_model::evaluate::{evaluate, split_cases};
+use seqdiff_model::metrics::Metrics;
+use seqdiff_model::{Recommender, SamplingConfig};
+
+use crate::SweepArgs;
+use crate::checkpoint::{device, load_matching_dataset, load_model, write_json};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SweepResult {
+    pub split: String,
+    pub guidance: Vec<f64>,
+    pub steps: Vec<usize>,
+    /// metrics[i][j] for guidance[i], steps[j] (ensemble 1, η 0).
+    pub metrics: Vec<Vec<Metrics>>,
+    /// (K, metrics) at the best (guidance, steps).
+    pub ensemble: Vec<(usize, Metrics)>,
+    pub best: SamplingConfig,
+}
+
+pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64], steps: &[usize], ensemble: &[usize], batch: usize, split: &str) -> SweepResult {
+    let mut metrics = Vec::new();
+    let mut best = (f64::MIN, SamplingConfig::default());
+    for &w in guidance {
+        let mut row = Vec::new();
+        for &s in steps {
+            let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0 };
+            let m = evaluate(rec, cases, &cfg, false, batch);
+            eprintln!("  guidance {w:>4} steps {s:>2}: {m}");
+            if m.ndcg10 > best.0 {
+                best = (m.ndcg10, cfg);
+            }
+            row.push(m);
+        }
+        metrics.push(row);
+    }
+    let mut ens = Vec::new();
+    for &k in ensemble {
+        let cfg = SamplingConfig { ensemble: k, ..best.1.clone() };
+        let m = evaluate(rec, cases, &cfg, false, batch);
+        eprintln!("  ensemble {k} at best cell: {m}");
+        if m.ndcg10 > best.0 {
+            best = (m.ndcg10, cfg);
+        }
+        ens.push((k, m));
+    }
+    SweepResult { split: split.into(), guidance: guidance.to_vec(), steps: steps.to_vec(), metrics, ensemble: ens, best: best.1 }
+}
+
+pub fn run(args: SweepArgs) -> Result<()> {
+    let dev = device(crate::DeviceChoice::Cpu)?;
+    let (mut manifest, model) = load_model(&args.model, &dev)?;
+    let dataset = load_matching_dataset(&args.data, &manifest)?;
+    let rec = Recommender::new(model);
+    let cases = split_cases(&dataset, args.split);
+    let split = format!("{:?}", args.split).to_lowercase();
+    let result = sweep_grid(&rec, &cases, &args.guidance, &args.steps, &args.ensemble, args.batch, &split);
+    let out = args.out.clone().unwrap_or_else(|| args.model.join("sweep.json"));
+    write_json(&out, &result)?;
+    eprintln!("wrote {}; best on {split}: {:?}", out.display(), result.best);
+    if args.split == seqdiff_model::evaluate::Split::Valid {
+        manifest.sampling = result.best.clone();
+        write_json(&args.model.join("manifest.json"), &manifest)?;
+    }
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}

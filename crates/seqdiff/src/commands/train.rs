@@ -1,0 +1,255 @@
+//! `seqdiff train`: all-positions training with per-epoch validation, best-checkpoint keeping and
+//! resumable state.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams, GradientClippingConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use seqdiff_model::bundle::{BundleFiles, MANIFEST_FORMAT, Manifest, content_hash, weights_to_bytes};
+use seqdiff_model::data::Dataset;
+use seqdiff_model::evaluate::{Split, evaluate, split_cases};
+use seqdiff_model::metrics::Metrics;
+use seqdiff_model::schedule::cosine_alpha_bars;
+use seqdiff_model::train::{TrainConfig, batches, loss, make_windows};
+use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
+
+use crate::TrainArgs;
+use crate::checkpoint::{device, write_atomic, write_json};
+use crate::commands::sweep::sweep_grid;
+
+/// Sampling used for per-epoch model selection (cheap and deterministic).
+pub fn selection_sampling() -> SamplingConfig {
+    SamplingConfig { guidance: 0.0, steps: 10, eta: 0.0, ensemble: 1, seed: 0 }
+}
+
+/// `state.json`: what a resumed run needs besides the weights and optimizer files.
+#[derive(Serialize, Deserialize)]
+struct RunState {
+    model: ModelConfig,
+    train: TrainConfig,
+    data: String,
+    epochs_done: usize,
+    best_epoch: Option<usize>,
+    best_ndcg10: f64,
+    log: Vec<EpochLog>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct EpochLog {
+    epoch: usize,
+    loss: f64,
+    ce: f64,
+    mse: f64,
+    seconds: f64,
+    samples_per_second: f64,
+    valid: Metrics,
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let dataset = Dataset::load(&args.data)?;
+    if args.dim == 0 || args.dim % 2 != 0 {
+        bail!("--dim must be a positive even number (it is split into heads and sin/cos halves)");
+    }
+    if args.batch_size == 0 {
+        bail!("--batch-size must be positive");
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let state_path = args.out.join("state.json");
+    let mut state = if state_path.exists() {
+        if !args.resume {
+            bail!("{} already holds a run: pass --resume to continue it, or choose another --out", args.out.display());
+        }
+        let state: RunState = serde_json::from_str(&std::fs::read_to_string(&state_path)?)
+            .with_context(|| format!("{}: unreadable run state", state_path.display()))?;
+        if state.model.num_items != dataset.num_items {
+            bail!("{}: the run was trained on {} items but {} has {}", state_path.display(), state.model.num_items, args.data.display(), dataset.num_items);
+        }
+        eprintln!("resuming after epoch {} (best valid NDCG@10 {:.2})", state.epochs_done, state.best_ndcg10);
+        state
+    } else {
+        let model = ModelConfig {
+            dim: args.dim,
+            heads: if args.dim % 2 == 0 { 2 } else { 1 },
+            denoiser: args.denoiser,
+            dropout: args.dropout,
+            temperature: args.temperature,
+            ..ModelConfig::new(dataset.num_items)
+        };
+        let train = TrainConfig {
+            epochs: args.epochs,
+            batch_size: args.batch_size,
+            learning_rate: args.lr,
+            weight_decay: args.weight_decay,
+            p_uncond: args.p_uncond,
+            mse_weight: args.mse_weight,
+            offset_noise: args.offset_noise,
+            seed: args.seed,
+        };
+        RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
+    };
+    // Resuming may extend the epoch budget.
+    state.train.epochs = args.epochs;
+    let train_cfg = state.train.clone();
+
+    let inference_device = device(args.device)?;
+    let device = inference_device.clone().autodiff();
+    device.seed(train_cfg.seed);
+    let mut model = SeqDiff::new(&state.model, &device);
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(train_cfg.weight_decay as f32)
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    if state.epochs_done > 0 {
+        let last = args.out.join("last.bpk");
+        model = model.try_load_file(&last).map_err(|e| anyhow::anyhow!("{}: cannot load: {e:?}", last.display()))?;
+        optim = optim.load(args.out.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
+    }
+
+    let windows = make_windows(&dataset.users, state.model.max_len);
+    if windows.is_empty() {
+        bail!("{}: no training targets (every train sequence has a single item)", args.data.display());
+    }
+    let targets_per_epoch: usize = windows.iter().map(|w| w.targets.len()).sum();
+    let valid_cases = split_cases(&dataset, Split::Valid);
+    let alpha_bars = cosine_alpha_bars(state.model.diffusion_steps);
+    eprintln!(
+        "{}: {} users, {} items, {} windows, {} targets/epoch; model d={} {:?}, {} parameters",
+        args.data.display(),
+        dataset.users.len(),
+        dataset.num_items,
+        windows.len(),
+        targets_per_epoch,
+        state.model.dim,
+        state.model.denoiser,
+        model.num_params()
+    );
+
+    let mut stale = state.log.len().saturating_sub(state.best_epoch.unwrap_or(0));
+    for epoch in state.epochs_done + 1..=train_cfg.epochs {
+        if args.patience > 0 && stale >= args.patience {
+            eprintln!("no better validation NDCG@10 for {} epochs: stopping", args.patience);
+            break;
+        }
+        // Per-epoch seeding makes a resumed run continue exactly as an uninterrupted one.
+        let epoch_seed = train_cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64);
+        device.seed(epoch_seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(epoch_seed);
+        let plan = batches(&windows, train_cfg.batch_size, &mut rng);
+        let bar = ProgressBar::new(targets_per_epoch as u64);
+        bar.set_style(
+            ProgressStyle::with_template("epoch {prefix} [{bar:30}] {percent:>3}% {msg} eta {eta}")
+                .unwrap()
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(format!("{epoch}/{}", train_cfg.epochs));
+        let start = Instant::now();
+        let (mut sum_loss, mut sum_ce, mut sum_mse, mut seen) = (0.0, 0.0, 0.0, 0usize);
+        for (step, batch) in plan.iter().enumerate() {
+            let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
+            let parts = loss(&model, &refs, &train_cfg, &alpha_bars, &mut rng);
+            let n = parts.targets;
+            // Reading scalars forces a sync; do it every few steps only.
+            if step % 10 == 0 || step + 1 == plan.len() {
+                let (l, c, m) = (
+                    parts.total.clone().into_scalar::<f32>() as f64,
+                    parts.ce.clone().into_scalar::<f32>() as f64,
+                    parts.mse.clone().into_scalar::<f32>() as f64,
+                );
+                if !l.is_finite() {
+                    bail!("loss became {l} at epoch {epoch}, step {step}: lower --lr");
+                }
+                sum_loss += l * n as f64;
+                sum_ce += c * n as f64;
+                sum_mse += m * n as f64;
+                seen += n;
+                let rate = bar.position() as f64 / start.elapsed().as_secs_f64().max(1e-9);
+                bar.set_message(format!("loss {:.4} (ce {:.3} mse {:.3}) {:.0} samples/s", sum_loss / seen as f64, sum_ce / seen as f64, sum_mse / seen as f64, rate));
+            }
+            let grads = GradientsParams::from_grads(parts.total.backward(), &model);
+            model = optim.step(train_cfg.learning_rate, model, grads);
+            bar.inc(refs.iter().map(|w| w.targets.len() as u64).sum());
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+
+        let recommender = Recommender::new(model.valid());
+        let valid = evaluate(&recommender, &valid_cases, &selection_sampling(), false, args.eval_batch);
+        let log = EpochLog {
+            epoch,
+            loss: sum_loss / seen.max(1) as f64,
+            ce: sum_ce / seen.max(1) as f64,
+            mse: sum_mse / seen.max(1) as f64,
+            seconds,
+            samples_per_second: targets_per_epoch as f64 / seconds,
+            valid,
+        };
+        let improved = valid.ndcg10 > state.best_ndcg10;
+        eprintln!(
+            "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}) {:.1}s {:.0} samples/s | valid HR@10 {:.2} NDCG@10 {:.2}{}",
+            log.loss, log.ce, log.mse, seconds, log.samples_per_second, valid.hr10, valid.ndcg10,
+            if improved { " *" } else { "" }
+        );
+        let weights = weights_to_bytes(&recommender.model).map_err(anyhow::Error::msg)?;
+        if improved {
+            state.best_ndcg10 = valid.ndcg10;
+            state.best_epoch = Some(epoch);
+            write_atomic(&args.out.join("best.bpk"), &weights)?;
+            stale = 0;
+        } else {
+            stale += 1;
+        }
+        write_atomic(&args.out.join("last.bpk"), &weights)?;
+        let tmp_optim = args.out.join("optimizer.tmp.bpk");
+        optim.save(&tmp_optim).map_err(|e| anyhow::anyhow!("cannot save optimizer: {e:?}"))?;
+        std::fs::rename(&tmp_optim, args.out.join("optimizer.bpk"))?;
+        state.epochs_done = epoch;
+        state.log.push(log);
+        write_json(&state_path, &state)?;
+        write_manifest(&args, &state, None)?;
+    }
+    if state.best_epoch.is_none() {
+        bail!("no epoch finished: nothing to select from");
+    }
+
+    // Choose the sampling settings on validation with the best weights; report test at that choice.
+    let best = seqdiff_model::bundle::model_from_bytes(&state.model, std::fs::read(args.out.join("best.bpk"))?, &inference_device)
+        .map_err(anyhow::Error::msg)?;
+    let recommender = Recommender::new(best);
+    eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
+    let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 0.5, 1.0, 2.0, 4.0], &[10, 50], &[1], args.eval_batch, "valid");
+    write_json(&args.out.join("sweep.json"), &selection)?;
+    let test = evaluate(&recommender, &split_cases(&dataset, Split::Test), &selection.best, false, args.eval_batch);
+    write_manifest(&args, &state, Some((selection.best.clone(), test)))?;
+    eprintln!("best epoch {:?}; sampling {:?}", state.best_epoch, selection.best);
+    eprintln!("test: {test}");
+    Ok(())
+}
+
+/// The run's manifest points at best.bpk and records the selection sampling and metrics.
+fn write_manifest(args: &TrainArgs, state: &RunState, selected: Option<(SamplingConfig, Metrics)>) -> Result<()> {
+    let best = std::fs::read(args.out.join("best.bpk"))?;
+    let valid = state.best_epoch.and_then(|e| state.log.iter().find(|l| l.epoch == e)).map(|l| l.valid);
+    let manifest = Manifest {
+        format: MANIFEST_FORMAT,
+        name: args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        model: state.model.clone(),
+        sampling: selected.as_ref().map_or_else(selection_sampling, |s| s.0.clone()),
+        valid_metrics: valid,
+        test_metrics: selected.map(|s| s.1),
+        files: BundleFiles { weights: "best.bpk".into(), weights_hash: content_hash(&best), ..Default::default() },
+        provenance: serde_json::json!({
+            "data": state.data,
+            "seed": state.train.seed,
+            "train": state.train,
+            "best_epoch": state.best_epoch,
+            "epochs_done": state.epochs_done,
+            "train_seconds": state.log.iter().map(|l| l.seconds).sum::<f64>(),
+        }),
+    };
+    write_json(&args.out.join("manifest.json"), &manifest)
+}

@@ -1,0 +1,180 @@
+//! `seqdiff`: train, evaluate, sweep and export the diffusion sequential recommender.
+
+mod checkpoint;
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use seqdiff_model::DenoiserKind;
+
+#[derive(Parser)]
+#[command(name = "seqdiff", version, about = "Diffusion sequential recommender: train, eval, sweep, export")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train on a sequences.tsv (DiffuRec split) or a recbole ML-100K folder; keeps the best checkpoint.
+    Train(TrainArgs),
+    /// Full-ranking HR/NDCG@5/10/20 (×100) of a checkpoint or bundle on a split.
+    Eval(EvalArgs),
+    /// Validation metrics over a guidance × steps grid, written as JSON.
+    Sweep(SweepArgs),
+    /// Write the bundle the page loads (weights, manifest, catalogue, metric grid).
+    Export(ExportArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DeviceChoice {
+    /// Flex CPU backend.
+    Cpu,
+    /// Native GPU through wgpu (Vulkan/Metal/DX12); needs a build with `--features wgpu`.
+    Wgpu,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// sequences.tsv, a folder holding it, or a folder/file of recbole ML-100K (.inter).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Run folder: checkpoints, manifest, per-epoch log.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 60)]
+    pub epochs: usize,
+    /// Stop after this many epochs without a better validation NDCG@10 (0 = never).
+    #[arg(long, default_value_t = 8)]
+    pub patience: usize,
+    #[arg(long, default_value_t = 64)]
+    pub dim: usize,
+    #[arg(long, default_value = "mlp")]
+    pub denoiser: DenoiserKind,
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    #[arg(long, default_value_t = 0.2)]
+    pub dropout: f64,
+    /// Softmax temperature on x̂0·ẽ (ẽ = RMS-normalised item embeddings).
+    #[arg(long, default_value_t = 4.0)]
+    pub temperature: f64,
+    /// λ in CE + λ·MSE.
+    #[arg(long, default_value_t = 0.5)]
+    pub mse_weight: f64,
+    #[arg(long, default_value_t = 0.1)]
+    pub p_uncond: f64,
+    /// Offset-noise scale (0 = off).
+    #[arg(long, default_value_t = 0.0)]
+    pub offset_noise: f64,
+    /// Continue an interrupted run in --out from its last finished epoch.
+    #[arg(long)]
+    pub resume: bool,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
+    pub device: DeviceChoice,
+    /// Validation users per batch.
+    #[arg(long, default_value_t = 256)]
+    pub eval_batch: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SamplingArgs {
+    /// Classifier-free guidance w (−1 unconditional, 0 conditional). Default: the checkpoint's.
+    #[arg(long, allow_negative_numbers = true)]
+    pub guidance: Option<f64>,
+    /// Sampling steps S (1..T). Default: the checkpoint's.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// DDIM η (0..1). Default: the checkpoint's.
+    #[arg(long)]
+    pub eta: Option<f64>,
+    /// Seeds in the ensemble K (1..8). Default: the checkpoint's.
+    #[arg(long)]
+    pub ensemble: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// A run folder (from train) or a bundle folder (from export).
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "test")]
+    pub split: seqdiff_model::evaluate::Split,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// Remove history items from the ranking.
+    #[arg(long)]
+    pub mask_history: bool,
+    /// Print one JSON object ("HR@10", ...) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
+    pub device: DeviceChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_value = "-1,0,0.5,1,2,4,8")]
+    pub guidance: Vec<f64>,
+    #[arg(long, value_delimiter = ',', default_value = "1,2,5,10,20,50")]
+    pub steps: Vec<usize>,
+    /// Also sweep the ensemble size at the best (guidance, steps).
+    #[arg(long, value_delimiter = ',', default_value = "1,4,8")]
+    pub ensemble: Vec<usize>,
+    #[arg(long, default_value = "valid")]
+    pub split: seqdiff_model::evaluate::Split,
+    /// Output JSON (default: MODEL/sweep.json).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Bundle folder, e.g. public/models/ml-100k.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Dataset the model was trained on (for the item catalogue and popularity).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Bundle name shown by the page (default: the folder name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => commands::train::run(args),
+        Command::Eval(args) => commands::eval::run(args),
+        Command::Sweep(args) => commands::sweep::run(args),
+        Command::Export(args) => commands::export::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Developer commands: `cargo xtask <data|bundle|test|bench|serve|setup>`.
+//! Each installs what it needs on a fresh machine (Debian, root, package registries only).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+const RECBOLE: &str = "recbole==1.2.1";
+const WASM_BINDGEN: &str = "0.2.130";
+const TRUNK: &str = "0.22.1";
+const TRUNK_TOOLCHAIN: &str = "1.96.1";
+const BINARYEN: &str = "binaryen@132.0.0";
+const PLAYWRIGHT: &str = "playwright-core@1.64.1";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = repo_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("data") => data(&root),
+        Some("bundle") => bundle(&root, &args[1..]),
+        Some("test") => test(&root),
+        Some("bench") => bench(&root, &args[1..]),
+        Some("serve") => serve(&root),
+        Some("setup") => setup(&root),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\
+                 \n  data    fetch MovieLens-100K from the recbole {RECBOLE} wheel into data/ml-100k\
+                 \n  bundle  train + sweep + export the default ML-100K bundle into public/models/ml-100k\
+                 \n  test    install the toolchain if missing, run every test (native, wasm in Chromium, page build, e2e)\
+                 \n  bench   native latency per user and training samples/s (add --data PATH --model DIR)\
+                 \n  serve   build and serve the page at http://127.0.0.1:8080\
+                 \n  setup   install the toolchain only"
+            );
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {cmd:?}");
+    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
+    if !status.success() {
+        bail!("command failed ({status}): {cmd:?}");
+    }
+    Ok(())
+}
+
+fn has(program: &str, version_arg: &str, expect: &str) -> bool {
+    Command::new(program)
+        .arg(version_arg)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains(expect))
+        .unwrap_or(false)
+}
+
+/// `cargo xtask data`: the shipped demo data comes from PyPI, never from ../shared.
+fn data(root: &Path) -> Result<()> {
+    let out = root.join("data/ml-100k");
+    if out.join("ml-100k.inter").is_file() && out.join("ml-100k.item").is_file() {
+        eprintln!("data/ml-100k already present");
+        return Ok(());
+    }
+    let downloads = root.join("data/downloads");
+    std::fs::create_dir_all(&downloads)?;
+    run(Command::new("python3").args(["-m", "pip", "download", "--no-deps", "--quiet", "-d"]).arg(&downloads).arg(RECBOLE))?;
+    let wheel = std::fs::read_dir(&downloads)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl") && p.to_string_lossy().contains("recbole"))
+        .context("pip did not leave a recbole wheel")?;
+    std::fs::create_dir_all(&out)?;
+    // A wheel is a zip; Python's zipfile avoids another dependency.
+    let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor name in ('ml-100k.inter', 'ml-100k.item'):\n    data = z.read('recbole/dataset_example/ml-100k/' + name)\n    open(sys.argv[2] + '/' + name, 'wb').write(data)\n";
+    run(Command::new("python3").arg("-c").arg(script).arg(&wheel).arg(&out))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// `cargo xtask bundle [--epochs N]`: the default model the page embeds.
+fn bundle(root: &Path, extra: &[String]) -> Result<()> {
+    data(root)?;
+    let run_dir = root.join("runs/ml-100k");
+    if run_dir.exists() {
+        std::fs::remove_dir_all(&run_dir)?;
+    }
+    let seqdiff = |args: &[&str]| -> Result<()> {
+        run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--"]).args(args))
+    };
+    let mut train = vec!["train", "--data", "data/ml-100k", "--out", "runs/ml-100k"];
+    train.extend(extra.iter().map(String::as_str));
+    seqdiff(&train)?;
+    seqdiff(&["sweep", "--model", "runs/ml-100k", "--data", "data/ml-100k"])?;
+    seqdiff(&["export", "--model", "runs/ml-100k", "--data", "data/ml-100k", "--out", "public/models/ml-100k", "--name", "MovieLens-100K"])?;
+    Ok(())
+}
+
+/// Installs every tool the tests and the page build need, skipping what is already there.
+fn setup(root: &Path) -> Result<()> {
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() {
+        run(Command::new("apt-get").args(["update", "-qq"]))?;
+        run(Command::new("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    if !has("wasm-bindgen", "--version", WASM_BINDGEN) {
+        // `--locked` fails for this version (a locked dependency left the registry): TOOLCHAIN.md.
+        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN]))?;
+    }
+    if !has("trunk", "--version", TRUNK) {
+        // trunk 0.22.1 needs a newer rustc than the machine's default.
+        run(Command::new("rustup").args(["toolchain", "install", TRUNK_TOOLCHAIN, "--profile", "minimal"]))?;
+        run(Command::new("cargo").arg(format!("+{TRUNK_TOOLCHAIN}")).args(["install", "--locked", &format!("trunk@{TRUNK}")]))?;
+    }
+    let node_bin = root.join("node_modules/.bin");
+    if !node_bin.join("wasm-opt").exists() || !root.join("node_modules/playwright-core").exists() {
+        // Debian's wasm-opt 108 breaks the module; binaryen 132 from npm works (TOOLCHAIN.md).
+        run(Command::new("npm").args(["install", "--no-save", "--no-audit", "--no-fund", BINARYEN, PLAYWRIGHT]))?;
+    }
+    Ok(())
+}
+
+/// PATH with npm's wasm-opt first and cargo's bin dir present.
+fn tool_path(root: &Path) -> String {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    format!("{}:{home}/.cargo/bin:{}", root.join("node_modules/.bin").display(), std::env::var("PATH").unwrap_or_default())
+}
+
+/// `cargo xtask test`: every test, from a fresh machine.
+fn test(root: &Path) -> Result<()> {
+    setup(root)?;
+    let path = tool_path(root);
+    // Native: the model crate (sampler, training, data, metrics) and the CLI.
+    run(Command::new("cargo").args(["test", "--profile", "fast", "-p", "seqdiff-model", "--features", "train", "-p", "seqdiff"]))?;
+    // The model crate compiled for wasm32 and run in headless Chromium (CPU and WebGPU).
+    run(Command::new("cargo")
+        .args(["test", "--release", "-p", "seqdiff-model", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "flex,webgpu"])
+        .env("PATH", &path)
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
+    // The page: Trunk release build, then end-to-end in Chromium.
+    run(Command::new("trunk").args(["build", "--release"]).env("PATH", &path))?;
+    run(Command::new("node").args(["--test", "tests/"]).env("PATH", &path))?;
+    Ok(())
+}
+
+/// `cargo xtask serve`: the demo with the committed bundle; no training needed.
+fn serve(root: &Path) -> Result<()> {
+    setup(root)?;
+    run(Command::new("trunk").args(["serve", "--release", "--address", "127.0.0.1", "--port", "8080"]).env("PATH", tool_path(root)))
+}
+
+/// `cargo xtask bench [--model DIR --data PATH]`: native numbers for BENCHMARKS.md.
+fn bench(root: &Path, extra: &[String]) -> Result<()> {
+    let _ = root;
+    run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff-bench", "--"]).args(extra))
+}

@@ -20,6 +20,10 @@ pub struct TrainConfig {
     pub p_uncond: f64,
     /// λ in CE + λ·MSE.
     pub mse_weight: f64,
+    /// Weight of an auxiliary CE on the encoder output itself (c·Ẽᵀ). Without it the denoiser learns
+    /// to read the target out of x_t at low noise and the condition stays weak (measured: valid
+    /// HR@10 below popularity on ML-100K after 5 epochs).
+    pub encoder_ce_weight: f64,
     /// Offset noise scale: ε ~ N(offset·δ, I) with one δ ~ N(0,1) per example (0 = off).
     pub offset_noise: f64,
     pub seed: u64,
@@ -34,6 +38,7 @@ impl Default for TrainConfig {
             weight_decay: 0.0,
             p_uncond: 0.1,
             mse_weight: 0.5,
+            encoder_ce_weight: 1.0,
             offset_noise: 0.0,
             seed: 1,
         }
@@ -115,6 +120,7 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
         .time_table(&device)
         .select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [rows]), &device))
         .reshape([b, len, d]);
+    let condition = encoded.outputs.clone();
     let cond = model.denoiser.attend(x_t.clone(), temb.clone(), encoded.outputs.clone(), encoded.outputs, encoded.bias);
     let null = model.null_cond.val().reshape([1, 1, d]);
     let cond = cond * keep.clone() + null * (keep.neg() + 1.0);
@@ -125,13 +131,18 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
     let mut pad = vec![0.0f32; n];
     pad[0] = -1.0e9;
     let pad = Tensor::<2>::from_data(TensorData::new(pad, [1, n]), &device);
-    let logits = x0_hat.clone().reshape([rows, d]).matmul(keys) / cfg.temperature + pad;
     let safe_targets: Vec<i64> = targets.iter().map(|&x| x.max(1) as i64).collect();
-    let picked = log_softmax(logits, 1).gather(1, Tensor::<2, Int>::from_data(TensorData::new(safe_targets, [rows, 1]), &device));
+    let target_col = Tensor::<2, Int>::from_data(TensorData::new(safe_targets, [rows, 1]), &device);
     let valid_rows = valid.clone().reshape([rows, 1]);
-    let ce = (picked * valid_rows).sum().neg() / count as f64;
+    let cross_entropy = |x: Tensor<3>| {
+        let logits = x.reshape([rows, d]).matmul(keys.clone()) / cfg.temperature + pad.clone();
+        (log_softmax(logits, 1).gather(1, target_col.clone()) * valid_rows.clone()).sum().neg() / count as f64
+    };
+    let ce = cross_entropy(x0_hat.clone());
+    let encoder_ce = cross_entropy(condition);
     let mse = ((x0_hat - x0).powf_scalar(2.0).mean_dim(2) * valid).sum() / count as f64;
-    LossParts { total: ce.clone() + mse.clone() * config.mse_weight, ce, mse, targets: count as usize }
+    let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce * config.encoder_ce_weight;
+    LossParts { total, ce, mse, targets: count as usize }
 }
 
 #[cfg(test)]

@@ -20,8 +20,10 @@ fn cyclic_dataset() -> Dataset {
     let n = 40u32;
     let users = (0..60)
         .map(|u| {
-            let seq: Vec<u32> = (0..12).map(|k| (u * 7 + k) % n + 1).collect();
-            UserSequence { user: u.to_string(), train: seq[..10].to_vec(), valid: seq[10], test: seq[11] }
+            // Lengths 4..=27: windows get left padding and long users several windows.
+            let len = 4 + (u as usize * 5) % 24;
+            let seq: Vec<u32> = (0..len as u32).map(|k| (u * 7 + k) % n + 1).collect();
+            UserSequence { user: u.to_string(), train: seq[..len - 2].to_vec(), valid: seq[len - 2], test: seq[len - 1] }
         })
         .collect();
     Dataset { num_items: n as usize, users, catalogue: None }

@@ -46,26 +46,31 @@ pub struct TrainArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 30)]
     pub epochs: usize,
     /// Stop after this many epochs without a better validation NDCG@10 (0 = never).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 4)]
     pub patience: usize,
     #[arg(long, default_value_t = 64)]
     pub dim: usize,
     #[arg(long, default_value = "mlp")]
     pub denoiser: DenoiserKind,
-    #[arg(long, default_value_t = 128)]
+    /// Small batches learn far faster here (measured on a synthetic successor task: batch 128 at
+    /// lr 1e-3 stayed at chance after 2 epochs; batch 16 at lr 3e-3 reached HR@10 29 in one).
+    #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 2e-3)]
     pub lr: f64,
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f64,
     #[arg(long, default_value_t = 0.2)]
     pub dropout: f64,
     /// Softmax temperature on x̂0·ẽ (ẽ = RMS-normalised item embeddings).
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = 1.0)]
     pub temperature: f64,
+    /// Weight of the auxiliary CE on the encoder output (0 = off).
+    #[arg(long, default_value_t = 1.0)]
+    pub encoder_ce_weight: f64,
     /// λ in CE + λ·MSE.
     #[arg(long, default_value_t = 0.5)]
     pub mse_weight: f64,

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams, GradientClippingConfig};
+use burn::optim::{AdamWConfig, GradientsParams};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -88,6 +88,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             p_uncond: args.p_uncond,
             mse_weight: args.mse_weight,
             offset_noise: args.offset_noise,
+            encoder_ce_weight: args.encoder_ce_weight,
             seed: args.seed,
         };
         RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
@@ -102,7 +103,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let mut model = SeqDiff::new(&state.model, &device);
     let mut optim = AdamWConfig::new()
         .with_weight_decay(train_cfg.weight_decay as f32)
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
         .init();
     if state.epochs_done > 0 {
         let last = args.out.join("last.bpk");

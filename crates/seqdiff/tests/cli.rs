@@ -1,0 +1,92 @@
+//! The `seqdiff` binary end to end on a tiny synthetic data set, and its bad-input behaviour.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn seqdiff(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seqdiff")).args(args).output().expect("runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// 80 users walking a cycle over 30 items.
+fn write_cyclic(path: &Path) {
+    let mut text = String::from("user\ttrain\tvalid\ttest\n");
+    for u in 0..80u32 {
+        let len = 6 + (u % 9);
+        let seq: Vec<u32> = (0..len).map(|k| (u * 5 + k) % 30 + 1).collect();
+        let train: Vec<String> = seq[..seq.len() - 2].iter().map(u32::to_string).collect();
+        text.push_str(&format!("{u}\t{}\t{}\t{}\n", train.join(" "), seq[seq.len() - 2], seq[seq.len() - 1]));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn train_eval_export_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let run = dir.path().join("run");
+    let (d, r) = (data.to_str().unwrap(), run.to_str().unwrap());
+    let out = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "2", "--dim", "16", "--batch-size", "8"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for f in ["manifest.json", "best.bpk", "last.bpk", "optimizer.bpk", "state.json", "sweep.json"] {
+        assert!(run.join(f).is_file(), "{f} missing");
+    }
+    // A second train into the same folder refuses without --resume, and resumes with it.
+    let again = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "2", "--dim", "16"]);
+    assert!(!again.status.success() && stderr(&again).contains("--resume"), "{}", stderr(&again));
+    let resumed = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "3", "--dim", "16", "--batch-size", "8", "--resume"]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["epochs_done"], 3);
+
+    let eval = seqdiff(&["eval", "--model", r, "--data", d, "--split", "test", "--steps", "5", "--guidance", "-1", "--json"]);
+    assert!(eval.status.success(), "{}", stderr(&eval));
+    let json: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    for key in ["HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20"] {
+        let v = json[key].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&v), "{key}={v}");
+    }
+    assert_eq!(json["users"], 80);
+    assert_eq!(json["sampling"]["guidance"], -1.0);
+
+    let bundle = dir.path().join("bundle");
+    let export = seqdiff(&["export", "--model", r, "--data", d, "--out", bundle.to_str().unwrap()]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["files"]["weights"], "weights.bpk");
+    // The bundle evaluates exactly like the run it came from.
+    let from_bundle = seqdiff(&["eval", "--model", bundle.to_str().unwrap(), "--data", d, "--steps", "5", "--guidance", "-1", "--json"]);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&from_bundle.stdout).unwrap()["NDCG@10"], json["NDCG@10"]);
+}
+
+#[test]
+fn bad_input_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = out.to_str().unwrap();
+    let missing = seqdiff(&["train", "--data", "/nonexistent/sequences.tsv", "--out", o]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("/nonexistent/sequences.tsv") && stderr(&missing).contains("no such file"), "{}", stderr(&missing));
+
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&bad, "user\ttrain\tvalid\ttest\n1\t1 2 3\t4\t5\n2\t1 two\t3\t4\n").unwrap();
+    let malformed = seqdiff(&["train", "--data", bad.to_str().unwrap(), "--out", o]);
+    assert!(!malformed.status.success());
+    assert!(stderr(&malformed).contains("bad.tsv:3:"), "{}", stderr(&malformed));
+    assert!(!out.join("state.json").exists(), "nothing half-written");
+
+    let empty = dir.path().join("empty.tsv");
+    std::fs::write(&empty, "user\ttrain\tvalid\ttest\n").unwrap();
+    let e = seqdiff(&["train", "--data", empty.to_str().unwrap(), "--out", o]);
+    assert!(!e.status.success() && stderr(&e).contains("empty"), "{}", stderr(&e));
+
+    let unknown = seqdiff(&["train", "--data", "x", "--out", o, "--frobnicate"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("--frobnicate"));
+
+    let no_model = seqdiff(&["eval", "--model", dir.path().to_str().unwrap(), "--data", bad.to_str().unwrap()]);
+    assert!(!no_model.status.success() && stderr(&no_model).contains("manifest.json"), "{}", stderr(&no_model));
+}

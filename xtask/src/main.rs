@@ -132,7 +132,7 @@ fn tool_path(root: &Path) -> String {
 }
 
 /// Stages of `cargo xtask test`, in order. Only stages proven on a clean machine are listed.
-const TEST_STAGES: &[&str] = &["native"];
+const TEST_STAGES: &[&str] = &["native", "browser"];
 
 /// `cargo xtask test`: every enabled test stage, from a fresh machine.
 fn test(root: &Path) -> Result<()> {
@@ -157,7 +157,7 @@ fn test_browser(root: &Path) -> Result<()> {
     let path = tool_path(root);
     // The model crate compiled for wasm32 and run in headless Chromium (CPU and WebGPU).
     run(Command::new("cargo")
-        .args(["test", "--release", "-p", "seqdiff-model", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "flex,webgpu"])
+        .args(["test", "--release", "-p", "seqdiff-model", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "flex,webgpu", "--test", "web"])
         .env("PATH", &path)
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;

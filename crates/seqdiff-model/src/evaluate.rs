@@ -43,17 +43,39 @@ pub fn split_cases(dataset: &Dataset, split: Split) -> Vec<(Vec<u32>, u32)> {
 /// HR/NDCG@{5,10,20} ×100. Users are batched by history length; user i (in length order) draws
 /// its noise from seed + i·K, so a run is deterministic whatever the batch size.
 pub fn evaluate(rec: &Recommender, cases: &[(Vec<u32>, u32)], sampling: &SamplingConfig, mask_history: bool, batch: usize) -> Metrics {
+    let k = sampling.clamped(rec.model.config.diffusion_steps).ensemble as u64;
+    evaluate_with(rec, cases, mask_history, batch, |histories, first| {
+        let s = SamplingConfig { seed: sampling.seed.wrapping_add(first * k), ..sampling.clone() };
+        rec.generate(histories, &s, false).read().scores
+    })
+}
+
+/// The same protocol for the encoder alone (c·ẽᵀ, no diffusion): the SASRec-style reference point.
+pub fn evaluate_encoder(rec: &Recommender, cases: &[(Vec<u32>, u32)], mask_history: bool, batch: usize) -> Metrics {
+    evaluate_with(rec, cases, mask_history, batch, |histories, _| {
+        let scores = rec.encoder_scores(histories);
+        let [users, n] = scores.dims();
+        let flat = scores.into_data().try_into_vec::<f32>().expect("f32 scores");
+        (0..users).map(|u| flat[u * n..(u + 1) * n].to_vec()).collect()
+    })
+}
+
+/// Runs `score(histories, index of the first)` over length-sorted batches and ranks each target.
+fn evaluate_with(
+    rec: &Recommender,
+    cases: &[(Vec<u32>, u32)],
+    mask_history: bool,
+    batch: usize,
+    mut score: impl FnMut(&[Vec<u32>], u64) -> Vec<Vec<f32>>,
+) -> Metrics {
     let max_len = rec.model.config.max_len;
     let mut order: Vec<usize> = (0..cases.len()).collect();
     order.sort_by_key(|&i| cases[i].0.len().min(max_len));
     let mut sums = MetricSums::default();
-    let k = sampling.clamped(rec.model.config.diffusion_steps).ensemble as u64;
     for (chunk_no, chunk) in order.chunks(batch.max(1)).enumerate() {
         let histories: Vec<Vec<u32>> = chunk.iter().map(|&i| cases[i].0.clone()).collect();
         let first = (chunk_no * batch.max(1)) as u64;
-        let s = SamplingConfig { seed: sampling.seed.wrapping_add(first * k), ..sampling.clone() };
-        let result = rec.generate(&histories, &s, false).read();
-        for (row, &i) in result.scores.into_iter().zip(chunk) {
+        for (row, &i) in score(&histories, first).into_iter().zip(chunk) {
             let mut scores = row;
             if mask_history {
                 mask_items(&mut scores, &cases[i].0);

@@ -152,6 +152,18 @@ impl Recommender {
         }
     }
 
+    /// The encoder alone as a recommender: softmax of c·ẽᵀ at the newest position, [U, N+1].
+    /// A diagnostic (and the SASRec-style baseline) for what the condition knows before diffusion.
+    pub fn encoder_scores(&self, histories: &[Vec<u32>]) -> Tensor<2> {
+        let cfg = &self.model.config;
+        let (users, d) = (histories.len(), cfg.dim);
+        let len = histories.iter().map(|h| h.len().min(cfg.max_len)).max().unwrap_or(0).max(1);
+        let windows: Vec<Vec<u32>> = histories.iter().map(|h| left_pad(h, len)).collect();
+        let outputs = self.model.encode(windows).outputs;
+        let last = outputs.slice([0..users, len - 1..len]).reshape([users, d]);
+        self.score(last, users, 1)
+    }
+
     /// Ensemble-averaged softmax over items for x̂0 rows [U·K, d] → [U, N+1].
     pub fn score(&self, x0: Tensor<2>, users: usize, k: usize) -> Tensor<2> {
         let n = self.model.config.num_items + 1;

@@ -81,6 +81,7 @@ pub struct LossParts {
     pub total: Tensor<1>,
     pub ce: Tensor<1>,
     pub mse: Tensor<1>,
+    pub encoder_ce: Tensor<1>,
     pub targets: usize,
 }
 
@@ -141,8 +142,8 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
     let ce = cross_entropy(x0_hat.clone());
     let encoder_ce = cross_entropy(condition);
     let mse = ((x0_hat - x0).powf_scalar(2.0).mean_dim(2) * valid).sum() / count as f64;
-    let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce * config.encoder_ce_weight;
-    LossParts { total, ce, mse, targets: count as usize }
+    let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
+    LossParts { total, ce, mse, encoder_ce, targets: count as usize }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use seqdiff_model::bundle::{BundleFiles, MANIFEST_FORMAT, Manifest, content_hash, weights_to_bytes};
 use seqdiff_model::data::Dataset;
-use seqdiff_model::evaluate::{Split, evaluate, split_cases};
+use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Metrics;
 use seqdiff_model::schedule::cosine_alpha_bars;
 use seqdiff_model::train::{TrainConfig, batches, loss, make_windows};
@@ -24,7 +24,7 @@ use crate::commands::sweep::sweep_grid;
 
 /// Sampling used for per-epoch model selection (cheap and deterministic).
 pub fn selection_sampling() -> SamplingConfig {
-    SamplingConfig { guidance: 0.0, steps: 10, eta: 0.0, ensemble: 1, seed: 0 }
+    SamplingConfig { guidance: 1.0, steps: 2, eta: 0.0, ensemble: 1, seed: 0 }
 }
 
 /// `state.json`: what a resumed run needs besides the weights and optimizer files.
@@ -45,9 +45,14 @@ struct EpochLog {
     loss: f64,
     ce: f64,
     mse: f64,
+    #[serde(default)]
+    encoder_ce: f64,
     seconds: f64,
     samples_per_second: f64,
     valid: Metrics,
+    /// The encoder alone (c·ẽᵀ) on validation: what the condition knows.
+    #[serde(default)]
+    valid_encoder: Option<Metrics>,
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
@@ -148,17 +153,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
         );
         bar.set_prefix(format!("{epoch}/{}", train_cfg.epochs));
         let start = Instant::now();
-        let (mut sum_loss, mut sum_ce, mut sum_mse, mut seen) = (0.0, 0.0, 0.0, 0usize);
+        let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) = (0.0, 0.0, 0.0, 0.0, 0usize);
         for (step, batch) in plan.iter().enumerate() {
             let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
             let parts = loss(&model, &refs, &train_cfg, &alpha_bars, &mut rng);
             let n = parts.targets;
             // Reading scalars forces a sync; do it every few steps only.
             if step % 10 == 0 || step + 1 == plan.len() {
-                let (l, c, m) = (
+                let (l, c, m, e) = (
                     parts.total.clone().into_scalar::<f32>() as f64,
                     parts.ce.clone().into_scalar::<f32>() as f64,
                     parts.mse.clone().into_scalar::<f32>() as f64,
+                    parts.encoder_ce.clone().into_scalar::<f32>() as f64,
                 );
                 if !l.is_finite() {
                     bail!("loss became {l} at epoch {epoch}, step {step}: lower --lr");
@@ -166,9 +172,17 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 sum_loss += l * n as f64;
                 sum_ce += c * n as f64;
                 sum_mse += m * n as f64;
+                sum_enc += e * n as f64;
                 seen += n;
                 let rate = bar.position() as f64 / start.elapsed().as_secs_f64().max(1e-9);
-                bar.set_message(format!("loss {:.4} (ce {:.3} mse {:.3}) {:.0} samples/s", sum_loss / seen as f64, sum_ce / seen as f64, sum_mse / seen as f64, rate));
+                bar.set_message(format!(
+                    "loss {:.4} (ce {:.3} mse {:.3} enc-ce {:.3}) {:.0} samples/s",
+                    sum_loss / seen as f64,
+                    sum_ce / seen as f64,
+                    sum_mse / seen as f64,
+                    sum_enc / seen as f64,
+                    rate
+                ));
             }
             let grads = GradientsParams::from_grads(parts.total.backward(), &model);
             model = optim.step(train_cfg.learning_rate, model, grads);
@@ -179,19 +193,23 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
         let recommender = Recommender::new(model.valid());
         let valid = evaluate(&recommender, &valid_cases, &selection_sampling(), false, args.eval_batch);
+        let valid_encoder = evaluate_encoder(&recommender, &valid_cases, false, args.eval_batch);
         let log = EpochLog {
             epoch,
             loss: sum_loss / seen.max(1) as f64,
             ce: sum_ce / seen.max(1) as f64,
             mse: sum_mse / seen.max(1) as f64,
+            encoder_ce: sum_enc / seen.max(1) as f64,
             seconds,
             samples_per_second: targets_per_epoch as f64 / seconds,
             valid,
+            valid_encoder: Some(valid_encoder),
         };
         let improved = valid.ndcg10 > state.best_ndcg10;
         eprintln!(
-            "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}) {:.1}s {:.0} samples/s | valid HR@10 {:.2} NDCG@10 {:.2}{}",
-            log.loss, log.ce, log.mse, seconds, log.samples_per_second, valid.hr10, valid.ndcg10,
+            "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}, enc-ce {:.4}) {:.1}s {:.0} samples/s | valid HR@10 {:.2} NDCG@10 {:.2} (encoder alone {:.2} / {:.2}){}",
+            log.loss, log.ce, log.mse, log.encoder_ce, seconds, log.samples_per_second, valid.hr10, valid.ndcg10,
+            valid_encoder.hr10, valid_encoder.ndcg10,
             if improved { " *" } else { "" }
         );
         let weights = weights_to_bytes(&recommender.model).map_err(anyhow::Error::msg)?;
@@ -221,7 +239,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .map_err(anyhow::Error::msg)?;
     let recommender = Recommender::new(best);
     eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
-    let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 0.5, 1.0, 2.0, 4.0], &[10, 50], &[1], args.eval_batch, "valid");
+    let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[1, 2, 5, 10, 50], &[1], args.eval_batch, "valid");
     write_json(&args.out.join("sweep.json"), &selection)?;
     let test = evaluate(&recommender, &split_cases(&dataset, Split::Test), &selection.best, false, args.eval_batch);
     write_manifest(&args, &state, Some((selection.best.clone(), test)))?;

@@ -90,10 +90,10 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
         std::fs::remove_dir_all(&run_dir)?;
     }
     let seqdiff = |args: &[&str]| -> Result<()> {
-        run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--"]).args(args))
+        run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff", "--"]).args(args))
     };
     // The settings behind the committed bundle (BENCHMARKS.md); extra arguments override them.
-    let mut train = vec!["train", "--data", "data/ml-100k", "--out", "runs/ml-100k", "--epochs", "8", "--batch-size", "16", "--lr", "3e-3", "--dropout", "0"];
+    let mut train = vec!["train", "--data", "data/ml-100k", "--out", "runs/ml-100k", "--epochs", "20", "--patience", "0"];
     train.extend(extra.iter().map(String::as_str));
     seqdiff(&train)?;
     seqdiff(&["sweep", "--model", "runs/ml-100k", "--data", "data/ml-100k"])?;

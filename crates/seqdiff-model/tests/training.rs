@@ -8,7 +8,7 @@ use rand::rngs::ChaCha8Rng;
 use seqdiff_model::bundle::{model_from_bytes, weights_to_bytes};
 use seqdiff_model::config::{ModelConfig, SamplingConfig};
 use seqdiff_model::data::{Dataset, UserSequence};
-use seqdiff_model::evaluate::{Split, evaluate, split_cases};
+use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::model::SeqDiff;
 use seqdiff_model::sampler::Recommender;
 use seqdiff_model::schedule::cosine_alpha_bars;
@@ -61,6 +61,9 @@ fn training_learns_a_deterministic_successor() {
     let m = evaluate(&rec, &split_cases(&data, Split::Test), &SamplingConfig { steps: 5, ..Default::default() }, false, 16);
     // Chance HR@10 is 25% on 40 items; the successor rule is learnable.
     assert!(m.hr10 > 80.0, "{m}");
+    // The encoder alone (the auxiliary CE head, `seqdiff train` logs it per epoch) learns it too.
+    let encoder = evaluate_encoder(&rec, &split_cases(&data, Split::Test), false, 16);
+    assert!(encoder.hr10 > 80.0, "{encoder}");
 
     // Save → load on a fresh device gives identical scores.
     let bytes = weights_to_bytes(&rec.model).unwrap();

@@ -65,8 +65,8 @@ pub struct TrainArgs {
     pub weight_decay: f64,
     #[arg(long, default_value_t = 0.2)]
     pub dropout: f64,
-    /// Softmax temperature on x̂0·ẽ (ẽ = RMS-normalised item embeddings).
-    #[arg(long, default_value_t = 1.0)]
+    /// Softmax temperature on x̂0·ẽ (ẽ = RMS-normalised item embeddings); √d keeps initial logits O(1).
+    #[arg(long, default_value_t = 8.0)]
     pub temperature: f64,
     /// Weight of the auxiliary CE on the encoder output (0 = off).
     #[arg(long, default_value_t = 1.0)]

@@ -35,7 +35,9 @@ impl SeqDiff {
         let cross_heads = (config.denoiser == DenoiserKind::CrossAttn).then_some(config.heads);
         SeqDiff {
             items: EmbeddingConfig::new(config.num_items + 1, d)
-                .with_initializer(Initializer::Normal { mean: 0.0, std: 1.0 })
+                // Small rows (as SASRec's xavier init): Adam's ~lr-sized steps then turn a row's direction
+                // quickly. Measured on ML-100K, 4 epochs: valid HR@10 8.06 with std 0.05 vs 4.67 with std 1.
+                .with_initializer(Initializer::Normal { mean: 0.0, std: 0.05 })
                 .init(device),
             null_cond: Initializer::Normal { mean: 0.0, std: 1.0 }.init([d], device),
             encoder: HistoryEncoder::new(d, config.heads, config.layers, config.max_len, config.dropout, device),

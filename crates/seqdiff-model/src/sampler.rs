@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::config::{DenoiserKind, SamplingConfig};
 use crate::encoder::padding_bias;
-use crate::model::{SeqDiff, left_pad};
+use crate::model::{Encoded, SeqDiff, left_pad};
 use crate::noise::gaussian;
 use crate::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps};
 
@@ -79,12 +79,9 @@ impl Recommender {
         let (users, k, d) = (histories.len(), s.ensemble, cfg.dim);
         let rows = users * k;
         let device = self.device();
-        let len = histories.iter().map(|h| h.len().min(cfg.max_len)).max().unwrap_or(0).max(1);
-        let windows: Vec<Vec<u32>> = histories.iter().map(|h| left_pad(h, len)).collect();
-        let encoded = self.model.encode(windows);
+        let (encoded, last) = self.encode_newest(histories);
         // Condition = encoder output at the newest position, repeated for each seed: [R, d].
-        let last = encoded.outputs.clone().slice([0..users, len - 1..len]).reshape([users, 1, d]);
-        let cond_rows = last.expand([users, k, d]).reshape([rows, d]);
+        let cond_rows = last.reshape([users, 1, d]).expand([users, k, d]).reshape([rows, d]);
         let null_rows = self.model.null_rows(rows);
 
         let timesteps = respaced_timesteps(cfg.diffusion_steps, s.steps);
@@ -155,13 +152,20 @@ impl Recommender {
     /// The encoder alone as a recommender: softmax of c·ẽᵀ at the newest position, [U, N+1].
     /// A diagnostic (and the SASRec-style baseline) for what the condition knows before diffusion.
     pub fn encoder_scores(&self, histories: &[Vec<u32>]) -> Tensor<2> {
+        let (_, last) = self.encode_newest(histories);
+        self.score(last, histories.len(), 1)
+    }
+
+    /// Left-pads the histories to their longest (≤ max_len) length and encodes them once; returns
+    /// the encoding and the output at the newest position of each, [U, d].
+    fn encode_newest(&self, histories: &[Vec<u32>]) -> (Encoded, Tensor<2>) {
         let cfg = &self.model.config;
         let (users, d) = (histories.len(), cfg.dim);
         let len = histories.iter().map(|h| h.len().min(cfg.max_len)).max().unwrap_or(0).max(1);
         let windows: Vec<Vec<u32>> = histories.iter().map(|h| left_pad(h, len)).collect();
-        let outputs = self.model.encode(windows).outputs;
-        let last = outputs.slice([0..users, len - 1..len]).reshape([users, d]);
-        self.score(last, users, 1)
+        let encoded = self.model.encode(windows);
+        let last = encoded.outputs.clone().slice([0..users, len - 1..len]).reshape([users, d]);
+        (encoded, last)
     }
 
     /// Ensemble-averaged softmax over items for x̂0 rows [U·K, d] → [U, N+1].

@@ -1,0 +1,11 @@
+//! The page's logic that needs no browser and no model: what the URL holds, how a typed query
+//! finds titles, which histories the presets offer, and which request runs next.
+//! Kept apart from the Leptos app so it is tested natively and in headless Chromium.
+
+pub mod latest_only;
+pub mod presets;
+pub mod search;
+pub mod url_state;
+
+pub use latest_only::LatestOnly;
+pub use url_state::{Backend, Limits, PageState};

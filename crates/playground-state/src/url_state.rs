@@ -1,0 +1,322 @@
+//! The whole page state lives in the URL query string, so a copied link reproduces what was on
+//! screen. Parsing never fails: anything unknown, malformed or out of range is dropped or clamped,
+//! and every such decision comes back as a human-readable notice for the page's alert region.
+
+use std::fmt::Write;
+
+/// Bundles the page knows how to load (folder names under `public/models/`).
+pub const DATASETS: &[&str] = &["ml-100k"];
+
+pub const GUIDANCE_MIN: f64 = -1.0;
+pub const GUIDANCE_MAX: f64 = 8.0;
+pub const GUIDANCE_STEP: f64 = 0.5;
+pub const ETA_STEP: f64 = 0.05;
+pub const SEEDS_MAX: usize = 8;
+/// Seeds stay within what a JavaScript number and an `<input type=number>` hold exactly.
+pub const SEED_MAX: u64 = u32::MAX as u64;
+/// Raw values quoted in notices are cut to this many characters.
+const QUOTE_MAX: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Start on the CPU, time WebGPU in the background, keep the faster.
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 3] = [Backend::Auto, Backend::WebGpu, Backend::Cpu];
+
+    /// The name used in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Auto => "auto",
+            Backend::WebGpu => "webgpu",
+            Backend::Cpu => "cpu",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::Auto => "Auto",
+            Backend::WebGpu => "WebGPU",
+            Backend::Cpu => "CPU",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Backend> {
+        Backend::ALL.into_iter().find(|b| b.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// What the loaded bundle allows.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Item ids are 1..=num_items.
+    pub num_items: usize,
+    /// Longest history kept (the model's window).
+    pub max_history: usize,
+    /// Largest steps value (the training chain's T).
+    pub max_steps: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageState {
+    pub dataset: String,
+    /// Item ids, oldest first, no duplicates.
+    pub history: Vec<u32>,
+    pub guidance: f64,
+    pub steps: usize,
+    /// Seeds in the ensemble (K).
+    pub seeds: usize,
+    pub eta: f64,
+    pub seed: u64,
+    pub mask_history: bool,
+    /// Take the last history item out of the model's input and treat it as the answer.
+    pub hold_out: bool,
+    pub backend: Backend,
+}
+
+/// The dataset named by a query (decided before its bundle is loaded), with a notice if the
+/// query named one the page does not know.
+pub fn dataset_from_query(query: &str) -> (String, Option<String>) {
+    match pairs(query).into_iter().filter(|(k, _)| k == "dataset").last() {
+        Some((_, v)) => match known_dataset(v.trim()) {
+            Ok(name) => (name, None),
+            Err(notice) => (DATASETS[0].to_string(), Some(notice)),
+        },
+        None => (DATASETS[0].to_string(), None),
+    }
+}
+
+fn known_dataset(v: &str) -> Result<String, String> {
+    if DATASETS.contains(&v) {
+        Ok(v.to_string())
+    } else {
+        Err(format!("unknown dataset {}; showing {}", quote(v), DATASETS[0]))
+    }
+}
+
+fn pairs(query: &str) -> Vec<(String, String)> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// A raw value as it may appear in a notice: short, one line, quoted. The page renders notices as
+/// text, never as HTML, so markup in it is shown, not run.
+fn quote(raw: &str) -> String {
+    let mut s: String = raw.chars().take(QUOTE_MAX).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if raw.chars().count() > QUOTE_MAX {
+        s.push('…');
+    }
+    format!("\"{s}\"")
+}
+
+/// Shortest decimal form, no "-0".
+fn number(v: f64) -> String {
+    if v == 0.0 { "0".into() } else { format!("{v}") }
+}
+
+/// Nearest multiple of `step` (a unit fraction such as 0.5 or 0.05), computed as k/n so that
+/// 0.35 comes out as the same f64 a user types.
+fn snap(v: f64, step: f64) -> f64 {
+    let per_unit = (1.0 / step).round();
+    (v * per_unit).round() / per_unit
+}
+
+impl PageState {
+    /// The query string (without "?") that `from_query` turns back into this state.
+    pub fn to_query(&self) -> String {
+        let history: Vec<String> = self.history.iter().map(u32::to_string).collect();
+        let mut q = String::new();
+        let _ = write!(
+            q,
+            "dataset={}&history={}&guidance={}&steps={}&seeds={}&eta={}&seed={}&mask={}&holdout={}&backend={}",
+            self.dataset,
+            history.join(","),
+            number(self.guidance),
+            self.steps,
+            self.seeds,
+            number(self.eta),
+            self.seed,
+            u8::from(self.mask_history),
+            u8::from(self.hold_out),
+            self.backend.as_str()
+        );
+        q
+    }
+
+    /// Reads a query over `defaults` (fields it lacks keep their default). Never fails; returns
+    /// the notices for everything it ignored, clamped or dropped.
+    pub fn from_query(query: &str, defaults: &PageState, limits: &Limits) -> (PageState, Vec<String>) {
+        let mut state = defaults.clone();
+        let mut notices = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for (key, value) in pairs(query) {
+            if seen.contains(&key) {
+                notices.push(format!("field {} appears more than once; the last one counts", quote(&key)));
+            } else {
+                seen.push(key.clone());
+            }
+            let v = value.trim();
+            match key.as_str() {
+                "dataset" => match known_dataset(v) {
+                    Ok(name) => state.dataset = name,
+                    Err(notice) => notices.push(notice),
+                },
+                "history" => state.history = parse_history(v, limits, &mut notices),
+                "guidance" => {
+                    state.guidance = parse_float(v, "guidance", GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_STEP, defaults.guidance, &mut notices)
+                }
+                "eta" => state.eta = parse_float(v, "eta", 0.0, 1.0, ETA_STEP, defaults.eta, &mut notices),
+                "steps" => state.steps = parse_int(v, "steps", 1, limits.max_steps as u64, defaults.steps as u64, &mut notices) as usize,
+                "seeds" => state.seeds = parse_int(v, "seeds", 1, SEEDS_MAX as u64, defaults.seeds as u64, &mut notices) as usize,
+                "seed" => state.seed = parse_int(v, "seed", 0, SEED_MAX, defaults.seed, &mut notices),
+                "mask" => state.mask_history = parse_bool(v, "mask", defaults.mask_history, &mut notices),
+                "holdout" => state.hold_out = parse_bool(v, "holdout", defaults.hold_out, &mut notices),
+                "backend" => match Backend::parse(v) {
+                    Some(b) => state.backend = b,
+                    None => notices.push(format!(
+                        "unknown backend {}; using {} (expected auto, webgpu or cpu)",
+                        quote(v),
+                        defaults.backend.as_str()
+                    )),
+                },
+                _ => notices.push(format!("ignored unknown field {}", quote(&key))),
+            }
+        }
+        (state, notices)
+    }
+
+    /// The model's input and, with hold-out on (and at least two items), the held-out answer.
+    pub fn model_input(&self) -> (&[u32], Option<u32>) {
+        match self.history.split_last() {
+            Some((&last, rest)) if self.hold_out && !rest.is_empty() => (rest, Some(last)),
+            _ => (&self.history, None),
+        }
+    }
+
+    /// Appends an item; one already in the history moves to the end (it was watched again, last).
+    /// The oldest item drops out when the history is full.
+    pub fn add_item(&mut self, item: u32, limits: &Limits) {
+        self.history.retain(|&i| i != item);
+        self.history.push(item);
+        let excess = self.history.len().saturating_sub(limits.max_history);
+        self.history.drain(..excess);
+    }
+
+    pub fn remove_at(&mut self, index: usize) {
+        if index < self.history.len() {
+            self.history.remove(index);
+        }
+    }
+
+    /// Swaps the item at `index` with its older neighbour (no-op at the top).
+    pub fn move_earlier(&mut self, index: usize) {
+        if index > 0 && index < self.history.len() {
+            self.history.swap(index - 1, index);
+        }
+    }
+
+    /// Swaps the item at `index` with its newer neighbour (no-op at the end).
+    pub fn move_later(&mut self, index: usize) {
+        if index + 1 < self.history.len() {
+            self.history.swap(index, index + 1);
+        }
+    }
+}
+
+fn parse_history(v: &str, limits: &Limits, notices: &mut Vec<String>) -> Vec<u32> {
+    let mut items: Vec<u32> = Vec::new();
+    let (mut malformed, mut unknown, mut repeated) = (Vec::new(), Vec::new(), 0usize);
+    for token in v.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        match token.parse::<u64>() {
+            Ok(id) if id >= 1 && id <= limits.num_items as u64 => {
+                let id = id as u32;
+                if items.contains(&id) {
+                    repeated += 1;
+                } else {
+                    items.push(id);
+                }
+            }
+            Ok(_) => unknown.push(token.to_string()),
+            Err(_) => malformed.push(token.to_string()),
+        }
+    }
+    let sample = |list: &[String]| list.iter().take(3).map(|t| quote(t)).collect::<Vec<_>>().join(", ");
+    if !malformed.is_empty() {
+        notices.push(format!("history: dropped {} entries that are not item ids ({})", malformed.len(), sample(&malformed)));
+    }
+    if !unknown.is_empty() {
+        notices.push(format!(
+            "history: dropped {} unknown item ids ({}); this catalogue has ids 1–{}",
+            unknown.len(),
+            sample(&unknown),
+            limits.num_items
+        ));
+    }
+    if repeated > 0 {
+        notices.push(format!("history: dropped {repeated} repeated items"));
+    }
+    if items.len() > limits.max_history {
+        notices.push(format!("history had {} items; kept the newest {}", items.len(), limits.max_history));
+        items.drain(..items.len() - limits.max_history);
+    }
+    items
+}
+
+fn parse_float(v: &str, name: &str, min: f64, max: f64, step: f64, default: f64, notices: &mut Vec<String>) -> f64 {
+    match v.parse::<f64>() {
+        Ok(x) if x.is_finite() => {
+            let clamped = snap(x.clamp(min, max), step);
+            if clamped != x {
+                notices.push(format!(
+                    "{name} {} is outside {}..{} in steps of {}; using {}",
+                    quote(v),
+                    number(min),
+                    number(max),
+                    number(step),
+                    number(clamped)
+                ));
+            }
+            clamped
+        }
+        _ => {
+            notices.push(format!("{name} {} is not a number; using {}", quote(v), number(default)));
+            default
+        }
+    }
+}
+
+fn parse_int(v: &str, name: &str, min: u64, max: u64, default: u64, notices: &mut Vec<String>) -> u64 {
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits but too long for u64 is simply "too large".
+        let x = v.parse::<u64>().unwrap_or(u64::MAX);
+        let clamped = x.clamp(min, max);
+        if clamped != x {
+            notices.push(format!("{name} {} is outside {min}..{max}; using {clamped}", quote(v)));
+        }
+        clamped
+    } else {
+        let reason = if v.starts_with('-') && v[1..].bytes().all(|b| b.is_ascii_digit()) && v.len() > 1 {
+            format!("is below {min}")
+        } else {
+            "is not a whole number".to_string()
+        };
+        let fallback = if reason.starts_with("is below") { min } else { default };
+        notices.push(format!("{name} {} {reason}; using {fallback}", quote(v)));
+        fallback
+    }
+}
+
+fn parse_bool(v: &str, name: &str, default: bool, notices: &mut Vec<String>) -> bool {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => true,
+        "0" | "false" | "off" | "no" => false,
+        _ => {
+            notices.push(format!("{name} {} is not 0 or 1; using {}", quote(v), u8::from(default)));
+            default
+        }
+    }
+}

@@ -9,19 +9,8 @@ pub struct LoadedBundle {
     pub weights: Vec<u8>,
     pub items: Vec<ItemInfo>,
     pub train_counts: Vec<u32>,
-}
-
-impl LoadedBundle {
-    pub fn title(&self, item: u32) -> String {
-        self.items.get(item as usize).map_or_else(|| format!("item {item}"), |i| i.title.clone())
-    }
-
-    pub fn detail(&self, item: u32) -> String {
-        self.items.get(item as usize).map_or_else(String::new, |i| {
-            let year = i.year.map(|y| y.to_string()).unwrap_or_default();
-            format!("{year} {}", i.genres.join(", ")).trim().to_string()
-        })
-    }
+    /// Problems that were worked around (shown as notices).
+    pub warnings: Vec<String>,
 }
 
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
@@ -33,25 +22,37 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
 }
 
 #[derive(serde::Deserialize)]
-struct Catalogue {
+struct CatalogueFile {
     items: Vec<ItemInfo>,
     train_counts: Option<Vec<u32>>,
 }
 
-pub async fn load_bundle(base: &str) -> Result<LoadedBundle, String> {
+/// Loads `base/manifest.json`, then the files it names. `phase` is told what is downloading.
+pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundle, String> {
+    phase("downloading manifest");
     let manifest_bytes = fetch_bytes(&format!("{base}/manifest.json")).await?;
     let manifest = Manifest::parse(&String::from_utf8_lossy(&manifest_bytes)).map_err(|e| format!("{base}/manifest.json: {e}"))?;
     let files = &manifest.files;
-    let weights = fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash)).await?;
     let n = manifest.model.num_items;
-    let (items, train_counts) = match (&files.catalogue, &files.catalogue_hash) {
-        (Some(name), hash) => {
-            let bytes = fetch_bytes(&format!("{base}/{name}?v={}", hash.clone().unwrap_or_default())).await?;
-            let cat: Catalogue = serde_json::from_slice(&bytes).map_err(|e| format!("{base}/{name}: {e}"))?;
+    phase("downloading weights");
+    let weights = fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash)).await?;
+    let (items, train_counts) = match &files.catalogue {
+        Some(name) => {
+            phase("downloading catalogue");
+            let bytes = fetch_bytes(&format!("{base}/{name}?v={}", files.catalogue_hash.clone().unwrap_or_default())).await?;
+            let cat: CatalogueFile = serde_json::from_slice(&bytes).map_err(|e| format!("{base}/{name}: {e}"))?;
             (cat.items, cat.train_counts.unwrap_or_default())
         }
-        (None, _) => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new()),
+    };
+    // A catalogue that does not match the model is ignored rather than trusted half-way.
+    let mut warnings = Vec::new();
+    let items = if items.len() == n + 1 {
+        items
+    } else {
+        warnings.push(format!("The catalogue lists {} items but the model has {n}; titles are not shown.", items.len().saturating_sub(1)));
+        Vec::new()
     };
     let train_counts = if train_counts.len() == n + 1 { train_counts } else { vec![0; n + 1] };
-    Ok(LoadedBundle { manifest, weights, items, train_counts })
+    Ok(LoadedBundle { manifest, weights, items, train_counts, warnings })
 }

@@ -1,33 +1,13 @@
 // End-to-end: the release build in dist/ served on localhost, driven in Debian's headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { startServer, launchBrowser } from './support.mjs';
 
-const dist = path.resolve('dist');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' };
 let server, browser, base;
 
 before(async () => {
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    let file = path.join(dist, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    if (!fs.existsSync(file)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    ignoreDefaultArgs: ['--headless'],
-    args: ['--headless=new', '--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  ({ server, base } = await startServer());
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -35,32 +15,226 @@ after(async () => {
   server?.close();
 });
 
-test('first load shows ten recommendations from the embedded model, with no page errors', async () => {
-  const page = await browser.newPage();
+/** A fresh page (own context) that records page errors. */
+async function open(query = '', contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + '/' + query);
+  return { page, errors, context };
+}
+
+const recs = (page) => page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
+const historyItems = (page) => page.getByRole('list', { name: 'History' }).getByRole('listitem');
+
+async function waitForRecs(page, n = 10) {
+  await recs(page).nth(n - 1).waitFor({ timeout: 120_000 });
+  return recs(page).allTextContents();
+}
+
+/** Waits until the recommendation list differs from `before`. */
+async function waitForChange(page, before) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const now = await recs(page).allTextContents();
+    if (now.length >= 10 && now.join('\n') !== before.join('\n')) return now;
+    await page.waitForTimeout(50);
+  }
+  assert.fail('the recommendations did not change');
+}
+
+test('first load shows ten recommendations for a preset history, and the URL carries the state', async () => {
   const started = Date.now();
-  await page.goto(base + '/');
-  const items = page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
-  await items.nth(9).waitFor({ timeout: 120_000 });
+  const { page, errors, context } = await open();
+  const titles = await waitForRecs(page);
   console.log(`first recommendation after ${Date.now() - started} ms`);
-  assert.equal(await items.count(), 10);
-  const titles = await items.allTextContents();
+  assert.equal(titles.length, 10);
   assert.ok(titles.every((t) => t.trim().length > 0 && !t.startsWith('item ')), titles.join(' | '));
   assert.equal(new Set(titles).size, 10, 'ten distinct items');
-  const status = await page.getByRole('status').textContent();
-  assert.match(status, /backend: CPU .* ms/);
-  assert.equal(await page.getByRole('list', { name: 'History' }).getByRole('listitem').count(), 5);
+  assert.match(await page.getByRole('status').textContent(), /backend: CPU .*last request [\d.]+ ms \([\d.]+ ms per step/);
+  assert.ok((await historyItems(page).count()) >= 2, 'a preset history is shown');
+  const url = new URL(page.url());
+  for (const key of ['dataset', 'history', 'guidance', 'steps', 'seeds', 'eta', 'seed', 'mask', 'holdout', 'backend']) {
+    assert.ok(url.searchParams.has(key), `URL lacks ${key}: ${url}`);
+  }
+  // Masked history: nothing already watched is recommended.
+  const watched = await historyItems(page).locator('.title').allTextContents();
+  const recommended = await recs(page).locator('.title').allTextContents();
+  assert.deepEqual(recommended.filter((t) => watched.includes(t)), []);
   assert.deepEqual(errors, []);
-  await page.close();
+  await context.close();
 });
 
-test('a missing bundle gives a clear error, not a blank page', async () => {
-  const page = await browser.newPage();
+test('guidance and steps change the results live and update the URL without new history entries', async () => {
+  const { page, errors, context } = await open('?backend=cpu');
+  let list = await waitForRecs(page);
+  const entries = await page.evaluate(() => history.length);
+  await page.getByLabel('Guidance scale', { exact: true }).fill('4');
+  list = await waitForChange(page, list);
+  assert.equal(new URL(page.url()).searchParams.get('guidance'), '4');
+  await page.getByLabel('Steps', { exact: true }).fill('20');
+  list = await waitForChange(page, list);
+  assert.equal(new URL(page.url()).searchParams.get('steps'), '20');
+  assert.match(await page.getByRole('status').textContent(), /20 steps/);
+  // Keyboard: the slider moves with the arrow keys.
+  await page.getByLabel('Guidance scale', { exact: true }).focus();
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('guidance') === '4.5');
+  assert.equal(await page.evaluate(() => history.length), entries, 'replaceState, not pushState');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a copied link reproduces the exact list in a fresh page', async () => {
+  const { page, context } = await open('?backend=cpu', { permissions: ['clipboard-read', 'clipboard-write'] });
+  let list = await waitForRecs(page);
+  await page.getByLabel('Seeds in ensemble', { exact: true }).fill('3');
+  list = await waitForChange(page, list);
+  await page.getByLabel('η', { exact: true }).fill('0.5');
+  list = await waitForChange(page, list);
+  await page.getByLabel('Seed', { exact: true }).fill('42');
+  await page.getByLabel('Seed', { exact: true }).press('Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('seed') === '42');
+  list = await waitForChange(page, list);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await page.getByText('Link copied.').waitFor();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(link, page.url());
+  await page.waitForTimeout(300);
+  list = await recs(page).allTextContents();
+
+  const fresh = await open(link.slice(base.length + 1));
+  const again = await waitForRecs(fresh.page);
+  assert.deepEqual(again, list);
+  assert.deepEqual(fresh.errors, []);
+  await fresh.context.close();
+  await context.close();
+});
+
+test('search adds an item; history items can be reordered and removed; the URL follows', async () => {
+  const { page, errors, context } = await open('?backend=cpu&history=1,2');
+  await waitForRecs(page);
+  await page.getByLabel('Add item to history', { exact: true }).fill('star wars');
+  const suggestion = page.getByRole('list', { name: 'Suggestions' }).getByRole('button').first();
+  await suggestion.waitFor();
+  assert.match(await suggestion.textContent(), /Star Wars/);
+  await suggestion.click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('history') === '1,2,50');
+  assert.equal(await historyItems(page).count(), 3);
+  await page.getByRole('button', { name: 'Move Star Wars earlier' }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('history') === '1,50,2');
+  await page.getByRole('button', { name: 'Remove Toy Story' }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('history') === '50,2');
+  // Enter adds the best suggestion.
+  await page.getByLabel('Add item to history', { exact: true }).fill('fargo');
+  await page.getByRole('list', { name: 'Suggestions' }).getByRole('button').first().waitFor();
+  await page.getByLabel('Add item to history', { exact: true }).press('Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('history').split(',').length === 3);
+  // A preset replaces the history.
+  await page.getByLabel('Preset', { exact: true }).selectOption({ label: 'Sci-Fi fan' });
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('history').split(',').length === 6);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('hold out last item ranks the held-out answer', async () => {
+  const { page, errors, context } = await open('?backend=cpu&holdout=1');
+  await waitForRecs(page);
+  const answer = page.getByText(/Held-out answer: .* ranks \d+ of \d+/);
+  await answer.waitFor();
+  const held = await historyItems(page).last().locator('.title').textContent();
+  assert.match(await answer.textContent(), new RegExp(held.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a hostile URL renders the page with a notice, injects nothing, and raises no page errors', async () => {
+  const markup = '<img src=x onerror="window.__pwned=1">';
+  const q = `?history=abc,99999,1,${encodeURIComponent(markup)},2&guidance=NaN&steps=1000&seeds=-3&eta=2&seed=x&mask=maybe`
+    + `&backend=${encodeURIComponent('<script>window.__pwned=1</script>')}&${encodeURIComponent(markup)}=1&dataset=ml-100k`;
+  const { page, errors, context } = await open(q);
+  await waitForRecs(page);
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  const text = await alert.textContent();
+  for (const expected of ['unknown item ids', 'guidance', 'steps', 'seeds', 'eta', 'seed', 'mask', 'unknown backend', 'unknown field']) {
+    assert.ok(text.includes(expected), `notice mentions ${expected}: ${text}`);
+  }
+  assert.ok(text.includes('<img'), 'markup is shown as text');
+  assert.equal(await page.locator('img').count(), 0, 'no element was injected');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await historyItems(page).count(), 2, 'the valid items 1 and 2 are kept');
+  // The page rewrote the URL to the clamped, valid state.
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('steps'), '50');
+  assert.equal(url.searchParams.get('history'), '1,2');
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  assert.equal(await page.getByRole('alert').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('CPU and WebGPU give the same recommendations', async () => {
+  const query = '?history=1,50,181,100&guidance=2&steps=10&seeds=2&eta=0&seed=7';
+  const cpu = await open(query + '&backend=cpu');
+  const cpuList = await waitForRecs(cpu.page);
+  const gpu = await open(query + '&backend=webgpu');
+  await gpu.page.getByRole('status').filter({ hasText: 'backend: WebGPU' }).waitFor({ timeout: 180_000 });
+  const gpuList = await waitForRecs(gpu.page);
+  const titles = (list) => list.map((t) => t.replace(/[\d.]+%.*$/, '').trim());
+  assert.deepEqual(titles(gpuList), titles(cpuList));
+  assert.match(await gpu.page.getByRole('status').textContent(), /WebGPU: ready/);
+  assert.deepEqual(cpu.errors, []);
+  assert.deepEqual(gpu.errors, []);
+  await cpu.context.close();
+  await gpu.context.close();
+});
+
+test('without a WebGPU adapter, choosing WebGPU falls back to the CPU with a notice', async () => {
+  const plain = await launchBrowser({ webgpu: false });
+  try {
+    const page = await plain.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + '/?backend=webgpu');
+    await waitForRecs(page);
+    const alert = page.getByRole('alert').filter({ hasText: 'WebGPU is not available' });
+    await alert.waitFor({ timeout: 60_000 });
+    assert.match(await page.getByRole('status').textContent(), /backend: CPU/);
+    assert.equal(new URL(page.url()).searchParams.get('backend'), 'webgpu', "the user's choice is kept");
+    assert.deepEqual(errors, []);
+  } finally {
+    await plain.close();
+  }
+});
+
+test('an empty history asks for items instead of failing', async () => {
+  const { page, errors, context } = await open('?backend=cpu&history=');
+  await page.getByText('Add items to the history to get recommendations.').waitFor({ timeout: 60_000 });
+  assert.equal(await recs(page).count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a missing bundle gives a clear error screen, not a blank page', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
   await page.route('**/models/ml-100k/manifest.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
   await page.goto(base + '/');
-  const alert = page.getByRole('alert');
+  const alert = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
   await alert.waitFor({ timeout: 60_000 });
   assert.match(await alert.textContent(), /Could not load the model bundle.*404/);
-  await page.close();
+  await context.close();
+});
+
+test('corrupt weights give a clear error screen', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('**/models/ml-100k/weights.bpk*', (route) => route.fulfill({ status: 200, body: Buffer.from('not a burn record') }));
+  await page.goto(base + '/');
+  const alert = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
+  await alert.waitFor({ timeout: 60_000 });
+  assert.match(await alert.textContent(), /unusable/);
+  await context.close();
 });

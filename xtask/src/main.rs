@@ -148,7 +148,7 @@ fn test(root: &Path) -> Result<()> {
 
 /// The model crate (sampler, training, data, metrics) and the CLI, natively.
 fn test_native() -> Result<()> {
-    run(Command::new("cargo").args(["test", "--profile", "fast", "-p", "seqdiff-model", "--features", "train", "-p", "seqdiff"]))
+    run(Command::new("cargo").args(["test", "--profile", "fast", "-p", "seqdiff-model", "--features", "train", "-p", "seqdiff", "-p", "playground-state"]))
 }
 
 /// wasm32 tests in headless Chromium (CPU and WebGPU), the Trunk release build and the e2e tests.
@@ -158,6 +158,12 @@ fn test_browser(root: &Path) -> Result<()> {
     // The model crate compiled for wasm32 and run in headless Chromium (CPU and WebGPU).
     run(Command::new("cargo")
         .args(["test", "--release", "-p", "seqdiff-model", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "flex,webgpu", "--test", "web"])
+        .env("PATH", &path)
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
+    // The page's URL-state parser, in the browser that will run it.
+    run(Command::new("cargo")
+        .args(["test", "--release", "-p", "playground-state", "--target", "wasm32-unknown-unknown", "--test", "url_state", "--test", "backend_choice"])
         .env("PATH", &path)
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;

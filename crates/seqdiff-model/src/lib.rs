@@ -20,3 +20,14 @@ pub use config::{DenoiserKind, ModelConfig, SamplingConfig};
 pub use model::SeqDiff;
 pub use sampler::{Generation, GenerationResult, Recommender};
 pub use burn::tensor::Device;
+
+/// Starts WebGPU (browser) once, asynchronously. A burn wgpu runtime cannot be re-initialised, so
+/// callers keep the returned device for the page's lifetime.
+#[cfg(feature = "webgpu")]
+pub async fn webgpu_device() -> Result<Device, String> {
+    Device::wgpu_options()
+        .graphics_api(burn::backend::wgpu::WgpuBackend::WebGpu)
+        .init_async()
+        .await
+        .map_err(|e| format!("{e:?}"))
+}

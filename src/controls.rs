@@ -1,0 +1,128 @@
+//! The sampling controls: guidance, steps, seeds, η, seed, mask history, hold-out, backend, and
+//! "Copy link". Each has a visible `<label>` whose text is its accessible name.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use playground_state::url_state::{ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX};
+use playground_state::{Backend, PageState};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::catalogue::Catalogue;
+use crate::runner::notify;
+use crate::url_sync::current_href;
+
+/// A labelled range input with its current value shown beside it.
+fn slider(
+    id: &'static str,
+    label: &'static str,
+    (min, max, step): (f64, f64, f64),
+    value: impl Fn() -> f64 + Send + Sync + Copy + 'static,
+    set: impl Fn(f64) + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="control">
+            <label for=id>{label}</label>
+            <input
+                type="range"
+                id=id
+                min=min.to_string()
+                max=max.to_string()
+                step=step.to_string()
+                prop:value=move || value().to_string()
+                on:input=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                        set(v);
+                    }
+                }
+            />
+            <output for=id>{move || value().to_string()}</output>
+        </div>
+    }
+}
+
+#[component]
+pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl IntoView {
+    let max_steps = catalogue.limits.max_steps as f64;
+    let copied = RwSignal::new(None::<String>);
+    let copy_link = move |_| {
+        let href = current_href();
+        leptos::task::spawn_local(async move {
+            let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
+            let done = match clipboard {
+                Some(c) => JsFuture::from(c.write_text(&href)).await.is_ok(),
+                None => false,
+            };
+            // Without clipboard access the link is still shown, ready to copy by hand.
+            copied.set(Some(if done { "Link copied.".into() } else { format!("Copy this link: {href}") }));
+        });
+    };
+    view! {
+        <fieldset class="controls">
+            <legend>"Sampling"</legend>
+            {slider("guidance", "Guidance scale", (GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_STEP), move || state.with(|s| s.guidance), move |v| state.update(|s| s.guidance = v))}
+            {slider("steps", "Steps", (1.0, max_steps, 1.0), move || state.with(|s| s.steps as f64), move |v| state.update(|s| s.steps = v as usize))}
+            {slider("seeds", "Seeds in ensemble", (1.0, SEEDS_MAX as f64, 1.0), move || state.with(|s| s.seeds as f64), move |v| state.update(|s| s.seeds = v as usize))}
+            {slider("eta", "η", (0.0, 1.0, ETA_STEP), move || state.with(|s| s.eta), move |v| state.update(|s| s.eta = (v * 20.0).round() / 20.0))}
+            <div class="control">
+                <label for="seed">"Seed"</label>
+                <input
+                    type="number"
+                    id="seed"
+                    min="0"
+                    max=SEED_MAX.to_string()
+                    step="1"
+                    prop:value=move || state.with(|s| s.seed.to_string())
+                    on:change=move |ev| {
+                        let raw = event_target_value(&ev);
+                        match raw.trim().parse::<u64>() {
+                            Ok(v) if v <= SEED_MAX => state.update(|s| s.seed = v),
+                            _ => {
+                                let kept = state.with_untracked(|s| s.seed).to_string();
+                                notify(notices, format!("Seed must be a whole number from 0 to {SEED_MAX}; kept {kept}."));
+                                // Put the kept value back into the box.
+                                event_target::<web_sys::HtmlInputElement>(&ev).set_value(&kept);
+                            }
+                        }
+                    }
+                />
+            </div>
+            <div class="control checkbox">
+                <input
+                    type="checkbox"
+                    id="mask"
+                    prop:checked=move || state.with(|s| s.mask_history)
+                    on:change=move |ev| state.update(|s| s.mask_history = event_target_checked(&ev))
+                />
+                <label for="mask">"Mask history"</label>
+            </div>
+            <div class="control checkbox">
+                <input
+                    type="checkbox"
+                    id="holdout"
+                    prop:checked=move || state.with(|s| s.hold_out)
+                    on:change=move |ev| state.update(|s| s.hold_out = event_target_checked(&ev))
+                />
+                <label for="holdout">"Hold out last item"</label>
+            </div>
+            <div class="control">
+                <label for="backend">"Backend"</label>
+                <select
+                    id="backend"
+                    prop:value=move || state.with(|s| s.backend.as_str().to_string())
+                    on:change=move |ev| {
+                        if let Some(b) = Backend::parse(&event_target_value(&ev)) {
+                            state.update(|s| s.backend = b);
+                        }
+                    }
+                >
+                    {Backend::ALL.into_iter().map(|b| view! { <option value=b.as_str()>{b.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="control">
+                <button on:click=copy_link>"Copy link"</button>
+                <span class="muted" aria-live="polite">{move || copied.get()}</span>
+            </div>
+        </fieldset>
+    }
+}

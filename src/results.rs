@@ -1,0 +1,69 @@
+//! The status line (backend, latency, load phases) and the ranked recommendations.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use playground_state::{Backend, PageState};
+
+use crate::catalogue::Catalogue;
+use crate::runner::{AutoPick, Sinks};
+
+#[component]
+pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
+    let text = move || {
+        let chosen = state.with(|s| s.backend);
+        let auto = match (chosen, sinks.auto.get()) {
+            (Backend::Auto, AutoPick::Pending) => " (Auto: measuring WebGPU…)".to_string(),
+            (Backend::Auto, AutoPick::Decided { note, .. }) => format!(" (Auto: {note})"),
+            _ => String::new(),
+        };
+        let gpu = format!(" · WebGPU: {}", sinks.gpu_phase.get());
+        match sinks.output.get() {
+            Some(o) => format!(
+                "backend: {}{auto} · last request {:.1} ms ({:.2} ms per step; {} steps × {} seeds){gpu}",
+                o.backend.label(),
+                o.ms,
+                o.ms / o.steps as f64,
+                o.steps,
+                o.seeds
+            ),
+            None => format!("backend: {}{auto} · no request yet{gpu}", if chosen == Backend::WebGpu { "WebGPU" } else { "CPU" }),
+        }
+    };
+    view! { <p role="status" class="status">{text}</p> }
+}
+
+#[component]
+pub fn Recommendations(sinks: Sinks, catalogue: Arc<Catalogue>) -> impl IntoView {
+    let n = catalogue.limits.num_items;
+    view! {
+        <h2 id="recs-heading">"Recommendations"</h2>
+        {move || sinks.idle_reason.get().map(|r| view! { <p class="muted">{r}</p> })}
+        {move || {
+            sinks.output.get().and_then(|o| o.answer).map(|a| {
+                let verdict = if a.rank <= crate::runner::TOP_K { "a hit in the top 10" } else { "outside the top 10" };
+                view! {
+                    <p class="answer">
+                        "Held-out answer: " <strong>{a.title}</strong> {format!(" ranks {} of {n}: {verdict}.", a.rank)}
+                    </p>
+                }
+            })
+        }}
+        <ol aria-label="Recommendations" class="recommendations">
+            {move || {
+                sinks.output.get().map(|o| o.rows).unwrap_or_default().into_iter().map(|r| {
+                    view! {
+                        <li class:answer=r.is_answer>
+                            <span class="title">{r.title}</span>
+                            " "
+                            <span class="muted">{r.detail}</span>
+                            " "
+                            <span class="score">{format!("{:.2}%", r.score * 100.0)}</span>
+                            {r.is_answer.then_some(" ← the held-out answer")}
+                        </li>
+                    }
+                }).collect_view()
+            }}
+        </ol>
+    }
+}

@@ -36,7 +36,7 @@ fn slider(
                     }
                 }
             />
-            <output for=id>{move || value().to_string()}</output>
+            <span class="value" aria-hidden="true">{move || value().to_string()}</span>
         </div>
     }
 }

@@ -22,6 +22,7 @@ fn main() -> Result<()> {
         Some("bundle") => bundle(&root, &args[1..]),
         Some("test") => test(&root),
         Some("bench") => bench(&root, &args[1..]),
+        Some("bench-page") => bench_page(&root),
         Some("serve") => serve(&root),
         Some("setup") => setup(&root),
         _ => {
@@ -31,6 +32,7 @@ fn main() -> Result<()> {
                  \n  bundle  train + sweep + export the default ML-100K bundle into public/models/ml-100k\
                  \n  test    install the toolchain if missing, run every test (native, wasm in Chromium, page build, e2e)\
                  \n  bench   native latency per user and training samples/s (add --data PATH --model DIR)\
+                 \n  bench-page  page latency (CPU, WebGPU) in headless Chromium, first-result time, wasm size\
                  \n  serve   build and serve the page at http://127.0.0.1:8080\
                  \n  setup   install the toolchain only"
             );
@@ -183,4 +185,12 @@ fn serve(root: &Path) -> Result<()> {
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
     let _ = root;
     run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff-bench", "--"]).args(extra))
+}
+
+/// `cargo xtask bench-page`: the page's numbers for BENCHMARKS.md (release build, headless Chromium).
+fn bench_page(root: &Path) -> Result<()> {
+    setup(root)?;
+    let path = tool_path(root);
+    run(Command::new("trunk").args(["build", "--release"]).env("PATH", &path))?;
+    run(Command::new("node").arg("tests/page_bench.mjs").env("PATH", &path))
 }

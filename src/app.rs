@@ -12,6 +12,8 @@ use crate::catalogue::Catalogue;
 use crate::controls::Controls;
 use crate::engine::{Engine, install};
 use crate::history_panel::HistoryPanel;
+use crate::insight::Insight;
+use crate::map_canvas::EmbeddingMap;
 use crate::results::{Recommendations, StatusLine};
 use crate::runner::{AutoPick, Sinks, notify, probe_auto, submit};
 use crate::url_sync::{current_query, replace_query};
@@ -41,15 +43,19 @@ pub fn App() -> impl IntoView {
             notify(notices, warning.clone());
         }
         phase.set("preparing the CPU model".into());
-        match Engine::new(bundle.manifest.model.clone(), bundle.weights.clone()) {
-            Ok(engine) => install(engine),
+        let item_vectors = match Engine::new(bundle.manifest.model.clone(), bundle.weights.clone()) {
+            Ok(engine) => {
+                let vectors = engine.item_vectors();
+                install(engine);
+                vectors
+            }
             Err(e) => {
                 failure.set(Some(format!("The model bundle is unusable: {e}")));
                 return;
             }
-        }
+        };
         phase.set("ready".into());
-        loaded.set(Some(Arc::new(Catalogue::new(&dataset, &bundle))));
+        loaded.set(Some(Arc::new(Catalogue::new(&dataset, &bundle, item_vectors))));
     });
 
     view! {
@@ -143,6 +149,8 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
             <section class="outputs" aria-label="Outputs">
                 <StatusLine state=state sinks=sinks />
                 <Recommendations sinks=sinks catalogue=catalogue.clone() />
+                <EmbeddingMap state=state sinks=sinks catalogue=catalogue.clone() />
+                <Insight state=state sinks=sinks catalogue=catalogue.clone() />
             </section>
         </div>
     }

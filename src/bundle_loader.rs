@@ -3,12 +3,31 @@
 use gloo_net::http::Request;
 use seqdiff_model::bundle::Manifest;
 use seqdiff_model::data::ItemInfo;
+use seqdiff_model::map::ItemMap;
+use seqdiff_model::metrics::Metrics;
+
+/// `sweep.json`: validation metrics over guidance × steps (`metrics[g][s]`).
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct SweepGrid {
+    pub split: String,
+    pub guidance: Vec<f64>,
+    pub steps: Vec<usize>,
+    pub metrics: Vec<Vec<Metrics>>,
+}
+
+impl SweepGrid {
+    fn is_consistent(&self) -> bool {
+        self.metrics.len() == self.guidance.len() && self.metrics.iter().all(|row| row.len() == self.steps.len())
+    }
+}
 
 pub struct LoadedBundle {
     pub manifest: Manifest,
     pub weights: Vec<u8>,
     pub items: Vec<ItemInfo>,
     pub train_counts: Vec<u32>,
+    pub map: Option<ItemMap>,
+    pub sweep: Option<SweepGrid>,
     /// Problems that were worked around (shown as notices).
     pub warnings: Vec<String>,
 }
@@ -54,5 +73,26 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
         Vec::new()
     };
     let train_counts = if train_counts.len() == n + 1 { train_counts } else { vec![0; n + 1] };
-    Ok(LoadedBundle { manifest, weights, items, train_counts, warnings })
+    // The map and the sweep are optional: without them the page still recommends.
+    let extra = |name: &str| files.extras.iter().any(|e| e == name).then(|| format!("{base}/{name}?v={}", files.extras_hashes.get(name).cloned().unwrap_or_default()));
+    let mut map = None;
+    if let Some(url) = extra("map.json") {
+        phase("downloading item map");
+        match fetch_bytes(&url).await.and_then(|b| serde_json::from_slice::<ItemMap>(&b).map_err(|e| format!("{url}: {e}"))) {
+            Ok(m) => match m.validate(n, manifest.model.dim) {
+                Ok(()) => map = Some(m),
+                Err(e) => warnings.push(format!("The item map is unusable ({e}); the map is hidden.")),
+            },
+            Err(e) => warnings.push(format!("The item map could not be loaded ({e}); the map is hidden.")),
+        }
+    }
+    let mut sweep = None;
+    if let Some(url) = extra("sweep.json") {
+        match fetch_bytes(&url).await.and_then(|b| serde_json::from_slice::<SweepGrid>(&b).map_err(|e| format!("{url}: {e}"))) {
+            Ok(g) if g.is_consistent() => sweep = Some(g),
+            Ok(_) => warnings.push("The validation grid (sweep.json) is inconsistent; it is hidden.".into()),
+            Err(e) => warnings.push(format!("The validation grid could not be loaded ({e}); it is hidden.")),
+        }
+    }
+    Ok(LoadedBundle { manifest, weights, items, train_counts, map, sweep, warnings })
 }

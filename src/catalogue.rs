@@ -6,7 +6,22 @@ use playground_state::{Backend, Limits, PageState};
 use playground_state::presets::Preset;
 use seqdiff_model::data::ItemInfo;
 
-use crate::bundle_loader::LoadedBundle;
+use playground_state::map_view::GridIndex;
+use seqdiff_model::map::{ItemMap, l2_normalised};
+
+use crate::bundle_loader::{LoadedBundle, SweepGrid};
+
+/// The embedding map's data: coordinates, colours and hover indices for both views.
+pub struct MapData {
+    pub map: ItemMap,
+    /// L2-normalised item vectors (row i = item i) for placing x̂0 among the items.
+    pub unit_items: Vec<Vec<f32>>,
+    /// Legend entry of each item (its least common genre: the most telling one).
+    pub colour_of: Vec<usize>,
+    pub legend: Vec<String>,
+    pub tsne_index: GridIndex,
+    pub pca_index: GridIndex,
+}
 
 /// Items per preset history.
 const PRESET_SIZE: usize = 6;
@@ -15,6 +30,11 @@ pub struct Catalogue {
     /// "MovieLens-100K · test HR@10 10.71, NDCG@10 5.03" for the header.
     pub model_card: String,
     pub items: Vec<ItemInfo>,
+    /// 1-based popularity rank by training interactions (row 0 unused).
+    pub popularity_rank: Vec<u32>,
+    pub map: Option<MapData>,
+    pub sweep: Option<SweepGrid>,
+    pub dim: usize,
     pub index: TitleIndex,
     pub presets: Vec<Preset>,
     pub limits: Limits,
@@ -23,7 +43,7 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    pub fn new(dataset: &str, bundle: &LoadedBundle) -> Catalogue {
+    pub fn new(dataset: &str, bundle: &LoadedBundle, item_vectors: Vec<Vec<f32>>) -> Catalogue {
         let n = bundle.manifest.model.num_items;
         let items = bundle.items.clone();
         let popularity = bundle.train_counts.clone();
@@ -51,12 +71,19 @@ impl Catalogue {
             backend: Backend::Auto,
         };
         let limits = Limits { num_items: n, max_history: bundle.manifest.model.max_len, max_steps: bundle.manifest.model.diffusion_steps };
+        let mut by_popularity: Vec<usize> = (1..=n).collect();
+        by_popularity.sort_by_key(|&i| (std::cmp::Reverse(popularity.get(i).copied().unwrap_or(0)), i));
+        let mut popularity_rank = vec![0u32; n + 1];
+        for (rank, &item) in by_popularity.iter().enumerate() {
+            popularity_rank[item] = rank as u32 + 1;
+        }
+        let map = bundle.map.clone().map(|map| map_data(map, &items, item_vectors));
         let m = &bundle.manifest;
         let model_card = match &m.test_metrics {
             Some(t) => format!("{} · {} items · test HR@10 {:.2}, NDCG@10 {:.2}", m.name, n, t.hr10, t.ndcg10),
             None => format!("{} · {} items", m.name, n),
         };
-        Catalogue { model_card, items, index, presets, limits, defaults }
+        Catalogue { model_card, items, popularity_rank, map, sweep: bundle.sweep.clone(), dim: m.model.dim, index, presets, limits, defaults }
     }
 
     pub fn title(&self, item: u32) -> String {
@@ -75,5 +102,31 @@ impl Catalogue {
             }
             parts.join(" · ")
         })
+    }
+}
+
+fn map_data(map: ItemMap, items: &[ItemInfo], item_vectors: Vec<Vec<f32>>) -> MapData {
+    let mut genre_count = std::collections::BTreeMap::<&str, usize>::new();
+    for i in items.iter().skip(1) {
+        for g in &i.genres {
+            *genre_count.entry(g.as_str()).or_default() += 1;
+        }
+    }
+    let telling = |i: &ItemInfo| i.genres.iter().min_by_key(|g| (genre_count[g.as_str()], g.as_str())).cloned().unwrap_or_else(|| "unknown".into());
+    let chosen: Vec<String> = (0..map.tsne.len()).map(|i| items.get(i).map_or_else(|| "unknown".into(), telling)).collect();
+    let mut legend_count = std::collections::BTreeMap::<String, usize>::new();
+    for g in chosen.iter().skip(1) {
+        *legend_count.entry(g.clone()).or_default() += 1;
+    }
+    let mut legend: Vec<String> = legend_count.keys().cloned().collect();
+    legend.sort_by_key(|g| (std::cmp::Reverse(legend_count[g]), g.clone()));
+    let colour_of = chosen.iter().map(|g| legend.iter().position(|l| l == g).unwrap_or(0)).collect();
+    MapData {
+        tsne_index: GridIndex::new(&map.tsne, &[0]),
+        pca_index: GridIndex::new(&map.pca, &[0]),
+        unit_items: item_vectors.iter().map(|v| l2_normalised(v)).collect(),
+        colour_of,
+        legend,
+        map,
     }
 }

@@ -52,6 +52,11 @@ impl Engine {
         Ok(Engine { cpu: Rc::new(Recommender::new(model)), gpu: RefCell::new(GpuSlot::Untried), config, weights })
     }
 
+    /// The item vectors of the model (row i = item i), for the embedding map.
+    pub fn item_vectors(&self) -> Vec<Vec<f32>> {
+        self.cpu.model.item_vectors()
+    }
+
     /// The WebGPU recommender, starting WebGPU on first use. Concurrent callers wait for the one
     /// start; a failure is remembered (the runtime cannot be initialised twice).
     pub async fn webgpu(&self) -> Result<Rc<Recommender>, String> {

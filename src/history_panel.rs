@@ -95,6 +95,7 @@ pub fn HistoryPanel(state: RwSignal<PageState>, catalogue: Arc<Catalogue>) -> im
                             let answer = (held_out == Some(item)).then_some(" (held out: the answer)");
                             view! {
                                 <li>
+                                    <span class="index" aria-hidden="true">{format!("{}.", i + 1)}</span>
                                     <span class="title">{title.clone()}</span>
                                     <span class="muted">{answer}</span>
                                     <span class="row-buttons">

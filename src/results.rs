@@ -20,12 +20,13 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
         let gpu = format!(" · WebGPU: {}", sinks.gpu_phase.get());
         match sinks.output.get() {
             Some(o) => format!(
-                "backend: {}{auto} · last request {:.1} ms ({:.2} ms per step; {} steps × {} seeds){gpu}",
+                "backend: {}{auto} · last request {:.1} ms ({:.2} ms per step; {} steps × {} seed{}){gpu}",
                 o.backend.label(),
                 o.ms,
                 o.ms / o.steps as f64,
                 o.steps,
-                o.seeds
+                o.seeds,
+                if o.seeds == 1 { "" } else { "s" }
             ),
             None => format!("backend: {}{auto} · no request yet{gpu}", if chosen == Backend::WebGpu { "WebGPU" } else { "CPU" }),
         }

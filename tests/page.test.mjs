@@ -191,6 +191,19 @@ test('CPU and WebGPU give the same recommendations', async () => {
   await gpu.context.close();
 });
 
+test('Auto times one generation on each backend, shows both numbers and keeps the faster', async () => {
+  const { page, errors, context } = await open('?backend=auto');
+  await waitForRecs(page);
+  const status = page.getByRole('status');
+  await status.filter({ hasText: /Auto: CPU [\d.]+ ms vs WebGPU [\d.]+ ms/ }).waitFor({ timeout: 240_000 });
+  const text = await status.textContent();
+  const [, cpu, gpu] = /Auto: CPU ([\d.]+) ms vs WebGPU ([\d.]+) ms/.exec(text);
+  const expected = Number(gpu) < Number(cpu) ? 'WebGPU' : 'CPU';
+  await status.filter({ hasText: `backend: ${expected} (Auto` }).waitFor({ timeout: 60_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('without a WebGPU adapter, choosing WebGPU falls back to the CPU with a notice', async () => {
   const plain = await launchBrowser({ webgpu: false });
   try {

@@ -4,6 +4,7 @@
 
 pub mod backend_choice;
 pub mod latest_only;
+pub mod map_view;
 pub mod presets;
 pub mod search;
 pub mod url_state;

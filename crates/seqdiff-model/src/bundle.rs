@@ -34,7 +34,10 @@ pub struct BundleFiles {
     pub weights_hash: String,
     pub catalogue: Option<String>,
     pub catalogue_hash: Option<String>,
+    /// Further files (`map.json`, `sweep.json`), each with its content hash.
     pub extras: Vec<String>,
+    #[serde(default)]
+    pub extras_hashes: std::collections::BTreeMap<String, String>,
 }
 
 impl Manifest {

@@ -8,6 +8,7 @@ pub mod data;
 pub mod denoiser;
 pub mod encoder;
 pub mod evaluate;
+pub mod map;
 pub mod metrics;
 pub mod model;
 pub mod noise;

@@ -71,6 +71,13 @@ impl SeqDiff {
         rms_normalise(self.items.weight.val())
     }
 
+    /// The raw item vectors, row i = item i (row 0 = padding), read back to the host.
+    pub fn item_vectors(&self) -> Vec<Vec<f32>> {
+        let d = self.config.dim;
+        let flat = self.items.weight.val().into_data().try_into_vec::<f32>().expect("f32 item table");
+        flat.chunks(d).map(<[f32]>::to_vec).collect()
+    }
+
     /// The null condition broadcast to `rows` rows: [rows, d].
     pub fn null_rows(&self, rows: usize) -> Tensor<2> {
         let d = self.config.dim;

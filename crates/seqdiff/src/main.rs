@@ -2,6 +2,7 @@
 
 mod checkpoint;
 mod commands;
+mod embedding_map;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -165,6 +166,12 @@ pub struct ExportArgs {
     /// Bundle name shown by the page (default: the folder name).
     #[arg(long)]
     pub name: Option<String>,
+    /// t-SNE perplexity of the item map.
+    #[arg(long, default_value_t = 30.0)]
+    pub perplexity: f32,
+    /// t-SNE iterations of the item map.
+    #[arg(long, default_value_t = 1000)]
+    pub tsne_iterations: usize,
 }
 
 fn main() -> ExitCode {

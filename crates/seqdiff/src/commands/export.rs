@@ -1,5 +1,6 @@
-//! `seqdiff export`: the bundle the page loads: `weights.bpk`, `catalogue.json`, `sweep.json` (when
-//! the run has one) and `manifest.json` naming each file with a content hash for cache-busting.
+//! `seqdiff export`: the bundle the page loads: `weights.bpk`, `catalogue.json`, `map.json` (t-SNE
+//! and PCA of the items), `sweep.json` (when the run has one) and `manifest.json` naming each file
+//! with a content hash for cache-busting.
 
 use anyhow::{Context, Result};
 use seqdiff_model::bundle::{BundleFiles, content_hash, weights_to_bytes};
@@ -23,11 +24,19 @@ pub fn run(args: ExportArgs) -> Result<()> {
     let popularity = dataset.as_ref().map(Dataset::item_counts);
     let catalogue_json = serde_json::to_vec(&serde_json::json!({ "items": catalogue, "train_counts": popularity }))?;
 
-    let mut extras = Vec::new();
+    let started = std::time::Instant::now();
+    let map = crate::embedding_map::item_map(&model.item_vectors(), args.perplexity, args.tsne_iterations);
+    eprintln!("item map: t-SNE + PCA of {n} items in {:.1} s, effective rank {:.1} of {}", started.elapsed().as_secs_f32(), map.effective_rank, manifest.model.dim);
+    let map_json = serde_json::to_vec(&rounded(&map))?;
+    write_atomic(&args.out.join("map.json"), &map_json)?;
+
+    let mut extras = vec!["map.json".to_string()];
+    let mut extras_hashes = std::collections::BTreeMap::from([("map.json".to_string(), content_hash(&map_json))]);
     let sweep = args.model.join("sweep.json");
     if sweep.is_file() {
         std::fs::copy(&sweep, args.out.join("sweep.json"))?;
         extras.push("sweep.json".to_string());
+        extras_hashes.insert("sweep.json".to_string(), content_hash(&std::fs::read(&sweep)?));
     }
     write_atomic(&args.out.join("weights.bpk"), &weights)?;
     write_atomic(&args.out.join("catalogue.json"), &catalogue_json)?;
@@ -38,8 +47,16 @@ pub fn run(args: ExportArgs) -> Result<()> {
         catalogue: Some("catalogue.json".into()),
         catalogue_hash: Some(content_hash(&catalogue_json)),
         extras,
+        extras_hashes,
     };
     write_json(&args.out.join("manifest.json"), &manifest)?;
     eprintln!("wrote bundle {} ({} KiB of weights, {} items)", args.out.display(), weights.len() / 1024, n);
     Ok(())
+}
+
+/// Coordinates to 4 decimals: the map stays small and diff-friendly.
+fn rounded(map: &seqdiff_model::map::ItemMap) -> seqdiff_model::map::ItemMap {
+    let r = |v: f32| (v * 1e4).round() / 1e4;
+    let xy = |list: &[[f32; 2]]| list.iter().map(|p| [r(p[0]), r(p[1])]).collect();
+    seqdiff_model::map::ItemMap { tsne: xy(&map.tsne), pca: xy(&map.pca), ..map.clone() }
 }

@@ -1,0 +1,111 @@
+//! The insight panel: validation HR@10 / NDCG@10 over guidance × steps with the current setting
+//! marked, this request's cost, diversity across seeds, novelty, and embedding health.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use playground_state::PageState;
+
+use crate::catalogue::Catalogue;
+use crate::overlay::seed_top;
+use crate::runner::{Output, Sinks, TOP_K};
+
+/// Index of the grid value nearest to `v`.
+fn nearest<T: Copy + Into<f64>>(grid: &[T], v: f64) -> usize {
+    (0..grid.len()).min_by(|&a, &b| (grid[a].into() - v).abs().total_cmp(&(grid[b].into() - v).abs())).unwrap_or(0)
+}
+
+/// Mean pairwise overlap (|A∩B| / k) of the seeds' top-k lists; None with one seed.
+fn seed_overlap(tops: &[Vec<u32>]) -> Option<f64> {
+    let mut pairs = 0usize;
+    let mut shared = 0usize;
+    for a in 0..tops.len() {
+        for b in (a + 1)..tops.len() {
+            pairs += 1;
+            shared += tops[a].iter().filter(|i| tops[b].contains(i)).count();
+        }
+    }
+    (pairs > 0).then(|| shared as f64 / (pairs * TOP_K) as f64)
+}
+
+struct RequestFacts {
+    per_step_ms: f64,
+    entropy: f64,
+    overlap: Option<f64>,
+    novelty: f64,
+}
+
+fn facts(o: &Output, state: &PageState, catalogue: &Catalogue) -> RequestFacts {
+    let scores = &o.result.scores[0];
+    let entropy = scores.iter().filter(|&&p| p > 0.0).map(|&p| -(p as f64) * (p as f64).ln()).sum();
+    let (input, _) = state.model_input();
+    let masked: Vec<u32> = if state.mask_history { input.to_vec() } else { Vec::new() };
+    let overlap = catalogue.map.as_ref().and_then(|m| {
+        let tops: Vec<Vec<u32>> = o.result.final_x0.iter().map(|x0| seed_top(x0, &m.unit_items, &masked, TOP_K)).collect();
+        seed_overlap(&tops)
+    });
+    let ranks: Vec<f64> = o.rows.iter().map(|r| catalogue.popularity_rank.get(r.item as usize).copied().unwrap_or(0) as f64).collect();
+    let novelty = ranks.iter().sum::<f64>() / ranks.len().max(1) as f64;
+    RequestFacts { per_step_ms: o.ms / o.steps as f64, entropy, overlap, novelty }
+}
+
+#[component]
+pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogue>) -> impl IntoView {
+    let grid = catalogue.sweep.clone();
+    let cat = catalogue.clone();
+    let n = catalogue.limits.num_items;
+    let health = catalogue.map.as_ref().map(|m| {
+        let (r, d) = (m.map.effective_rank, catalogue.dim);
+        let verdict = if r < d as f32 / 4.0 { "low: the item table may be collapsing onto a few directions" } else { "healthy: no sign of collapse" };
+        format!("Effective rank of the item table: {r:.1} of {d} dimensions ({verdict}).")
+    });
+    view! {
+        <section class="insight" aria-label="Insight">
+            <h2>"Insight"</h2>
+            {grid.map(|g| {
+                let (gs, ss) = (g.guidance.clone(), g.steps.clone());
+                let steps_f: Vec<f64> = ss.iter().map(|&v| v as f64).collect();
+                let marked = Memo::new(move |_| state.with(|s| (nearest(&gs, s.guidance), nearest(&steps_f, s.steps as f64))));
+                let best = g.metrics.iter().flatten().map(|m| m.hr10).fold(0.0f64, f64::max).max(1e-9);
+                view! {
+                    <table class="grid" aria-label="Validation grid">
+                        <caption>{format!("Validation ({}) HR@10 / NDCG@10 by guidance (rows) and steps (columns); ◉ marks the current setting", g.split)}</caption>
+                        <thead><tr><th scope="col">"w \\ S"</th>{g.steps.iter().map(|s| view! { <th scope="col">{s.to_string()}</th> }).collect_view()}</tr></thead>
+                        <tbody>
+                            {g.guidance.iter().enumerate().map(|(gi, w)| view! {
+                                <tr>
+                                    <th scope="row">{w.to_string()}</th>
+                                    {g.metrics[gi].iter().enumerate().map(|(si, m)| {
+                                        let shade = (m.hr10 / best * 0.85).clamp(0.0, 1.0);
+                                        let style = format!("background: rgba(44, 107, 209, {shade:.2}); color: {}", if shade > 0.5 { "#fff" } else { "#1d232a" });
+                                        view! {
+                                            <td style=style class:current=move || marked.get() == (gi, si)>
+                                                {move || if marked.get() == (gi, si) { "◉ " } else { "" }}
+                                                {format!("{:.1} / {:.1}", m.hr10, m.ndcg10)}
+                                            </td>
+                                        }
+                                    }).collect_view()}
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+            })}
+            <ul class="facts">
+                {move || sinks.output.get().map(|o| {
+                    let f = state.with(|s| facts(&o, s, &cat));
+                    view! {
+                        <li>{format!("This request: {:.1} ms in all, {:.2} ms per step ({} steps × {} seed{}) on {}.", o.ms, f.per_step_ms, o.steps, o.seeds, if o.seeds == 1 { "" } else { "s" }, o.backend.label())}</li>
+                        <li>{match f.overlap {
+                            Some(v) => format!("Diversity across seeds: their top-10 lists share {:.0}% of items on average.", v * 100.0),
+                            None => "Diversity across seeds: one seed (raise “Seeds in ensemble” to compare).".to_string(),
+                        }}</li>
+                        <li>{format!("Entropy of the recommendation distribution: {:.2} nats (as spread as {:.0} equally likely items).", f.entropy, f.entropy.exp())}</li>
+                        <li>{format!("Novelty: mean popularity rank of the top 10 is {:.0} of {n} (1 = most watched).", f.novelty)}</li>
+                    }
+                })}
+                {health.map(|h| view! { <li>{h}</li> })}
+            </ul>
+        </section>
+    }
+}

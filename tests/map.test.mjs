@@ -44,6 +44,7 @@ test('the map renders every item and the trajectory has one point per step', asy
   await map(page).waitFor();
   assert.ok((await inkedPixels(page)) > 3000, 'the canvas is not blank');
   await page.waitForFunction(() => document.querySelector('canvas[aria-label="Embedding map"]').dataset.trajectoryPoints === '12');
+  await page.getByText(/^Trajectory: 12 steps/).click();
   assert.equal(await page.getByRole('table', { name: 'Trajectory' }).locator('tbody tr').count(), 12);
   await page.getByLabel('Steps', { exact: true }).fill('5');
   await page.waitForFunction(() => document.querySelector('canvas[aria-label="Embedding map"]').dataset.trajectoryPoints === '5');

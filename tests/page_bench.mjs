@@ -28,16 +28,16 @@ async function latencies(backend, steps, seeds, reps) {
   const status = page.getByRole('status');
   await status.filter({ hasText: new RegExp(`backend: ${backend === 'cpu' ? 'CPU' : 'WebGPU'} · last request`) }).waitFor({ timeout: 300_000 });
   const out = [];
+  const snapshot = () => page.evaluate(() => document.querySelector('[role=status]').textContent + '|' +
+    document.querySelector('ol[aria-label=Recommendations]').textContent);
   for (let seed = 1; seed <= reps; seed++) {
+    // A new seed changes the scores shown (and the latency): wait for the page to show a new result.
+    const before = await snapshot();
     await page.getByLabel('Seed', { exact: true }).fill(String(seed));
     await page.getByLabel('Seed', { exact: true }).press('Enter');
-    await page.waitForFunction((s) => new URL(location.href).searchParams.get('seed') === String(s), seed);
-    // Wait until the status reports a request made after this change.
-    const before = await status.textContent();
     const deadline = Date.now() + 300_000;
-    let text = before;
-    while (text === before && Date.now() < deadline) { await page.waitForTimeout(5); text = await status.textContent(); }
-    out.push(Number(/last request ([\d.]+) ms/.exec(text)[1]));
+    while ((await snapshot()) === before && Date.now() < deadline) await page.waitForTimeout(5);
+    out.push(Number(/last request ([\d.]+) ms/.exec(await status.textContent())[1]));
   }
   await page.context().close();
   return out;

@@ -41,6 +41,21 @@ fn slider(
     }
 }
 
+/// A labelled checkbox (the label follows the box, as usual for checkboxes).
+pub fn checkbox(
+    id: &'static str,
+    label: &'static str,
+    checked: impl Fn() -> bool + Send + Sync + 'static,
+    set: impl Fn(bool) + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="control checkbox">
+            <input type="checkbox" id=id prop:checked=checked on:change=move |ev| set(event_target_checked(&ev)) />
+            <label for=id>{label}</label>
+        </div>
+    }
+}
+
 #[component]
 pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl IntoView {
     let max_steps = catalogue.limits.max_steps as f64;
@@ -87,24 +102,8 @@ pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: 
                     }
                 />
             </div>
-            <div class="control checkbox">
-                <input
-                    type="checkbox"
-                    id="mask"
-                    prop:checked=move || state.with(|s| s.mask_history)
-                    on:change=move |ev| state.update(|s| s.mask_history = event_target_checked(&ev))
-                />
-                <label for="mask">"Mask history"</label>
-            </div>
-            <div class="control checkbox">
-                <input
-                    type="checkbox"
-                    id="holdout"
-                    prop:checked=move || state.with(|s| s.hold_out)
-                    on:change=move |ev| state.update(|s| s.hold_out = event_target_checked(&ev))
-                />
-                <label for="holdout">"Hold out last item"</label>
-            </div>
+            {checkbox("mask", "Mask history", move || state.with(|s| s.mask_history), move |v| state.update(|s| s.mask_history = v))}
+            {checkbox("holdout", "Hold out last item", move || state.with(|s| s.hold_out), move |v| state.update(|s| s.hold_out = v))}
             <div class="control">
                 <label for="backend">"Backend"</label>
                 <select

@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, WheelEvent};
 
 use crate::catalogue::{Catalogue, MapData};
+use crate::controls::checkbox;
 use crate::engine::now_ms;
 use crate::overlay::{Overlay, overlay};
 use crate::runner::Sinks;
@@ -218,18 +219,11 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
     view! {
         <section class="map" aria-label="Map">
             <h2>"Embedding map"</h2>
-            <div class="control checkbox">
-                <input
-                    type="checkbox"
-                    id="pca-view"
-                    prop:checked=move || use_pca.get()
-                    on:change=move |ev| {
-                        let pca = event_target_checked(&ev);
-                        use_pca.set(pca);
-                        transform.set(fitted(pca, &catalogue));
-                    }
-                />
-                <label for="pca-view">"PCA view (exact positions)"</label>
+            <div class="control">
+                {checkbox("pca-view", "PCA view (exact positions)", move || use_pca.get(), move |pca| {
+                    use_pca.set(pca);
+                    transform.set(fitted(pca, &catalogue));
+                })}
                 <button on:click=move |_| transform.set(fitted(use_pca.get_untracked(), &cat_steps))>"Reset view"</button>
             </div>
             <div class="map-frame">

@@ -1,6 +1,6 @@
 //! The embedding map: every item on a Canvas2D scatter coloured by genre (a pre-rendered static
 //! layer), with the request's overlay redrawn per animation frame; drag to pan, wheel to zoom,
-//! hover for a tooltip (grid index), click an item to add it to the history.
+//! pinch to zoom (touch), hover for a tooltip (grid index), click an item to add it to the history.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use playground_state::PageState;
 use playground_state::map_view::Transform;
 use seqdiff_model::map::Placement;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, WheelEvent};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, TouchEvent, WheelEvent};
 
 use crate::catalogue::{Catalogue, MapData};
 use crate::controls::checkbox;
@@ -68,6 +68,21 @@ fn static_layer(map: &MapData, pca: bool, t: Transform) -> Option<HtmlCanvasElem
     }
     STATIC_LAYER.with(|s| *s.borrow_mut() = Some((canvas.clone(), pca, t)));
     Some(canvas)
+}
+
+/// The touch points of `ev` in canvas pixels.
+fn touches(ev: &TouchEvent, canvas: &HtmlCanvasElement) -> Vec<[f64; 2]> {
+    let rect = canvas.get_bounding_client_rect();
+    let list = ev.touches();
+    (0..list.length()).filter_map(|i| list.get(i)).map(|t| [t.client_x() as f64 - rect.left(), t.client_y() as f64 - rect.top()]).collect()
+}
+
+fn centre_and_spread(points: &[[f64; 2]]) -> ([f64; 2], f64) {
+    match points {
+        [a, b, ..] => ([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0], (a[0] - b[0]).hypot(a[1] - b[1])),
+        [a] => (*a, 0.0),
+        [] => ([0.0, 0.0], 0.0),
+    }
 }
 
 fn dot(ctx: &CanvasRenderingContext2d, [x, y]: [f64; 2], r: f64, fill: &str, stroke: &str) {
@@ -169,6 +184,24 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
     let progress = RwSignal::new(1.0f64);
     // Mouse-down position and whether the mouse moved since (a drag is not a click).
     let press = RwSignal::new(None::<([f64; 2], bool)>);
+    // Last touch centre and finger spread: one finger pans, two pinch-zoom about their centre.
+    let touch = RwSignal::new(None::<([f64; 2], f64)>);
+    let on_touch = move |ev: TouchEvent| {
+        let Some(canvas) = canvas_ref.get_untracked() else { return };
+        ev.prevent_default();
+        let points = touches(&ev, &canvas);
+        let now = (!points.is_empty()).then(|| centre_and_spread(&points));
+        if let (Some((c0, s0)), Some((c1, s1))) = (touch.get_untracked(), now) {
+            transform.update(|t| {
+                let mut next = t.panned(c1[0] - c0[0], c1[1] - c0[1]);
+                if s0 > 0.0 && s1 > 0.0 {
+                    next = next.zoomed(s1 / s0, c1);
+                }
+                *t = next;
+            });
+        }
+        touch.set(now);
+    };
 
     let cat = catalogue.clone();
     let layer = Memo::new(move |_| {
@@ -263,6 +296,19 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
                     on:mouseleave=move |_| {
                         hover.set(None);
                         press.set(None);
+                    }
+                    on:touchstart=move |ev: TouchEvent| {
+                        if let Some(canvas) = canvas_ref.get_untracked() {
+                            let points = touches(&ev, &canvas);
+                            touch.set((!points.is_empty()).then(|| centre_and_spread(&points)));
+                        }
+                    }
+                    on:touchmove=on_touch
+                    on:touchend=move |ev: TouchEvent| {
+                        if let Some(canvas) = canvas_ref.get_untracked() {
+                            let points = touches(&ev, &canvas);
+                            touch.set((!points.is_empty()).then(|| centre_and_spread(&points)));
+                        }
                     }
                     on:wheel=move |ev: WheelEvent| {
                         ev.prevent_default();

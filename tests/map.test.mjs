@@ -95,6 +95,34 @@ test('hovering an item shows its title; clicking it adds it to the history and t
   await context.close();
 });
 
+test('a two-finger pinch zooms the map', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1400 }, hasTouch: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + '/?backend=cpu');
+  await page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem').nth(9).waitFor({ timeout: 120_000 });
+  const canvas = map(page);
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  await page.waitForTimeout(1000); // the trajectory replay has ended: the canvas is still
+  const still = await page.evaluate(() => document.querySelector('canvas[aria-label="Embedding map"]').toDataURL());
+  await page.waitForTimeout(300);
+  const before = await page.evaluate(() => document.querySelector('canvas[aria-label="Embedding map"]').toDataURL());
+  assert.equal(before, still, 'nothing else redraws the map');
+  const cdp = await context.newCDPSession(page);
+  const fingers = (d) => [{ x: cx - d, y: cy, id: 1 }, { x: cx + d, y: cy, id: 2 }];
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(20) });
+  for (const d of [40, 60, 80, 100]) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(d) });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await page.waitForTimeout(300);
+  const after = await page.evaluate(() => document.querySelector('canvas[aria-label="Embedding map"]').toDataURL());
+  assert.notEqual(after, before, 'the view changed');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('screenshots of two settings for the README', async () => {
   fs.mkdirSync('docs', { recursive: true });
   for (const [name, query] of [

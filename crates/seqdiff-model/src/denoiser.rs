@@ -34,10 +34,13 @@ pub struct Denoiser {
     pub cross: Option<Attention>,
     #[module(skip)]
     pub steps: usize,
+    /// x̂0 = c + MLP(·) (see `ModelConfig::residual_denoiser`).
+    #[module(skip)]
+    pub residual: bool,
 }
 
 impl Denoiser {
-    pub fn new(dim: usize, hidden: usize, steps: usize, cross_heads: Option<usize>, device: &Device) -> Self {
+    pub fn new(dim: usize, hidden: usize, steps: usize, cross_heads: Option<usize>, residual: bool, device: &Device) -> Self {
         Denoiser {
             time_in: LinearConfig::new(dim, dim).init(device),
             time_out: LinearConfig::new(dim, dim).init(device),
@@ -46,6 +49,7 @@ impl Denoiser {
             hidden_out: LinearConfig::new(hidden, dim).init(device),
             cross: cross_heads.map(|h| Attention::new(dim, h, device)),
             steps,
+            residual,
         }
     }
 
@@ -58,9 +62,10 @@ impl Denoiser {
 
     /// x̂0 for rows of x_t [.., d] with conditions c and step embeddings temb of the same shape.
     pub fn forward<const D: usize>(&self, x_t: Tensor<D>, cond: Tensor<D>, temb: Tensor<D>) -> Tensor<D> {
-        let h = gelu(self.hidden_in.forward(Tensor::cat(vec![x_t, cond, temb], D - 1)));
+        let h = gelu(self.hidden_in.forward(Tensor::cat(vec![x_t, cond.clone(), temb], D - 1)));
         let h = gelu(self.hidden_mid.forward(h));
-        self.hidden_out.forward(h)
+        let out = self.hidden_out.forward(h);
+        if self.residual { out + cond } else { out }
     }
 
     /// Cross-attention option: the condition for queries x_t [B, Q, d] becomes c + attn(x_t + τ, keys).

@@ -41,7 +41,7 @@ impl SeqDiff {
                 .init(device),
             null_cond: Initializer::Normal { mean: 0.0, std: 1.0 }.init([d], device),
             encoder: HistoryEncoder::new(d, config.heads, config.layers, config.max_len, config.dropout, device),
-            denoiser: Denoiser::new(d, config.denoiser_hidden, config.diffusion_steps, cross_heads, device),
+            denoiser: Denoiser::new(d, config.denoiser_hidden, config.diffusion_steps, cross_heads, config.residual_denoiser, device),
             config: config.clone(),
         }
     }
@@ -62,7 +62,7 @@ impl SeqDiff {
     pub fn encode(&self, windows: Vec<Vec<u32>>) -> Encoded {
         let len = windows.first().map_or(0, Vec::len);
         let bias = attention_bias(&windows, len, &self.device());
-        let outputs = self.encoder.forward(self.embed(&windows), bias.clone());
+        let outputs = self.encoder.forward(self.embed(&windows) * self.config.input_scale, bias.clone());
         Encoded { outputs, windows, bias }
     }
 

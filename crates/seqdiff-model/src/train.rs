@@ -1,7 +1,6 @@
 //! The training objective (DESIGN.md §3): every position of a window is a training example with its
 //! own timestep; loss = CE(x̂0·Ẽᵀ) + λ·MSE(x̂0, sg(x0)); the condition is dropped with p_uncond.
 
-use burn::tensor::activation::log_softmax;
 use burn::tensor::{Distribution, Int, Tensor, TensorData};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, seq::SliceRandom};
@@ -27,6 +26,39 @@ pub struct TrainConfig {
     /// Offset noise scale: ε ~ N(offset·δ, I) with one δ ~ N(0,1) per example (0 = off).
     pub offset_noise: f64,
     pub seed: u64,
+    /// How the learning rate moves over the planned epochs.
+    #[serde(default)]
+    pub lr_schedule: LrSchedule,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum LrSchedule {
+    #[default]
+    Constant,
+    /// Cosine decay from the base rate to 0 at the end of the last planned epoch.
+    Cosine,
+}
+
+impl std::str::FromStr for LrSchedule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "constant" => Ok(Self::Constant),
+            "cosine" => Ok(Self::Cosine),
+            _ => Err(format!("unknown learning-rate schedule '{s}' (expected constant or cosine)")),
+        }
+    }
+}
+
+impl LrSchedule {
+    /// The rate at `progress` ∈ [0, 1] of the planned training steps.
+    pub fn rate(self, base: f64, progress: f64) -> f64 {
+        match self {
+            LrSchedule::Constant => base,
+            LrSchedule::Cosine => base * 0.5 * (1.0 + (std::f64::consts::PI * progress.clamp(0.0, 1.0)).cos()),
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -41,6 +73,7 @@ impl Default for TrainConfig {
             encoder_ce_weight: 1.0,
             offset_noise: 0.0,
             seed: 1,
+            lr_schedule: LrSchedule::Constant,
         }
     }
 }
@@ -75,6 +108,14 @@ pub fn batches(windows: &[Window], batch_size: usize, rng: &mut ChaCha8Rng) -> V
     let mut out: Vec<Vec<usize>> = order.chunks(batch_size.max(1)).map(|c| c.iter().map(|p| p.0).collect()).collect();
     out.shuffle(rng);
     out
+}
+
+/// Row-wise log Σ exp over the last dimension of [rows, N] → [rows]. CE = lse − target logit
+/// touches the [rows, N] logits far fewer times than log_softmax + gather (the hot path of training).
+pub fn log_sum_exp(logits: Tensor<2>) -> Tensor<1> {
+    let [rows, _] = logits.dims();
+    let max = logits.clone().detach().max_dim(1);
+    ((logits - max.clone()).exp().sum_dim(1).log() + max).reshape([rows])
 }
 
 pub struct LossParts {
@@ -127,17 +168,15 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
     let cond = cond * keep.clone() + null * (keep.neg() + 1.0);
     let x0_hat = model.denoiser.forward(x_t, cond, temb);
 
-    // CE over every real item; padded positions point at item 1 and get weight 0 (no −∞·0).
-    let keys = model.normalised_items().transpose();
-    let mut pad = vec![0.0f32; n];
-    pad[0] = -1.0e9;
-    let pad = Tensor::<2>::from_data(TensorData::new(pad, [1, n]), &device);
-    let safe_targets: Vec<i64> = targets.iter().map(|&x| x.max(1) as i64).collect();
-    let target_col = Tensor::<2, Int>::from_data(TensorData::new(safe_targets, [rows, 1]), &device);
-    let valid_rows = valid.clone().reshape([rows, 1]);
+    // CE over every real item (row 0 of the table is padding and is left out of the keys).
+    let keys = model.normalised_items().slice(1..n);
+    let target_keys = keys.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(targets.iter().map(|&x| (x.max(1) - 1) as i64).collect::<Vec<_>>(), [rows]), &device));
+    let keys = keys.transpose();
+    let valid_rows = valid.clone().reshape([rows]);
     let cross_entropy = |x: Tensor<3>| {
-        let logits = x.reshape([rows, d]).matmul(keys.clone()) / cfg.temperature + pad.clone();
-        (log_softmax(logits, 1).gather(1, target_col.clone()) * valid_rows.clone()).sum().neg() / count as f64
+        let x = x.reshape([rows, d]) / cfg.temperature;
+        let nll = log_sum_exp(x.clone().matmul(keys.clone())) - (x * target_keys.clone()).sum_dim(1).reshape([rows]);
+        (nll * valid_rows.clone()).sum() / count as f64
     };
     let ce = cross_entropy(x0_hat.clone());
     let encoder_ce = cross_entropy(condition);
@@ -167,6 +206,34 @@ mod tests {
             ]
         );
         assert!(make_windows(&[user(&[4])], 3).is_empty());
+    }
+
+    #[test]
+    fn cosine_schedule_starts_at_base_and_ends_at_zero() {
+        assert_eq!(LrSchedule::Constant.rate(2e-3, 0.7), 2e-3);
+        assert!((LrSchedule::Cosine.rate(2e-3, 0.0) - 2e-3).abs() < 1e-12);
+        assert!((LrSchedule::Cosine.rate(2e-3, 0.5) - 1e-3).abs() < 1e-12);
+        assert!(LrSchedule::Cosine.rate(2e-3, 1.0).abs() < 1e-12);
+        assert!(LrSchedule::Cosine.rate(2e-3, 0.3) > LrSchedule::Cosine.rate(2e-3, 0.6));
+    }
+
+    #[test]
+    fn log_sum_exp_matches_log_softmax() {
+        use burn::tensor::activation::log_softmax;
+        let device = burn::tensor::Device::flex();
+        let v: Vec<f32> = (0..12).map(|i| ((i * 7) % 5) as f32 * 3.0 - 4.0).collect();
+        let logits = Tensor::<2>::from_data(TensorData::new(v.clone(), [3, 4]), &device);
+        let lse = log_sum_exp(logits.clone()).into_data().try_into_vec::<f32>().unwrap();
+        let reference = (logits.clone() - log_softmax(logits, 1)).into_data().try_into_vec::<f32>().unwrap();
+        for r in 0..3 {
+            for c in 0..4 {
+                assert!((lse[r] - reference[r * 4 + c]).abs() < 1e-5);
+            }
+        }
+        // Large logits do not overflow.
+        let big = Tensor::<2>::from_data(TensorData::new(vec![1000.0f32, 1000.0], [1, 2]), &device);
+        let v = log_sum_exp(big).into_data().try_into_vec::<f32>().unwrap()[0];
+        assert!((v - (1000.0 + 2f32.ln())).abs() < 1e-3);
     }
 
     #[test]

@@ -122,16 +122,29 @@ fn respaced_steps_feed_original_timesteps() {
 
 #[test]
 fn noise_and_steps_change_the_output() {
-    let rec = recommender(DenoiserKind::Mlp);
-    let h = vec![vec![2u32, 7, 7, 1]];
-    let base = rec.generate(&h, &sampling(1.0, 10, 0.0), false).read();
-    let again = rec.generate(&h, &sampling(1.0, 10, 0.0), false).read();
-    assert_eq!(base, again, "same seed, same result");
-    let other_seed = rec.generate(&h, &SamplingConfig { seed: 12, ..sampling(1.0, 10, 0.0) }, false).read();
-    let other_steps = rec.generate(&h, &sampling(1.0, 3, 0.0), false).read();
-    let norm = base.final_x0[0].iter().map(|v| v * v).sum::<f32>().sqrt();
-    assert!(max_abs_diff(&base.final_x0[0], &other_seed.final_x0[0]) > 1e-3 * norm);
-    assert!(max_abs_diff(&base.final_x0[0], &other_steps.final_x0[0]) > 1e-3 * norm);
+    for residual in [false, true] {
+        let device = Device::flex();
+        device.seed(7);
+        let config = ModelConfig { residual_denoiser: residual, ..small_config(DenoiserKind::Mlp) };
+        let rec = Recommender::new(SeqDiff::new(&config, &device));
+        let h = vec![vec![2u32, 7, 7, 1]];
+        let base = rec.generate(&h, &sampling(1.0, 10, 0.0), false).read();
+        let again = rec.generate(&h, &sampling(1.0, 10, 0.0), false).read();
+        assert_eq!(base, again, "same seed, same result");
+        let other_seed = rec.generate(&h, &SamplingConfig { seed: 12, ..sampling(1.0, 10, 0.0) }, false).read();
+        let other_steps = rec.generate(&h, &sampling(1.0, 3, 0.0), false).read();
+        // The part of x̂0 the noise can move: the guided MLP output (x̂0 minus (1+w)c − w∅ if residual).
+        let d = config.dim;
+        let offset = if residual {
+            let c = rec.model.encode(h.clone()).outputs.slice([0..1, 3..4]).reshape([1, d]);
+            to_vec(c * 2.0 - rec.model.null_rows(1))
+        } else {
+            vec![0.0; d]
+        };
+        let norm = base.final_x0[0].iter().zip(&offset).map(|(v, o)| (v - o) * (v - o)).sum::<f32>().sqrt();
+        assert!(max_abs_diff(&base.final_x0[0], &other_seed.final_x0[0]) > 1e-3 * norm, "residual {residual}");
+        assert!(max_abs_diff(&base.final_x0[0], &other_steps.final_x0[0]) > 1e-3 * norm, "residual {residual}");
+    }
 }
 
 #[test]
@@ -224,4 +237,32 @@ fn bad_sampling_values_are_clamped_not_fatal() {
     // An empty history still produces scores (the page refuses it earlier, but nothing panics).
     let e = rec.generate(&[vec![]], &sampling(0.0, 2, 0.0), false).read();
     assert!(e.scores[0].iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn residual_denoiser_adds_the_condition_to_the_mlp_output() {
+    let device = Device::flex();
+    device.seed(3);
+    let config = ModelConfig { residual_denoiser: true, ..small_config(DenoiserKind::Mlp) };
+    let model = SeqDiff::new(&config, &device);
+    let mut plain = model.denoiser.clone();
+    plain.residual = false;
+    let d = config.dim;
+    let rows = |seed: u64| Tensor::<2>::from_data(TensorData::new(gaussian(seed, 2 * d), [2, d]), &device);
+    let (x_t, cond, temb) = (rows(1), rows(2), rows(3));
+    let with = to_vec(model.denoiser.forward(x_t.clone(), cond.clone(), temb.clone()));
+    let without = to_vec(plain.forward(x_t, cond.clone(), temb));
+    let difference: Vec<f32> = with.iter().zip(&without).map(|(a, b)| a - b).collect();
+    assert!(max_abs_diff(&difference, &to_vec(cond)) < 1e-5);
+}
+
+#[test]
+fn configs_saved_before_the_residual_option_load_as_plain_models() {
+    let mut json = serde_json::to_value(small_config(DenoiserKind::Mlp)).unwrap();
+    let fields = json.as_object_mut().unwrap();
+    fields.remove("residual_denoiser");
+    fields.remove("input_scale");
+    let old: ModelConfig = serde_json::from_value(json).unwrap();
+    assert!(!old.residual_denoiser);
+    assert_eq!(old.input_scale, 1.0);
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use seqdiff_model::DenoiserKind;
+use seqdiff_model::train::LrSchedule;
 
 #[derive(Parser)]
 #[command(name = "seqdiff", version, about = "Diffusion sequential recommender: train, eval, sweep, export")]
@@ -62,10 +63,19 @@ pub struct TrainArgs {
     pub batch_size: usize,
     #[arg(long, default_value_t = 2e-3)]
     pub lr: f64,
+    /// constant, or cosine decay to 0 over --epochs.
+    #[arg(long, default_value = "constant")]
+    pub lr_schedule: LrSchedule,
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f64,
     #[arg(long, default_value_t = 0.2)]
     pub dropout: f64,
+    /// x̂0 = c + MLP(x_t, c, τ): the denoiser refines the encoder's prediction (`false`: x̂0 = MLP).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub residual_denoiser: bool,
+    /// Scale of the item embeddings entering the encoder (default √dim, as SASRec).
+    #[arg(long)]
+    pub input_scale: Option<f64>,
     /// Softmax temperature on x̂0·ẽ (ẽ = RMS-normalised item embeddings); √d keeps initial logits O(1).
     #[arg(long, default_value_t = 8.0)]
     pub temperature: f64,

@@ -83,6 +83,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
             denoiser: args.denoiser,
             dropout: args.dropout,
             temperature: args.temperature,
+            residual_denoiser: args.residual_denoiser,
+            input_scale: args.input_scale.unwrap_or((args.dim as f64).sqrt()),
             ..ModelConfig::new(dataset.num_items)
         };
         let train = TrainConfig {
@@ -95,6 +97,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             offset_noise: args.offset_noise,
             encoder_ce_weight: args.encoder_ce_weight,
             seed: args.seed,
+            lr_schedule: args.lr_schedule,
         };
         RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
     };
@@ -185,7 +188,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 ));
             }
             let grads = GradientsParams::from_grads(parts.total.backward(), &model);
-            model = optim.step(train_cfg.learning_rate, model, grads);
+            let progress = ((epoch - 1) * plan.len() + step) as f64 / (train_cfg.epochs * plan.len()) as f64;
+            model = optim.step(train_cfg.lr_schedule.rate(train_cfg.learning_rate, progress), model, grads);
             bar.inc(refs.iter().map(|w| w.targets.len() as u64).sum());
         }
         let seconds = start.elapsed().as_secs_f64();

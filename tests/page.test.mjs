@@ -87,7 +87,8 @@ test('guidance and steps change the results live and update the URL without new 
 });
 
 test('a copied link reproduces the exact list in a fresh page', async () => {
-  const { page, context } = await open('?backend=cpu', { permissions: ['clipboard-read', 'clipboard-write'] });
+  // Five steps: η only acts between steps, and the bundle's chosen default may be a single step.
+  const { page, context } = await open('?backend=cpu&steps=5', { permissions: ['clipboard-read', 'clipboard-write'] });
   let list = await waitForRecs(page);
   await page.getByLabel('Seeds in ensemble', { exact: true }).fill('3');
   list = await waitForChange(page, list);

@@ -7,7 +7,7 @@ use rand::{RngExt, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
 use crate::data::UserSequence;
-use crate::model::{SeqDiff, left_pad, rms_normalise};
+use crate::model::{SeqDiff, left_pad};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -150,8 +150,12 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
     let col = |v: Vec<f32>| Tensor::<3>::from_data(TensorData::new(v, [b, len, 1]), &device);
     let (sab, s1mab, keep, valid) = (col(sab), col(s1mab), col(keep), col(valid));
 
-    let target_ids = Tensor::<2, Int>::from_data(TensorData::new(targets.iter().map(|&x| x as i64).collect::<Vec<_>>(), [b, len]), &device);
-    let x0 = rms_normalise(model.items.forward(target_ids)).detach();
+    // Scoring keys ẽ for every real item (row 0 of the table is padding and is left out) and each
+    // position's target key, which is also its x0; padded positions point at item 1 and get weight 0.
+    let keys = model.normalised_items().slice(1..n);
+    let target_index = targets.iter().map(|&x| (x.max(1) - 1) as i64).collect::<Vec<_>>();
+    let target_keys = keys.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(target_index, [rows]), &device));
+    let x0 = target_keys.clone().detach().reshape([b, len, d]);
     let mut eps = Tensor::<3>::random([b, len, d], Distribution::Normal(0.0, 1.0), &device);
     if config.offset_noise > 0.0 {
         eps = eps + Tensor::<3>::random([b, len, 1], Distribution::Normal(0.0, 1.0), &device) * config.offset_noise;
@@ -168,9 +172,7 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
     let cond = cond * keep.clone() + null * (keep.neg() + 1.0);
     let x0_hat = model.denoiser.forward(x_t, cond, temb);
 
-    // CE over every real item (row 0 of the table is padding and is left out of the keys).
-    let keys = model.normalised_items().slice(1..n);
-    let target_keys = keys.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(targets.iter().map(|&x| (x.max(1) - 1) as i64).collect::<Vec<_>>(), [rows]), &device));
+    // CE over every real item.
     let keys = keys.transpose();
     let valid_rows = valid.clone().reshape([rows]);
     let cross_entropy = |x: Tensor<3>| {

@@ -202,6 +202,13 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
         }
         touch.set(now);
     };
+    // A finger landed or lifted: restart from the current points, so the view does not jump.
+    let touch_reset = move |ev: TouchEvent| {
+        if let Some(canvas) = canvas_ref.get_untracked() {
+            let points = touches(&ev, &canvas);
+            touch.set((!points.is_empty()).then(|| centre_and_spread(&points)));
+        }
+    };
 
     let cat = catalogue.clone();
     let layer = Memo::new(move |_| {
@@ -297,19 +304,9 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
                         hover.set(None);
                         press.set(None);
                     }
-                    on:touchstart=move |ev: TouchEvent| {
-                        if let Some(canvas) = canvas_ref.get_untracked() {
-                            let points = touches(&ev, &canvas);
-                            touch.set((!points.is_empty()).then(|| centre_and_spread(&points)));
-                        }
-                    }
+                    on:touchstart=touch_reset
                     on:touchmove=on_touch
-                    on:touchend=move |ev: TouchEvent| {
-                        if let Some(canvas) = canvas_ref.get_untracked() {
-                            let points = touches(&ev, &canvas);
-                            touch.set((!points.is_empty()).then(|| centre_and_spread(&points)));
-                        }
-                    }
+                    on:touchend=touch_reset
                     on:wheel=move |ev: WheelEvent| {
                         ev.prevent_default();
                         let factor = (-ev.delta_y() * 0.0015).exp().clamp(0.5, 2.0);

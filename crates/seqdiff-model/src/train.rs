@@ -1,9 +1,10 @@
 //! The training objective (DESIGN.md §3): every position of a window is a training example with its
 //! own timestep; loss = CE(x̂0·Ẽᵀ) + λ·MSE(x̂0, sg(x0)); the condition is dropped with p_uncond.
 
+use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::{Distribution, Int, Tensor, TensorData};
 use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, seq::SliceRandom};
+use rand::{RngExt, SeedableRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
 use crate::data::UserSequence;
@@ -29,6 +30,10 @@ pub struct TrainConfig {
     /// How the learning rate moves over the planned epochs.
     #[serde(default)]
     pub lr_schedule: LrSchedule,
+    /// Epochs at the start that train the history encoder alone (its CE, no denoiser): half the
+    /// cost of a joint epoch, and the encoder is what limits the final numbers.
+    #[serde(default)]
+    pub encoder_warmup_epochs: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -74,6 +79,7 @@ impl Default for TrainConfig {
             offset_noise: 0.0,
             seed: 1,
             lr_schedule: LrSchedule::Constant,
+            encoder_warmup_epochs: 0,
         }
     }
 }
@@ -127,8 +133,16 @@ pub struct LossParts {
 }
 
 /// The training loss of one batch. Host randomness (timesteps, condition dropout) comes from `rng`;
-/// Gaussian noise from the device's seeded generator.
-pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars: &[f64], rng: &mut ChaCha8Rng) -> LossParts {
+/// Gaussian noise from the device's seeded generator. `encoder_only` trains the history encoder
+/// alone (its CE; no denoiser pass), as in the warm-up epochs.
+pub fn loss(
+    model: &SeqDiff,
+    batch: &[&Window],
+    config: &TrainConfig,
+    alpha_bars: &[f64],
+    rng: &mut ChaCha8Rng,
+    encoder_only: bool,
+) -> LossParts {
     let device = model.device();
     let cfg = &model.config;
     let (b, d, n) = (batch.len(), cfg.dim, cfg.num_items + 1);
@@ -138,6 +152,29 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
     let rows = b * len;
 
     let encoded = model.encode(inputs);
+    let valid: Vec<f32> = targets.iter().map(|&x| if x > 0 { 1.0 } else { 0.0 }).collect();
+    let count = valid.iter().sum::<f32>().max(1.0);
+    let col = |v: Vec<f32>| Tensor::<3>::from_data(TensorData::new(v, [b, len, 1]), &device);
+    let valid = col(valid);
+
+    // Scoring keys ẽ for every real item (row 0 of the table is padding and is left out) and each
+    // position's target key, which is also its x0; padded positions point at item 1 and get weight 0.
+    let keys = model.normalised_items().slice(1..n);
+    let target_index = targets.iter().map(|&x| (x.max(1) - 1) as i64).collect::<Vec<_>>();
+    let target_keys = keys.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(target_index, [rows]), &device));
+    // CE over every real item.
+    let keys_t = keys.transpose();
+    let valid_rows = valid.clone().reshape([rows]);
+    let cross_entropy = |x: Tensor<3>| {
+        let x = x.reshape([rows, d]) / cfg.temperature;
+        let nll = log_sum_exp(x.clone().matmul(keys_t.clone())) - (x * target_keys.clone()).sum_dim(1).reshape([rows]);
+        (nll * valid_rows.clone()).sum() / count as f64
+    };
+    let encoder_ce = cross_entropy(encoded.outputs.clone());
+    if encoder_only {
+        let zero = Tensor::<1>::zeros([1], &device);
+        return LossParts { total: encoder_ce.clone(), ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
+    }
 
     // Per-position timestep, noise scales and condition-keep mask, drawn on the host.
     let steps = cfg.diffusion_steps;
@@ -145,16 +182,8 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
     let sab: Vec<f32> = t.iter().map(|&t| alpha_bars[t as usize].sqrt() as f32).collect();
     let s1mab: Vec<f32> = t.iter().map(|&t| (1.0 - alpha_bars[t as usize]).sqrt() as f32).collect();
     let keep: Vec<f32> = (0..rows).map(|_| if rng.random::<f64>() < config.p_uncond { 0.0 } else { 1.0 }).collect();
-    let valid: Vec<f32> = targets.iter().map(|&x| if x > 0 { 1.0 } else { 0.0 }).collect();
-    let count = valid.iter().sum::<f32>().max(1.0);
-    let col = |v: Vec<f32>| Tensor::<3>::from_data(TensorData::new(v, [b, len, 1]), &device);
-    let (sab, s1mab, keep, valid) = (col(sab), col(s1mab), col(keep), col(valid));
+    let (sab, s1mab, keep) = (col(sab), col(s1mab), col(keep));
 
-    // Scoring keys ẽ for every real item (row 0 of the table is padding and is left out) and each
-    // position's target key, which is also its x0; padded positions point at item 1 and get weight 0.
-    let keys = model.normalised_items().slice(1..n);
-    let target_index = targets.iter().map(|&x| (x.max(1) - 1) as i64).collect::<Vec<_>>();
-    let target_keys = keys.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(target_index, [rows]), &device));
     let x0 = target_keys.clone().detach().reshape([b, len, d]);
     let mut eps = Tensor::<3>::random([b, len, d], Distribution::Normal(0.0, 1.0), &device);
     if config.offset_noise > 0.0 {
@@ -166,25 +195,84 @@ pub fn loss(model: &SeqDiff, batch: &[&Window], config: &TrainConfig, alpha_bars
         .time_table(&device)
         .select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [rows]), &device))
         .reshape([b, len, d]);
-    let condition = encoded.outputs.clone();
     let cond = model.denoiser.attend(x_t.clone(), temb.clone(), encoded.outputs.clone(), encoded.outputs, encoded.bias);
     let null = model.null_cond.val().reshape([1, 1, d]);
     let cond = cond * keep.clone() + null * (keep.neg() + 1.0);
     let x0_hat = model.denoiser.forward(x_t, cond, temb);
 
-    // CE over every real item.
-    let keys = keys.transpose();
-    let valid_rows = valid.clone().reshape([rows]);
-    let cross_entropy = |x: Tensor<3>| {
-        let x = x.reshape([rows, d]) / cfg.temperature;
-        let nll = log_sum_exp(x.clone().matmul(keys.clone())) - (x * target_keys.clone()).sum_dim(1).reshape([rows]);
-        (nll * valid_rows.clone()).sum() / count as f64
-    };
     let ce = cross_entropy(x0_hat.clone());
-    let encoder_ce = cross_entropy(condition);
     let mse = ((x0_hat - x0).powf_scalar(2.0).mean_dim(2) * valid).sum() / count as f64;
     let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
     LossParts { total, ce, mse, encoder_ce, targets: count as usize }
+}
+
+/// The loss of one batch, split into `threads` parts of about equal target count. The forward passes
+/// run one after another (so the device's random draws come in a fixed order) unless
+/// `parallel_forward`; host randomness is drawn from `rng` in part order either way.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_loss(
+    model: &SeqDiff,
+    batch: &[&Window],
+    config: &TrainConfig,
+    alpha_bars: &[f64],
+    rng: &mut ChaCha8Rng,
+    threads: usize,
+    parallel_forward: bool,
+    encoder_only: bool,
+) -> Vec<LossParts> {
+    let parts = split_by_targets(batch, threads.max(1));
+    if !parallel_forward || parts.len() == 1 {
+        return parts.iter().map(|part| loss(model, part, config, alpha_bars, rng, encoder_only)).collect();
+    }
+    let rngs: Vec<ChaCha8Rng> = parts.iter().map(|_| ChaCha8Rng::seed_from_u64(rng.random())).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .zip(rngs)
+            .map(|(part, mut part_rng)| scope.spawn(move || loss(model, part, config, alpha_bars, &mut part_rng, encoder_only)))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("loss thread panicked")).collect()
+    })
+}
+
+/// Gradients of the whole batch: each part's loss is a mean over its own targets, so it is weighted
+/// by its share of the batch; the parts' backward passes run on their own threads.
+pub fn batch_gradients(model: &SeqDiff, parts: Vec<LossParts>, targets: usize) -> GradientsParams {
+    let weighted: Vec<Tensor<1>> =
+        parts.into_iter().map(|p| if p.targets == targets { p.total } else { p.total * (p.targets as f64 / targets.max(1) as f64) }).collect();
+    let grads: Vec<GradientsParams> = if weighted.len() == 1 {
+        weighted.into_iter().map(|l| GradientsParams::from_grads(l.backward(), model)).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                weighted.into_iter().map(|l| scope.spawn(move || GradientsParams::from_grads(l.backward(), model))).collect();
+            handles.into_iter().map(|h| h.join().expect("backward thread panicked")).collect()
+        })
+    };
+    let mut sum = GradientsAccumulator::new();
+    for g in grads {
+        sum.accumulate(model, g);
+    }
+    sum.grads()
+}
+
+/// Splits a batch into ≤ `parts` contiguous groups of about equal target count.
+pub fn split_by_targets<'a>(batch: &[&'a Window], parts: usize) -> Vec<Vec<&'a Window>> {
+    let total: usize = batch.iter().map(|w| w.targets.len()).sum();
+    let mut out: Vec<Vec<&Window>> = vec![];
+    let mut current = vec![];
+    let mut taken = 0;
+    for w in batch {
+        current.push(*w);
+        taken += w.targets.len();
+        if out.len() + 1 < parts && taken * parts >= total * (out.len() + 1) {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::model::SeqDiff;
 use seqdiff_model::sampler::Recommender;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{TrainConfig, batches, loss, make_windows};
+use seqdiff_model::train::{TrainConfig, batch_gradients, batch_loss, batches, loss, make_windows};
 use seqdiff_model::Device;
 
 /// Users walk a cycle over 40 items (next = item + 1), starting at different places.
@@ -46,7 +46,7 @@ fn training_learns_a_deterministic_successor() {
     for _epoch in 0..40 {
         for batch in batches(&windows, train.batch_size, &mut rng) {
             let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
-            let parts = loss(&model, &refs, &train, &alpha_bars, &mut rng);
+            let parts = loss(&model, &refs, &train, &alpha_bars, &mut rng, false);
             let value = parts.ce.clone().into_scalar::<f32>();
             first.get_or_insert(value);
             last = value;
@@ -76,4 +76,32 @@ fn training_learns_a_deterministic_successor() {
     let other = ModelConfig { dim: 16, ..config.clone() };
     assert!(model_from_bytes(&other, bytes, &Device::flex()).is_err());
     let _ = rec.model.num_params();
+}
+
+/// Splitting a batch across threads changes where the gradient is computed, not what it is: with no
+/// randomness in the loss (encoder-only, no dropout) one and two threads give the same gradient.
+#[test]
+fn split_batch_gradient_equals_whole_batch_gradient() {
+    let data = cyclic_dataset();
+    let config = ModelConfig { dim: 16, denoiser_hidden: 32, max_len: 10, dropout: 0.0, ..ModelConfig::new(data.num_items) };
+    let device = Device::flex().autodiff();
+    device.seed(5);
+    let model = SeqDiff::new(&config, &device);
+    let train = TrainConfig::default();
+    let windows = make_windows(&data.users, config.max_len);
+    let refs: Vec<_> = windows.iter().take(12).collect();
+    let alpha_bars = cosine_alpha_bars(config.diffusion_steps);
+    let gradient = |threads: usize| {
+        let parts = batch_loss(&model, &refs, &train, &alpha_bars, &mut ChaCha8Rng::seed_from_u64(1), threads, false, true);
+        assert_eq!(parts.len(), threads);
+        let n = parts.iter().map(|p| p.targets).sum();
+        let grads = batch_gradients(&model, parts, n);
+        let table = grads.get::<2>(model.items.weight.id).expect("item table gradient");
+        table.into_data().try_into_vec::<f32>().unwrap()
+    };
+    let (one, two) = (gradient(1), gradient(2));
+    let scale = one.iter().fold(0f32, |m, g| m.max(g.abs()));
+    assert!(scale > 0.0);
+    let worst = one.iter().zip(&two).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(worst < 1e-4 * scale, "max difference {worst} against max gradient {scale}");
 }

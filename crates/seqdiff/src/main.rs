@@ -89,6 +89,9 @@ pub struct TrainArgs {
     pub mse_weight: f64,
     #[arg(long, default_value_t = 0.1)]
     pub p_uncond: f64,
+    /// Epochs at the start that train the history encoder alone (half the cost of a joint epoch).
+    #[arg(long, default_value_t = 0)]
+    pub encoder_warmup_epochs: usize,
     /// Offset-noise scale (0 = off).
     #[arg(long, default_value_t = 0.0)]
     pub offset_noise: f64,
@@ -100,6 +103,14 @@ pub struct TrainArgs {
     /// Validation users per batch.
     #[arg(long, default_value_t = 256)]
     pub eval_batch: usize,
+    /// Each batch is split into this many parts whose gradients are computed on their own threads
+    /// and summed (same update as one thread; Flex runs element-wise ops on one core).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Run the forward passes of the parts on their threads too (faster, but the order of device
+    /// random draws — dropout masks, noise — then depends on thread timing: not reproducible).
+    #[arg(long)]
+    pub parallel_forward: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::AdamWConfig;
+use burn::tensor::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -15,7 +16,7 @@ use seqdiff_model::data::Dataset;
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Metrics;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{TrainConfig, batches, loss, make_windows};
+use seqdiff_model::train::{LossParts, TrainConfig, batch_gradients, batch_loss, batches, make_windows};
 use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
 
 use crate::TrainArgs;
@@ -98,6 +99,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             encoder_ce_weight: args.encoder_ce_weight,
             seed: args.seed,
             lr_schedule: args.lr_schedule,
+            encoder_warmup_epochs: args.encoder_warmup_epochs,
         };
         RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
     };
@@ -137,7 +139,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         model.num_params()
     );
 
-    let mut stale = state.log.len().saturating_sub(state.best_epoch.unwrap_or(0));
+    // Warm-up epochs (encoder alone) neither select a checkpoint nor count towards patience.
+    let mut stale = state.log.len().saturating_sub(state.best_epoch.unwrap_or(0).max(train_cfg.encoder_warmup_epochs));
     for epoch in state.epochs_done + 1..=train_cfg.epochs {
         if args.patience > 0 && stale >= args.patience {
             eprintln!("no better validation NDCG@10 for {} epochs: stopping", args.patience);
@@ -155,20 +158,19 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 .progress_chars("=> "),
         );
         bar.set_prefix(format!("{epoch}/{}", train_cfg.epochs));
+        let encoder_only = epoch <= train_cfg.encoder_warmup_epochs;
         let start = Instant::now();
         let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) = (0.0, 0.0, 0.0, 0.0, 0usize);
         for (step, batch) in plan.iter().enumerate() {
             let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
-            let parts = loss(&model, &refs, &train_cfg, &alpha_bars, &mut rng);
-            let n = parts.targets;
+            let parts = batch_loss(&model, &refs, &train_cfg, &alpha_bars, &mut rng, args.threads, args.parallel_forward, encoder_only);
+            let n: usize = parts.iter().map(|p| p.targets).sum();
             // Reading scalars forces a sync; do it every few steps only.
             if step % 10 == 0 || step + 1 == plan.len() {
-                let (l, c, m, e) = (
-                    parts.total.clone().into_scalar::<f32>() as f64,
-                    parts.ce.clone().into_scalar::<f32>() as f64,
-                    parts.mse.clone().into_scalar::<f32>() as f64,
-                    parts.encoder_ce.clone().into_scalar::<f32>() as f64,
-                );
+                let scalar = |f: fn(&LossParts) -> &Tensor<1>| -> f64 {
+                    parts.iter().map(|p| f(p).clone().into_scalar::<f32>() as f64 * p.targets as f64).sum::<f64>() / n.max(1) as f64
+                };
+                let (l, c, m, e) = (scalar(|p| &p.total), scalar(|p| &p.ce), scalar(|p| &p.mse), scalar(|p| &p.encoder_ce));
                 if !l.is_finite() {
                     bail!("loss became {l} at epoch {epoch}, step {step}: lower --lr");
                 }
@@ -187,7 +189,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     rate
                 ));
             }
-            let grads = GradientsParams::from_grads(parts.total.backward(), &model);
+            let grads = batch_gradients(&model, parts, n);
             let progress = ((epoch - 1) * plan.len() + step) as f64 / (train_cfg.epochs * plan.len()) as f64;
             model = optim.step(train_cfg.lr_schedule.rate(train_cfg.learning_rate, progress), model, grads);
             bar.inc(refs.iter().map(|w| w.targets.len() as u64).sum());
@@ -209,12 +211,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
             valid,
             valid_encoder: Some(valid_encoder),
         };
-        let improved = valid.ndcg10 > state.best_ndcg10;
+        let improved = !encoder_only && valid.ndcg10 > state.best_ndcg10;
         eprintln!(
             "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}, enc-ce {:.4}) {:.1}s {:.0} samples/s | valid HR@10 {:.2} NDCG@10 {:.2} (encoder alone {:.2} / {:.2}){}",
             log.loss, log.ce, log.mse, log.encoder_ce, seconds, log.samples_per_second, valid.hr10, valid.ndcg10,
             valid_encoder.hr10, valid_encoder.ndcg10,
-            if improved { " *" } else { "" }
+            if encoder_only { " (encoder warm-up)" } else if improved { " *" } else { "" }
         );
         let weights = weights_to_bytes(&recommender.model).map_err(anyhow::Error::msg)?;
         if improved {
@@ -222,7 +224,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             state.best_epoch = Some(epoch);
             write_atomic(&args.out.join("best.bpk"), &weights)?;
             stale = 0;
-        } else {
+        } else if !encoder_only {
             stale += 1;
         }
         write_atomic(&args.out.join("last.bpk"), &weights)?;

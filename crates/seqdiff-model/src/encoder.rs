@@ -5,6 +5,8 @@ use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, Linea
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::dropout::dropout;
+
 /// Added to the attention score of a forbidden key. exp(−1e9) is exactly 0 in f32.
 pub const MASKED_SCORE: f32 = -1.0e9;
 
@@ -73,9 +75,9 @@ impl EncoderBlock {
 
     pub fn forward(&self, x: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
         let h = self.norm_attn.forward(x.clone());
-        let x = x + self.dropout.forward(self.attention.forward(h.clone(), h, bias));
+        let x = x + dropout(&self.dropout, self.attention.forward(h.clone(), h, bias));
         let h = self.ffn_out.forward(gelu(self.ffn_in.forward(self.norm_ffn.forward(x.clone()))));
-        x + self.dropout.forward(h)
+        x + dropout(&self.dropout, h)
     }
 }
 
@@ -108,7 +110,7 @@ impl HistoryEncoder {
         let [_, l, _] = items.dims();
         let max_len = self.positions.val().dims()[0];
         let pos = self.positions.val().slice(max_len - l..max_len).unsqueeze_dim::<3>(0);
-        let mut x = self.dropout.forward(items + pos);
+        let mut x = dropout(&self.dropout, items + pos);
         for block in &self.blocks {
             x = block.forward(x, bias.clone());
         }

@@ -1,13 +1,16 @@
 //! The training objective (DESIGN.md §3): every position of a window is a training example with its
 //! own timestep; loss = CE(x̂0·Ẽᵀ) + λ·MSE(x̂0, sg(x0)); the condition is dropped with p_uncond.
 
+use burn::module::Module;
 use burn::optim::{GradientsAccumulator, GradientsParams};
-use burn::tensor::{Distribution, Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor, TensorData};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng, seq::SliceRandom};
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::data::UserSequence;
+use crate::dropout::with_host_rng;
 use crate::model::{SeqDiff, left_pad};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -132,8 +135,8 @@ pub struct LossParts {
     pub targets: usize,
 }
 
-/// The training loss of one batch. Host randomness (timesteps, condition dropout) comes from `rng`;
-/// Gaussian noise from the device's seeded generator. `encoder_only` trains the history encoder
+/// The training loss of one batch. All its randomness (timesteps, condition dropout, noise) comes
+/// from `rng`; dropout masks from the device's generator or a [`with_host_rng`] generator. `encoder_only` trains the history encoder
 /// alone (its CE; no denoiser pass), as in the warm-up epochs.
 pub fn loss(
     model: &SeqDiff,
@@ -185,9 +188,10 @@ pub fn loss(
     let (sab, s1mab, keep) = (col(sab), col(s1mab), col(keep));
 
     let x0 = target_keys.clone().detach().reshape([b, len, d]);
-    let mut eps = Tensor::<3>::random([b, len, d], Distribution::Normal(0.0, 1.0), &device);
+    let mut normal = |n: usize| (0..n).map(|_| StandardNormal.sample(&mut *rng)).collect::<Vec<f32>>();
+    let mut eps = Tensor::<3>::from_data(TensorData::new(normal(rows * d), [b, len, d]), &device);
     if config.offset_noise > 0.0 {
-        eps = eps + Tensor::<3>::random([b, len, 1], Distribution::Normal(0.0, 1.0), &device) * config.offset_noise;
+        eps = eps + col(normal(rows)) * config.offset_noise;
     }
     let x_t = x0.clone() * sab + eps * s1mab;
     let temb = model
@@ -206,10 +210,51 @@ pub fn loss(
     LossParts { total, ce, mse, encoder_ce, targets: count as usize }
 }
 
-/// The loss of one batch, split into `threads` parts of about equal target count. The forward passes
-/// run one after another (so the device's random draws come in a fixed order) unless
-/// `parallel_forward`; host randomness is drawn from `rng` in part order either way.
-#[allow(clippy::too_many_arguments)]
+/// One batch's loss, computed in parts on replicas of the model.
+pub struct BatchLoss {
+    pub parts: Vec<LossParts>,
+    /// Replica i computed part i. Each is a `fork` of the model (same parameter ids, its own
+    /// autodiff graph): parts that shared the model's parameter nodes would share one graph, whose
+    /// lock serialises their backward passes.
+    replicas: Vec<SeqDiff>,
+}
+
+impl BatchLoss {
+    /// Targets (non-padded positions) in the whole batch.
+    pub fn targets(&self) -> usize {
+        self.parts.iter().map(|p| p.targets).sum()
+    }
+
+    /// Gradients of the whole batch's mean loss: each part's loss is a mean over its own targets, so
+    /// it is weighted by its share; the parts' backward passes run on their own threads.
+    pub fn gradients(self, model: &SeqDiff) -> GradientsParams {
+        let targets = self.targets().max(1);
+        let weighted = self.parts.into_iter().map(|p| {
+            if p.targets == targets { p.total } else { p.total * (p.targets as f64 / targets as f64) }
+        });
+        let work: Vec<(Tensor<1>, SeqDiff)> = weighted.zip(self.replicas).collect();
+        let grads: Vec<GradientsParams> = if work.len() == 1 {
+            work.into_iter().map(|(l, replica)| GradientsParams::from_grads(l.backward(), &replica)).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = work
+                    .into_iter()
+                    .map(|(l, replica)| scope.spawn(move || GradientsParams::from_grads(l.backward(), &replica)))
+                    .collect();
+                handles.into_iter().map(|h| h.join().expect("backward thread panicked")).collect()
+            })
+        };
+        let mut sum = GradientsAccumulator::new();
+        for g in grads {
+            sum.accumulate(model, g);
+        }
+        sum.grads()
+    }
+}
+
+/// The loss of one batch, split into `threads` parts of about equal target count whose forward
+/// passes run on their own threads. Each part draws all its randomness (dropout included) from its
+/// own generator, seeded from `rng` in part order, so the result does not depend on thread timing.
 pub fn batch_loss(
     model: &SeqDiff,
     batch: &[&Window],
@@ -217,43 +262,35 @@ pub fn batch_loss(
     alpha_bars: &[f64],
     rng: &mut ChaCha8Rng,
     threads: usize,
-    parallel_forward: bool,
     encoder_only: bool,
-) -> Vec<LossParts> {
-    let parts = split_by_targets(batch, threads.max(1));
-    if !parallel_forward || parts.len() == 1 {
-        return parts.iter().map(|part| loss(model, part, config, alpha_bars, rng, encoder_only)).collect();
-    }
-    let rngs: Vec<ChaCha8Rng> = parts.iter().map(|_| ChaCha8Rng::seed_from_u64(rng.random())).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .iter()
-            .zip(rngs)
-            .map(|(part, mut part_rng)| scope.spawn(move || loss(model, part, config, alpha_bars, &mut part_rng, encoder_only)))
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("loss thread panicked")).collect()
-    })
-}
-
-/// Gradients of the whole batch: each part's loss is a mean over its own targets, so it is weighted
-/// by its share of the batch; the parts' backward passes run on their own threads.
-pub fn batch_gradients(model: &SeqDiff, parts: Vec<LossParts>, targets: usize) -> GradientsParams {
-    let weighted: Vec<Tensor<1>> =
-        parts.into_iter().map(|p| if p.targets == targets { p.total } else { p.total * (p.targets as f64 / targets.max(1) as f64) }).collect();
-    let grads: Vec<GradientsParams> = if weighted.len() == 1 {
-        weighted.into_iter().map(|l| GradientsParams::from_grads(l.backward(), model)).collect()
+) -> BatchLoss {
+    let split = split_by_targets(batch, threads.max(1));
+    let replicas: Vec<SeqDiff> = if split.len() == 1 {
+        vec![model.clone()]
+    } else {
+        let device = model.device();
+        split.iter().map(|_| model.clone().fork(&device)).collect()
+    };
+    let seeds: Vec<u64> = split.iter().map(|_| rng.random()).collect();
+    let part_loss = |part: &[&Window], replica: &SeqDiff, seed: u64| {
+        let mut part_rng = ChaCha8Rng::seed_from_u64(seed);
+        let dropout_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9E37_79B9_7F4A_7C15);
+        with_host_rng(dropout_rng, || loss(replica, part, config, alpha_bars, &mut part_rng, encoder_only))
+    };
+    let parts = if split.len() == 1 {
+        vec![part_loss(&split[0], &replicas[0], seeds[0])]
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                weighted.into_iter().map(|l| scope.spawn(move || GradientsParams::from_grads(l.backward(), model))).collect();
-            handles.into_iter().map(|h| h.join().expect("backward thread panicked")).collect()
+            let handles: Vec<_> = split
+                .iter()
+                .zip(&replicas)
+                .zip(&seeds)
+                .map(|((part, replica), &seed)| scope.spawn(move || part_loss(part, replica, seed)))
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("loss thread panicked")).collect()
         })
     };
-    let mut sum = GradientsAccumulator::new();
-    for g in grads {
-        sum.accumulate(model, g);
-    }
-    sum.grads()
+    BatchLoss { parts, replicas }
 }
 
 /// Splits a batch into ≤ `parts` contiguous groups of about equal target count.

@@ -12,7 +12,7 @@ use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::model::SeqDiff;
 use seqdiff_model::sampler::Recommender;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{TrainConfig, batch_gradients, batch_loss, batches, loss, make_windows};
+use seqdiff_model::train::{TrainConfig, batch_loss, batches, loss, make_windows};
 use seqdiff_model::Device;
 
 /// Users walk a cycle over 40 items (next = item + 1), starting at different places.
@@ -92,10 +92,9 @@ fn split_batch_gradient_equals_whole_batch_gradient() {
     let refs: Vec<_> = windows.iter().take(12).collect();
     let alpha_bars = cosine_alpha_bars(config.diffusion_steps);
     let gradient = |threads: usize| {
-        let parts = batch_loss(&model, &refs, &train, &alpha_bars, &mut ChaCha8Rng::seed_from_u64(1), threads, false, true);
-        assert_eq!(parts.len(), threads);
-        let n = parts.iter().map(|p| p.targets).sum();
-        let grads = batch_gradients(&model, parts, n);
+        let batch = batch_loss(&model, &refs, &train, &alpha_bars, &mut ChaCha8Rng::seed_from_u64(1), threads, true);
+        assert_eq!(batch.parts.len(), threads);
+        let grads = batch.gradients(&model);
         let table = grads.get::<2>(model.items.weight.id).expect("item table gradient");
         table.into_data().try_into_vec::<f32>().unwrap()
     };

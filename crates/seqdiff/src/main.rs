@@ -103,14 +103,11 @@ pub struct TrainArgs {
     /// Validation users per batch.
     #[arg(long, default_value_t = 256)]
     pub eval_batch: usize,
-    /// Each batch is split into this many parts whose gradients are computed on their own threads
-    /// and summed (same update as one thread; Flex runs element-wise ops on one core).
+    /// Each batch is split into this many parts whose forward and backward passes run on their own
+    /// threads, gradients summed: the same update as one thread (Flex runs element-wise ops on one
+    /// core). Each part has its own seeded generator, so the run does not depend on thread timing.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// Run the forward passes of the parts on their threads too (faster, but the order of device
-    /// random draws — dropout masks, noise — then depends on thread timing: not reproducible).
-    #[arg(long)]
-    pub parallel_forward: bool,
 }
 
 #[derive(Args, Debug, Clone)]

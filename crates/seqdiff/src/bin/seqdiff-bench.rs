@@ -12,7 +12,7 @@ use seqdiff_model::bundle::{Manifest, model_from_bytes};
 use seqdiff_model::data::Dataset;
 use seqdiff_model::metrics::top_k;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{TrainConfig, batch_gradients, batch_loss, batches, make_windows};
+use seqdiff_model::train::{TrainConfig, batch_loss, batches, make_windows};
 use seqdiff_model::{Device, Recommender, SamplingConfig, SeqDiff};
 
 fn arg(name: &str, default: &str) -> PathBuf {
@@ -64,10 +64,9 @@ fn main() -> anyhow::Result<()> {
         let mut targets = 0usize;
         for batch in plan.iter().take(40) {
             let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
-            let parts = batch_loss(&model, &refs, &cfg, &alpha_bars, &mut rng, threads, false, false);
-            let n = parts.iter().map(|p| p.targets).sum();
-            targets += n;
-            let grads = batch_gradients(&model, parts, n);
+            let batch_loss = batch_loss(&model, &refs, &cfg, &alpha_bars, &mut rng, threads, false);
+            targets += batch_loss.targets();
+            let grads = batch_loss.gradients(&model);
             model = optim.step(cfg.learning_rate, model, grads);
         }
         let _ = model.num_params();

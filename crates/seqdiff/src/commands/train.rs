@@ -16,7 +16,7 @@ use seqdiff_model::data::Dataset;
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Metrics;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{LossParts, TrainConfig, batch_gradients, batch_loss, batches, make_windows};
+use seqdiff_model::train::{LossParts, TrainConfig, batch_loss, batches, make_windows};
 use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
 
 use crate::TrainArgs;
@@ -163,12 +163,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) = (0.0, 0.0, 0.0, 0.0, 0usize);
         for (step, batch) in plan.iter().enumerate() {
             let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
-            let parts = batch_loss(&model, &refs, &train_cfg, &alpha_bars, &mut rng, args.threads, args.parallel_forward, encoder_only);
-            let n: usize = parts.iter().map(|p| p.targets).sum();
+            let batch_loss = batch_loss(&model, &refs, &train_cfg, &alpha_bars, &mut rng, args.threads, encoder_only);
+            let n = batch_loss.targets();
             // Reading scalars forces a sync; do it every few steps only.
             if step % 10 == 0 || step + 1 == plan.len() {
                 let scalar = |f: fn(&LossParts) -> &Tensor<1>| -> f64 {
-                    parts.iter().map(|p| f(p).clone().into_scalar::<f32>() as f64 * p.targets as f64).sum::<f64>() / n.max(1) as f64
+                    batch_loss.parts.iter().map(|p| f(p).clone().into_scalar::<f32>() as f64 * p.targets as f64).sum::<f64>() / n.max(1) as f64
                 };
                 let (l, c, m, e) = (scalar(|p| &p.total), scalar(|p| &p.ce), scalar(|p| &p.mse), scalar(|p| &p.encoder_ce));
                 if !l.is_finite() {
@@ -189,7 +189,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
                     rate
                 ));
             }
-            let grads = batch_gradients(&model, parts, n);
+            let grads = batch_loss.gradients(&model);
             let progress = ((epoch - 1) * plan.len() + step) as f64 / (train_cfg.epochs * plan.len()) as f64;
             model = optim.step(train_cfg.lr_schedule.rate(train_cfg.learning_rate, progress), model, grads);
             bar.inc(refs.iter().map(|w| w.targets.len() as u64).sum());

@@ -39,6 +39,15 @@ impl MetricSums {
         }
     }
 
+    /// Adds another set of sums (users evaluated elsewhere) into this one.
+    pub fn merge(&mut self, other: &MetricSums) {
+        self.users += other.users;
+        for k in 0..CUTOFFS.len() {
+            self.hr[k] += other.hr[k];
+            self.ndcg[k] += other.ndcg[k];
+        }
+    }
+
     pub fn finish(&self) -> Metrics {
         let n = self.users.max(1) as f64;
         let pct = |v: f64| 100.0 * v / n;

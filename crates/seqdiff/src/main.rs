@@ -48,7 +48,7 @@ pub struct TrainArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The Beauty headline rows use this default (with --patience 4); ML-1M needs --epochs 7 to stay
+    /// The Beauty headline rows use this default (with --patience 4); ML-1M needs --epochs 12 to stay
     /// within 30 minutes on a 2-core CPU (BENCHMARKS.md).
     #[arg(long, default_value_t = 20)]
     pub epochs: usize,

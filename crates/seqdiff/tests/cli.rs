@@ -63,6 +63,51 @@ fn train_eval_export_round_trip() {
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&from_bundle.stdout).unwrap()["NDCG@10"], json["NDCG@10"]);
 }
 
+/// Training is deterministic for a seed and thread count, however the threads are scheduled: two
+/// runs give the same per-epoch numbers, and so does a run interrupted after epoch 1 and resumed.
+#[test]
+fn training_is_reproducible_and_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let d = data.to_str().unwrap();
+    let train = |name: &str, epochs: &str, extra: &[&str]| {
+        let run = dir.path().join(name);
+        let mut args = vec!["train", "--data", d, "--out", run.to_str().unwrap(), "--epochs", epochs, "--dim", "16", "--batch-size", "8"];
+        args.extend_from_slice(extra);
+        let out = seqdiff(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+        state["log"].as_array().unwrap().iter().map(|e| (e["loss"].as_f64().unwrap(), e["valid"]["NDCG@10"].as_f64().unwrap())).collect::<Vec<_>>()
+    };
+    let first = train("a", "2", &[]);
+    assert_eq!(first.len(), 2);
+    assert_eq!(train("b", "2", &[]), first);
+    train("c", "1", &[]);
+    assert_eq!(train("c", "2", &["--resume"]), first);
+}
+
+/// Warm-up epochs train the encoder alone: no denoiser loss, and they are never selected, nor
+/// counted towards patience.
+#[test]
+fn encoder_warm_up_epochs_are_not_selected() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let run = dir.path().join("run");
+    let (d, r) = (data.to_str().unwrap(), run.to_str().unwrap());
+    let out = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "3", "--dim", "16", "--batch-size", "8", "--encoder-warmup-epochs", "2", "--patience", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out).matches("(encoder warm-up)").count(), 2, "{}", stderr(&out));
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["epochs_done"], 3);
+    assert_eq!(state["best_epoch"], 3);
+    let log = state["log"].as_array().unwrap();
+    assert_eq!(log[0]["ce"], 0.0);
+    assert!(log[0]["encoder_ce"].as_f64().unwrap() > 0.0);
+    assert!(log[2]["ce"].as_f64().unwrap() > 0.0);
+}
+
 #[test]
 fn bad_input_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();

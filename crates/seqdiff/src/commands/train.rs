@@ -234,7 +234,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         state.epochs_done = epoch;
         state.log.push(log);
         write_json(&state_path, &state)?;
-        write_manifest(&args, &state, None)?;
+        // The manifest points at best.bpk, which warm-up epochs do not write.
+        if state.best_epoch.is_some() {
+            write_manifest(&args, &state, None)?;
+        }
     }
     if state.best_epoch.is_none() {
         bail!("no epoch finished: nothing to select from");

@@ -16,6 +16,8 @@ pub mod noise;
 pub mod sampler;
 pub mod schedule;
 #[cfg(feature = "train")]
+pub mod softmax_ce;
+#[cfg(feature = "train")]
 pub mod train;
 
 pub use config::{DenoiserKind, ModelConfig, SamplingConfig};

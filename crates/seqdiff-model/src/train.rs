@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::UserSequence;
 use crate::dropout::with_host_rng;
 use crate::model::{SeqDiff, left_pad};
+use crate::softmax_ce::softmax_cross_entropy;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -37,6 +38,15 @@ pub struct TrainConfig {
     /// cost of a joint epoch, and the encoder is what limits the final numbers.
     #[serde(default)]
     pub encoder_warmup_epochs: usize,
+    /// Share of the target positions that also train the denoiser at each step (each drawn at
+    /// random; 1 = all). The encoder's CE always uses every position: the encoder is what limits
+    /// the numbers, and the small denoiser needs far fewer examples (BENCHMARKS.md).
+    #[serde(default = "all")]
+    pub diffusion_fraction: f64,
+}
+
+fn all() -> f64 {
+    1.0
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -83,6 +93,7 @@ impl Default for TrainConfig {
             seed: 1,
             lr_schedule: LrSchedule::Constant,
             encoder_warmup_epochs: 0,
+            diffusion_fraction: 1.0,
         }
     }
 }
@@ -119,14 +130,6 @@ pub fn batches(windows: &[Window], batch_size: usize, rng: &mut ChaCha8Rng) -> V
     out
 }
 
-/// Row-wise log Σ exp over the last dimension of [rows, N] → [rows]. CE = lse − target logit
-/// touches the [rows, N] logits far fewer times than log_softmax + gather (the hot path of training).
-pub fn log_sum_exp(logits: Tensor<2>) -> Tensor<1> {
-    let [rows, _] = logits.dims();
-    let max = logits.clone().detach().max_dim(1);
-    ((logits - max.clone()).exp().sum_dim(1).log() + max).reshape([rows])
-}
-
 pub struct LossParts {
     pub total: Tensor<1>,
     pub ce: Tensor<1>,
@@ -155,57 +158,81 @@ pub fn loss(
     let rows = b * len;
 
     let encoded = model.encode(inputs);
-    let valid: Vec<f32> = targets.iter().map(|&x| if x > 0 { 1.0 } else { 0.0 }).collect();
-    let count = valid.iter().sum::<f32>().max(1.0);
-    let col = |v: Vec<f32>| Tensor::<3>::from_data(TensorData::new(v, [b, len, 1]), &device);
-    let valid = col(valid);
+    let count = targets.iter().filter(|&&x| x > 0).count().max(1) as f32;
 
     // Scoring keys ẽ for every real item (row 0 of the table is padding and is left out) and each
     // position's target key, which is also its x0; padded positions point at item 1 and get weight 0.
     let keys = model.normalised_items().slice(1..n);
-    let target_index = targets.iter().map(|&x| (x.max(1) - 1) as i64).collect::<Vec<_>>();
-    let target_keys = keys.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(target_index, [rows]), &device));
-    // CE over every real item.
-    let keys_t = keys.transpose();
-    let valid_rows = valid.clone().reshape([rows]);
-    let cross_entropy = |x: Tensor<3>| {
-        let x = x.reshape([rows, d]) / cfg.temperature;
-        let nll = log_sum_exp(x.clone().matmul(keys_t.clone())) - (x * target_keys.clone()).sum_dim(1).reshape([rows]);
-        (nll * valid_rows.clone()).sum() / count as f64
-    };
-    let encoder_ce = cross_entropy(encoded.outputs.clone());
+    let target_index: Vec<u32> = targets.iter().map(|&x| x.max(1) - 1).collect();
+    let weights: Vec<f32> = targets.iter().map(|&x| if x > 0 { 1.0 / count } else { 0.0 }).collect();
+    // CE over every real item, mean over the real targets.
+    let encoder_ce =
+        softmax_cross_entropy(encoded.outputs.clone().reshape([rows, d]) / cfg.temperature, keys.clone(), &target_index, &weights);
     if encoder_only {
         let zero = Tensor::<1>::zeros([1], &device);
         return LossParts { total: encoder_ce.clone(), ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
     }
 
+    // The positions that train the denoiser: every row (padding has weight 0), or a random share of
+    // the real targets. With every row the draws below are those of the full-batch objective.
+    let chosen: Vec<usize> = if config.diffusion_fraction >= 1.0 {
+        (0..rows).collect()
+    } else {
+        (0..rows).filter(|&r| targets[r] > 0 && rng.random::<f64>() < config.diffusion_fraction).collect()
+    };
+    let chosen_targets = chosen.iter().filter(|&&r| targets[r] > 0).count();
+    if chosen_targets == 0 {
+        let zero = Tensor::<1>::zeros([1], &device);
+        let total = encoder_ce.clone() * config.encoder_ce_weight;
+        return LossParts { total, ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
+    }
+    let m = chosen.len();
+    let pick = |x: Tensor<2>| {
+        if m == rows {
+            x
+        } else {
+            let index = chosen.iter().map(|&r| r as i64).collect::<Vec<_>>();
+            x.select(0, Tensor::<1, Int>::from_data(TensorData::new(index, [m]), &device))
+        }
+    };
+    let rowcol = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [m, 1]), &device);
+
     // Per-position timestep, noise scales and condition-keep mask, drawn on the host.
     let steps = cfg.diffusion_steps;
-    let t: Vec<i64> = (0..rows).map(|_| rng.random_range(0..steps) as i64).collect();
+    let t: Vec<i64> = (0..m).map(|_| rng.random_range(0..steps) as i64).collect();
     let sab: Vec<f32> = t.iter().map(|&t| alpha_bars[t as usize].sqrt() as f32).collect();
     let s1mab: Vec<f32> = t.iter().map(|&t| (1.0 - alpha_bars[t as usize]).sqrt() as f32).collect();
-    let keep: Vec<f32> = (0..rows).map(|_| if rng.random::<f64>() < config.p_uncond { 0.0 } else { 1.0 }).collect();
-    let (sab, s1mab, keep) = (col(sab), col(s1mab), col(keep));
+    let keep: Vec<f32> = (0..m).map(|_| if rng.random::<f64>() < config.p_uncond { 0.0 } else { 1.0 }).collect();
+    let (sab, s1mab, keep) = (rowcol(sab), rowcol(s1mab), rowcol(keep));
 
-    let x0 = target_keys.clone().detach().reshape([b, len, d]);
+    let chosen_index: Vec<u32> = chosen.iter().map(|&r| target_index[r]).collect();
+    let chosen_weights: Vec<f32> =
+        chosen.iter().map(|&r| if targets[r] > 0 { 1.0 / chosen_targets as f32 } else { 0.0 }).collect();
+    let index = Tensor::<1, Int>::from_data(TensorData::new(chosen_index.iter().map(|&i| i as i64).collect::<Vec<_>>(), [m]), &device);
+    let x0 = keys.clone().detach().select(0, index);
     let mut normal = |n: usize| (0..n).map(|_| StandardNormal.sample(&mut *rng)).collect::<Vec<f32>>();
-    let mut eps = Tensor::<3>::from_data(TensorData::new(normal(rows * d), [b, len, d]), &device);
+    let mut eps = Tensor::<2>::from_data(TensorData::new(normal(m * d), [m, d]), &device);
     if config.offset_noise > 0.0 {
-        eps = eps + col(normal(rows)) * config.offset_noise;
+        eps = eps + rowcol(normal(m)) * config.offset_noise;
     }
     let x_t = x0.clone() * sab + eps * s1mab;
-    let temb = model
-        .denoiser
-        .time_table(&device)
-        .select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [rows]), &device))
-        .reshape([b, len, d]);
-    let cond = model.denoiser.attend(x_t.clone(), temb.clone(), encoded.outputs.clone(), encoded.outputs, encoded.bias);
-    let null = model.null_cond.val().reshape([1, 1, d]);
+    let temb = model.denoiser.time_table(&device).select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [m]), &device));
+    let cond = if model.denoiser.cross.is_some() {
+        // Cross-attention needs the window layout; the trainer refuses a fraction below 1 for it.
+        assert_eq!(m, rows, "the cross-attention denoiser trains on every position");
+        let to3 = |x: Tensor<2>| x.reshape([b, len, d]);
+        let cond = model.denoiser.attend(to3(x_t.clone()), to3(temb.clone()), encoded.outputs.clone(), encoded.outputs, encoded.bias);
+        cond.reshape([rows, d])
+    } else {
+        pick(encoded.outputs.reshape([rows, d]))
+    };
+    let null = model.null_cond.val().reshape([1, d]);
     let cond = cond * keep.clone() + null * (keep.neg() + 1.0);
     let x0_hat = model.denoiser.forward(x_t, cond, temb);
 
-    let ce = cross_entropy(x0_hat.clone());
-    let mse = ((x0_hat - x0).powf_scalar(2.0).mean_dim(2) * valid).sum() / count as f64;
+    let ce = softmax_cross_entropy(x0_hat.clone() / cfg.temperature, keys, &chosen_index, &chosen_weights);
+    let mse_weights = rowcol(chosen_weights);
+    let mse = ((x0_hat - x0).powf_scalar(2.0).mean_dim(1) * mse_weights).sum();
     let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
     LossParts { total, ce, mse, encoder_ce, targets: count as usize }
 }
@@ -352,25 +379,6 @@ mod tests {
         assert!((LrSchedule::Cosine.rate(2e-3, 0.5) - 1e-3).abs() < 1e-12);
         assert!(LrSchedule::Cosine.rate(2e-3, 1.0).abs() < 1e-12);
         assert!(LrSchedule::Cosine.rate(2e-3, 0.3) > LrSchedule::Cosine.rate(2e-3, 0.6));
-    }
-
-    #[test]
-    fn log_sum_exp_matches_log_softmax() {
-        use burn::tensor::activation::log_softmax;
-        let device = burn::tensor::Device::flex();
-        let v: Vec<f32> = (0..12).map(|i| ((i * 7) % 5) as f32 * 3.0 - 4.0).collect();
-        let logits = Tensor::<2>::from_data(TensorData::new(v.clone(), [3, 4]), &device);
-        let lse = log_sum_exp(logits.clone()).into_data().try_into_vec::<f32>().unwrap();
-        let reference = (logits.clone() - log_softmax(logits, 1)).into_data().try_into_vec::<f32>().unwrap();
-        for r in 0..3 {
-            for c in 0..4 {
-                assert!((lse[r] - reference[r * 4 + c]).abs() < 1e-5);
-            }
-        }
-        // Large logits do not overflow.
-        let big = Tensor::<2>::from_data(TensorData::new(vec![1000.0f32, 1000.0], [1, 2]), &device);
-        let v = log_sum_exp(big).into_data().try_into_vec::<f32>().unwrap()[0];
-        assert!((v - (1000.0 + 2f32.ln())).abs() < 1e-3);
     }
 
     #[test]

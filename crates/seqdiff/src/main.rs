@@ -94,6 +94,10 @@ pub struct TrainArgs {
     /// Epochs at the start that train the history encoder alone (half the cost of a joint epoch).
     #[arg(long, default_value_t = 0)]
     pub encoder_warmup_epochs: usize,
+    /// Share of the target positions that also train the denoiser at each step, drawn at random
+    /// (1 = all). The encoder's CE always sees every position; 0.25 makes an ML-1M epoch ≈40% cheaper.
+    #[arg(long, default_value_t = 1.0)]
+    pub diffusion_fraction: f64,
     /// Offset-noise scale (0 = off).
     #[arg(long, default_value_t = 0.0)]
     pub offset_noise: f64,

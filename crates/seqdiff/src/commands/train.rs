@@ -64,6 +64,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if args.batch_size == 0 {
         bail!("--batch-size must be positive");
     }
+    if !(args.diffusion_fraction > 0.0 && args.diffusion_fraction <= 1.0) {
+        bail!("--diffusion-fraction must be in (0, 1]");
+    }
+    if args.diffusion_fraction < 1.0 && args.denoiser == seqdiff_model::DenoiserKind::CrossAttn {
+        bail!("--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)");
+    }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let state_path = args.out.join("state.json");
     let mut state = if state_path.exists() {
@@ -100,6 +106,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             seed: args.seed,
             lr_schedule: args.lr_schedule,
             encoder_warmup_epochs: args.encoder_warmup_epochs,
+            diffusion_fraction: args.diffusion_fraction,
         };
         RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
     };

@@ -1,0 +1,150 @@
+//! Full-catalogue softmax cross-entropy whose [rows, N] logits never enter the autodiff graph.
+//!
+//! The logits' gradient is known in closed form (softmax − one-hot), so it is computed in one host
+//! pass over the detached logits; the two matmuls of the backward pass (G·K and Gᵀ·Q) then run
+//! outside autodiff, and a surrogate Σ Q⊙sg(G·K) + Σ K⊙sg(Gᵀ·Q) carries exactly those gradients into
+//! the graph. Autodiff's version walked the [rows, N] tensor about eight times (sub, exp, sum, the
+//! broadcast gradient, its product with exp, …), each pass allocating a fresh tensor of that size:
+//! it was the largest cost of a training step (BENCHMARKS.md).
+
+use burn::tensor::{Tensor, TensorData};
+use wide::f32x8;
+
+/// Σ_r weight_r · (log Σ_j exp(q_r·k_j) − q_r·k_{target_r}) over `queries` [rows, d] and `keys`
+/// [N, d]: a [1] tensor whose value is that loss and whose gradients with respect to `queries`
+/// and `keys` are the loss's. Rows of weight 0 (padding) cost nothing and get no gradient.
+pub fn softmax_cross_entropy(queries: Tensor<2>, keys: Tensor<2>, targets: &[u32], weights: &[f32]) -> Tensor<1> {
+    let [rows, _] = queries.dims();
+    let [n, _] = keys.dims();
+    assert_eq!(targets.len(), rows, "one target per row");
+    assert_eq!(weights.len(), rows, "one weight per row");
+    let (q, k) = (queries.clone().inner(), keys.clone().inner());
+    let logits = q.clone().matmul(k.clone().transpose());
+    let mut grad = logits.into_data().try_into_vec::<f32>().expect("f32 logits");
+    let mut loss = 0.0f64;
+    for (r, row) in grad.chunks_exact_mut(n).enumerate() {
+        let (w, t) = (weights[r], targets[r] as usize);
+        if w == 0.0 {
+            row.fill(0.0);
+            continue;
+        }
+        let target_logit = row[t];
+        let (max, sum) = exp_shifted_in_place(row);
+        loss += w as f64 * (sum.ln() + max - target_logit) as f64;
+        let scale = f32x8::splat(w / sum);
+        let (chunks, tail) = row.as_chunks_mut::<8>();
+        for c in chunks {
+            *c = (f32x8::from(*c) * scale).to_array();
+        }
+        for v in tail {
+            *v *= w / sum;
+        }
+        row[t] -= w;
+    }
+    let grad = Tensor::<2>::from_data(TensorData::new(grad, [rows, n]), &q.device());
+    let grad_queries = grad.clone().matmul(k);
+    let grad_keys = grad.transpose().matmul(q);
+    let surrogate = (queries * grad_queries).sum() + (keys * grad_keys).sum();
+    // Value = the loss; gradient = the surrogate's.
+    surrogate.clone() - surrogate.detach() + loss
+}
+
+/// Replaces a row of logits by exp(logit − max) and returns (max, Σ exp). Eight lanes at a time:
+/// libm's scalar expf was a tenth of a training step.
+fn exp_shifted_in_place(row: &mut [f32]) -> (f32, f32) {
+    let (chunks, tail) = row.as_chunks_mut::<8>();
+    let mut lanes = f32x8::splat(f32::NEG_INFINITY);
+    for c in chunks.iter() {
+        lanes = lanes.max(f32x8::from(*c));
+    }
+    let max = lanes.to_array().into_iter().chain(tail.iter().copied()).fold(f32::NEG_INFINITY, f32::max);
+    let shift = f32x8::splat(max);
+    let mut sums = f32x8::ZERO;
+    for c in chunks.iter_mut() {
+        let e = (f32x8::from(*c) - shift).exp();
+        sums += e;
+        *c = e.to_array();
+    }
+    let mut sum = sums.reduce_add();
+    for v in tail.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    (max, sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::activation::log_softmax;
+    use burn::tensor::{Device, Int};
+
+    fn random(rows: usize, cols: usize, seed: u64, device: &Device) -> Tensor<2> {
+        // A fixed pseudo-random pattern; no RNG needed.
+        let v: Vec<f32> = (0..rows * cols).map(|i| (((i as u64 * 2654435761 + seed * 97) % 1000) as f32 / 250.0) - 2.0).collect();
+        Tensor::from_data(TensorData::new(v, [rows, cols]), device)
+    }
+
+    fn reference(queries: Tensor<2>, keys: Tensor<2>, targets: &[u32], weights: &[f32]) -> Tensor<1> {
+        let device = queries.device();
+        let rows = targets.len();
+        let logp = log_softmax(queries.matmul(keys.transpose()), 1);
+        let idx = Tensor::<2, Int>::from_data(TensorData::new(targets.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows, 1]), &device);
+        let w = Tensor::<2>::from_data(TensorData::new(weights.to_vec(), [rows, 1]), &device);
+        (logp.gather(1, idx) * w).sum().neg()
+    }
+
+    fn values(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().try_into_vec::<f32>().unwrap()
+    }
+
+    #[test]
+    fn value_and_gradients_match_log_softmax() {
+        let device = Device::flex().autodiff();
+        let (rows, n, d) = (5, 7, 4);
+        let targets = [3u32, 0, 6, 2, 2];
+        let weights = [0.25f32, 0.25, 0.0, 0.25, 0.25];
+        let run = |fused: bool| {
+            let q = random(rows, d, 1, &device).require_grad();
+            let k = random(n, d, 2, &device).require_grad();
+            let loss = if fused {
+                softmax_cross_entropy(q.clone(), k.clone(), &targets, &weights)
+            } else {
+                reference(q.clone(), k.clone(), &targets, &weights)
+            };
+            let value = loss.clone().into_scalar::<f32>();
+            let grads = loss.backward();
+            (value, values(q.grad(&grads).unwrap()), values(k.grad(&grads).unwrap()))
+        };
+        let (fused, reference) = (run(true), run(false));
+        assert!((fused.0 - reference.0).abs() < 1e-5, "loss {} vs {}", fused.0, reference.0);
+        for (a, b) in fused.1.iter().zip(&reference.1).chain(fused.2.iter().zip(&reference.2)) {
+            assert!((a - b).abs() < 1e-5, "gradient {a} vs {b}");
+        }
+        // The weight-0 row gets no gradient.
+        assert!(fused.1[2 * d..3 * d].iter().all(|&g| g == 0.0));
+    }
+
+    #[test]
+    fn vector_exp_matches_libm() {
+        // 8-lane chunks and a scalar tail, values far below the max included.
+        let row: Vec<f32> = (0..37).map(|i| (i as f32 * 1.37).sin() * 30.0 - (i % 5) as f32 * 9.0).collect();
+        let mut shifted = row.clone();
+        let (max, sum) = exp_shifted_in_place(&mut shifted);
+        assert_eq!(max, row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+        let exact: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
+        for (a, b) in shifted.iter().zip(&exact) {
+            assert!((a - b).abs() <= 1e-6 * b.max(1e-30) + 1e-37, "{a} vs {b}");
+        }
+        assert!((sum - exact.iter().sum::<f32>()).abs() < 1e-5 * sum);
+    }
+
+    #[test]
+    fn large_logits_do_not_overflow() {
+        let device = Device::flex();
+        let q = Tensor::<2>::from_data(TensorData::new(vec![100.0f32, 0.0], [1, 2]), &device);
+        let k = Tensor::<2>::from_data(TensorData::new(vec![10.0f32, 0.0, 10.0, 0.0], [2, 2]), &device);
+        let loss = softmax_cross_entropy(q, k, &[1], &[1.0]).into_scalar::<f32>();
+        assert!((loss - 2f32.ln()).abs() < 1e-4, "two equal logits of 1000: loss {loss}");
+    }
+}

@@ -43,6 +43,12 @@ pub struct TrainConfig {
     /// the numbers, and the small denoiser needs far fewer examples (BENCHMARKS.md).
     #[serde(default = "all")]
     pub diffusion_fraction: f64,
+    /// Training windows of max_len items start every `window_stride` items (0 or ≥ max_len: no
+    /// overlap). Each target is still trained once per epoch, in the newest window that holds it,
+    /// so with stride max_len/2 every target but a user's first few sees ≥ max_len/2 items of
+    /// context, as at evaluation, where the context is the full max_len.
+    #[serde(default)]
+    pub window_stride: usize,
 }
 
 fn all() -> f64 {
@@ -94,28 +100,49 @@ impl Default for TrainConfig {
             lr_schedule: LrSchedule::Constant,
             encoder_warmup_epochs: 0,
             diffusion_fraction: 1.0,
+            window_stride: 0,
         }
     }
 }
 
-/// One training window: inputs and their next items (same length ≤ max_len, not padded).
+/// One training window: inputs and their next items (same length ≤ max_len, not padded). A target
+/// of 0 is not trained in this window (an overlapping newer window trains it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Window {
     pub inputs: Vec<u32>,
     pub targets: Vec<u32>,
 }
 
+impl Window {
+    /// The targets this window trains.
+    pub fn trained(&self) -> usize {
+        self.targets.iter().filter(|&&t| t > 0).count()
+    }
+}
+
 /// Cuts each train sequence into windows of ≤ max_len consecutive (input → next item) pairs,
-/// newest first, so every train target is used exactly once.
-pub fn make_windows(users: &[UserSequence], max_len: usize) -> Vec<Window> {
+/// newest first, one every `stride` items (0 or ≥ max_len: back to back). Every train target is
+/// trained exactly once, in the newest window that holds it.
+pub fn make_windows(users: &[UserSequence], max_len: usize, stride: usize) -> Vec<Window> {
+    let stride = if stride == 0 { max_len } else { stride.min(max_len) };
     let mut out = Vec::new();
     for user in users {
         let s = &user.train;
+        // `end` is the index of the window's newest target.
         let mut end = s.len().saturating_sub(1);
         while end > 0 {
             let start = end.saturating_sub(max_len);
-            out.push(Window { inputs: s[start..end].to_vec(), targets: s[start + 1..end + 1].to_vec() });
-            end = start;
+            let older_end = end.saturating_sub(stride);
+            let mut targets = s[start + 1..end + 1].to_vec();
+            if start > 0 {
+                // Targets at indices ≤ older_end belong to the next, older window.
+                targets.iter_mut().take(older_end - start).for_each(|t| *t = 0);
+            }
+            out.push(Window { inputs: s[start..end].to_vec(), targets });
+            if start == 0 {
+                break;
+            }
+            end = older_end;
         }
     }
     out
@@ -158,27 +185,30 @@ pub fn loss(
     let rows = b * len;
 
     let encoded = model.encode(inputs);
-    let count = targets.iter().filter(|&&x| x > 0).count().max(1) as f32;
 
-    // Scoring keys ẽ for every real item (row 0 of the table is padding and is left out) and each
-    // position's target key, which is also its x0; padded positions point at item 1 and get weight 0.
+    // Scoring keys ẽ for every real item (row 0 of the table is padding and is left out); the
+    // chosen rows' target keys are also the denoiser's x0.
     let keys = model.normalised_items().slice(1..n);
     let target_index: Vec<u32> = targets.iter().map(|&x| x.max(1) - 1).collect();
-    let weights: Vec<f32> = targets.iter().map(|&x| if x > 0 { 1.0 / count } else { 0.0 }).collect();
-    // CE over every real item, mean over the real targets.
-    let encoder_ce =
-        softmax_cross_entropy(encoded.outputs.clone().reshape([rows, d]) / cfg.temperature, keys.clone(), &target_index, &weights);
+    // CE over every real item, mean over the trained targets; padded and untrained rows are left out
+    // before the [rows, N] logits are formed.
+    let trained: Vec<usize> = (0..rows).filter(|&r| targets[r] > 0).collect();
+    let count = trained.len().max(1) as f32;
+    let outputs = select_rows(encoded.outputs.clone().reshape([rows, d]), &trained, rows);
+    let trained_index: Vec<u32> = trained.iter().map(|&r| target_index[r]).collect();
+    let weights = vec![1.0 / count; trained.len()];
+    let encoder_ce = softmax_cross_entropy(outputs / cfg.temperature, keys.clone(), &trained_index, &weights);
     if encoder_only {
         let zero = Tensor::<1>::zeros([1], &device);
         return LossParts { total: encoder_ce.clone(), ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
     }
 
-    // The positions that train the denoiser: every row (padding has weight 0), or a random share of
-    // the real targets. With every row the draws below are those of the full-batch objective.
-    let chosen: Vec<usize> = if config.diffusion_fraction >= 1.0 {
+    // The positions that train the denoiser: every real target, or a random share of them.
+    // Cross-attention needs the whole window layout (the trainer refuses a share below 1 for it).
+    let chosen: Vec<usize> = if model.denoiser.cross.is_some() {
         (0..rows).collect()
     } else {
-        (0..rows).filter(|&r| targets[r] > 0 && rng.random::<f64>() < config.diffusion_fraction).collect()
+        (0..rows).filter(|&r| targets[r] > 0 && (config.diffusion_fraction >= 1.0 || rng.random::<f64>() < config.diffusion_fraction)).collect()
     };
     let chosen_targets = chosen.iter().filter(|&&r| targets[r] > 0).count();
     if chosen_targets == 0 {
@@ -187,14 +217,6 @@ pub fn loss(
         return LossParts { total, ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
     }
     let m = chosen.len();
-    let pick = |x: Tensor<2>| {
-        if m == rows {
-            x
-        } else {
-            let index = chosen.iter().map(|&r| r as i64).collect::<Vec<_>>();
-            x.select(0, Tensor::<1, Int>::from_data(TensorData::new(index, [m]), &device))
-        }
-    };
     let rowcol = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [m, 1]), &device);
 
     // Per-position timestep, noise scales and condition-keep mask, drawn on the host.
@@ -218,13 +240,12 @@ pub fn loss(
     let x_t = x0.clone() * sab + eps * s1mab;
     let temb = model.denoiser.time_table(&device).select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [m]), &device));
     let cond = if model.denoiser.cross.is_some() {
-        // Cross-attention needs the window layout; the trainer refuses a fraction below 1 for it.
         assert_eq!(m, rows, "the cross-attention denoiser trains on every position");
         let to3 = |x: Tensor<2>| x.reshape([b, len, d]);
         let cond = model.denoiser.attend(to3(x_t.clone()), to3(temb.clone()), encoded.outputs.clone(), encoded.outputs, encoded.bias);
         cond.reshape([rows, d])
     } else {
-        pick(encoded.outputs.reshape([rows, d]))
+        select_rows(encoded.outputs.reshape([rows, d]), &chosen, rows)
     };
     let null = model.null_cond.val().reshape([1, d]);
     let cond = cond * keep.clone() + null * (keep.neg() + 1.0);
@@ -235,6 +256,16 @@ pub fn loss(
     let mse = ((x0_hat - x0).powf_scalar(2.0).mean_dim(1) * mse_weights).sum();
     let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
     LossParts { total, ce, mse, encoder_ce, targets: count as usize }
+}
+
+/// The given rows of `x` [rows, d] (all of them: `x` itself, no copy).
+fn select_rows(x: Tensor<2>, chosen: &[usize], rows: usize) -> Tensor<2> {
+    if chosen.len() == rows {
+        return x;
+    }
+    let device = x.device();
+    let index: Vec<i64> = chosen.iter().map(|&r| r as i64).collect();
+    x.select(0, Tensor::<1, Int>::from_data(TensorData::new(index, [chosen.len()]), &device))
 }
 
 /// One batch's loss, computed in parts on replicas of the model.
@@ -332,13 +363,13 @@ pub fn batch_loss(
 
 /// Splits a batch into ≤ `parts` contiguous groups of about equal target count.
 pub fn split_by_targets<'a>(batch: &[&'a Window], parts: usize) -> Vec<Vec<&'a Window>> {
-    let total: usize = batch.iter().map(|w| w.targets.len()).sum();
+    let total: usize = batch.iter().map(|w| w.trained()).sum();
     let mut out: Vec<Vec<&Window>> = vec![];
     let mut current = vec![];
     let mut taken = 0;
     for w in batch {
         current.push(*w);
-        taken += w.targets.len();
+        taken += w.trained();
         if out.len() + 1 < parts && taken * parts >= total * (out.len() + 1) {
             out.push(std::mem::take(&mut current));
         }
@@ -360,7 +391,7 @@ mod tests {
     #[test]
     fn windows_cover_every_target_once_newest_first() {
         let seq: Vec<u32> = (1..=8).collect();
-        let w = make_windows(&[user(&seq)], 3);
+        let w = make_windows(&[user(&seq)], 3, 0);
         assert_eq!(
             w,
             vec![
@@ -369,7 +400,41 @@ mod tests {
                 Window { inputs: vec![1], targets: vec![2] },
             ]
         );
-        assert!(make_windows(&[user(&[4])], 3).is_empty());
+        assert!(make_windows(&[user(&[4])], 3, 0).is_empty());
+    }
+
+    #[test]
+    fn overlapping_windows_train_each_target_once_with_long_context() {
+        let seq: Vec<u32> = (1..=8).collect();
+        assert_eq!(
+            make_windows(&[user(&seq)], 4, 2),
+            vec![
+                Window { inputs: vec![4, 5, 6, 7], targets: vec![0, 0, 7, 8] },
+                Window { inputs: vec![2, 3, 4, 5], targets: vec![0, 0, 5, 6] },
+                Window { inputs: vec![1, 2, 3], targets: vec![2, 3, 4] },
+            ]
+        );
+        // Every length and stride: each target once, and each with ≥ max_len − stride items of
+        // context unless the user's history is shorter than that.
+        let max_len = 6;
+        for len in 1..40u32 {
+            for stride in 1..=max_len {
+                let seq: Vec<u32> = (1..=len).collect();
+                let windows = make_windows(&[user(&seq)], max_len, stride);
+                let mut seen: Vec<u32> = vec![];
+                for w in &windows {
+                    assert_eq!(w.inputs.len(), w.targets.len());
+                    for (k, &t) in w.targets.iter().enumerate().filter(|p| *p.1 > 0) {
+                        assert_eq!(t, w.inputs[k] + 1, "target follows its input");
+                        assert!(k + 1 >= (max_len - stride).min(t as usize - 1), "len {len} stride {stride}: {w:?}");
+                        seen.push(t);
+                    }
+                }
+                seen.sort();
+                assert_eq!(seen, (2..=len).collect::<Vec<_>>(), "len {len} stride {stride}");
+                assert_eq!(windows.iter().map(Window::trained).sum::<usize>(), len.saturating_sub(1) as usize);
+            }
+        }
     }
 
     #[test]
@@ -385,7 +450,7 @@ mod tests {
     fn batches_partition_windows() {
         use rand::SeedableRng;
         let seq: Vec<u32> = (1..=100).collect();
-        let w = make_windows(&[user(&seq), user(&seq[..7]), user(&seq[..30])], 10);
+        let w = make_windows(&[user(&seq), user(&seq[..7]), user(&seq[..30])], 10, 0);
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let bs = batches(&w, 4, &mut rng);
         let mut all: Vec<usize> = bs.concat();

@@ -98,6 +98,10 @@ pub struct TrainArgs {
     /// (1 = all). The encoder's CE always sees every position; 0.25 makes an ML-1M epoch ≈40% cheaper.
     #[arg(long, default_value_t = 1.0)]
     pub diffusion_fraction: f64,
+    /// Training windows start every N items and overlap (0 = back to back); each target is still
+    /// trained once per epoch, in the newest window holding it, so it sees ≥ max_len − N items of context.
+    #[arg(long, default_value_t = 0)]
+    pub window_stride: usize,
     /// Offset-noise scale (0 = off).
     #[arg(long, default_value_t = 0.0)]
     pub offset_noise: f64,

@@ -56,7 +56,7 @@ fn main() -> anyhow::Result<()> {
         let mut model = SeqDiff::new(&manifest.model, &train_device);
         let cfg = TrainConfig { batch_size: 32, learning_rate: 2e-3, ..TrainConfig::default() };
         let mut optim = AdamWConfig::new().with_weight_decay(0.0).init();
-        let windows = make_windows(&dataset.users, manifest.model.max_len);
+        let windows = make_windows(&dataset.users, manifest.model.max_len, 0);
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let plan = batches(&windows, cfg.batch_size, &mut rng);
         let alpha_bars = cosine_alpha_bars(manifest.model.diffusion_steps);

@@ -107,6 +107,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             lr_schedule: args.lr_schedule,
             encoder_warmup_epochs: args.encoder_warmup_epochs,
             diffusion_fraction: args.diffusion_fraction,
+            window_stride: args.window_stride,
         };
         RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
     };
@@ -127,11 +128,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
         optim = optim.load(args.out.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
     }
 
-    let windows = make_windows(&dataset.users, state.model.max_len);
+    let windows = make_windows(&dataset.users, state.model.max_len, train_cfg.window_stride);
     if windows.is_empty() {
         bail!("{}: no training targets (every train sequence has a single item)", args.data.display());
     }
-    let targets_per_epoch: usize = windows.iter().map(|w| w.targets.len()).sum();
+    let targets_per_epoch: usize = windows.iter().map(|w| w.trained()).sum();
     let valid_cases = split_cases(&dataset, Split::Valid);
     let alpha_bars = cosine_alpha_bars(state.model.diffusion_steps);
     eprintln!(
@@ -199,7 +200,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             let grads = batch_loss.gradients(&model);
             let progress = ((epoch - 1) * plan.len() + step) as f64 / (train_cfg.epochs * plan.len()) as f64;
             model = optim.step(train_cfg.lr_schedule.rate(train_cfg.learning_rate, progress), model, grads);
-            bar.inc(refs.iter().map(|w| w.targets.len() as u64).sum());
+            bar.inc(refs.iter().map(|w| w.trained() as u64).sum());
         }
         let seconds = start.elapsed().as_secs_f64();
         bar.finish_and_clear();

@@ -203,12 +203,13 @@ pub fn loss(
         return LossParts { total: encoder_ce.clone(), ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
     }
 
-    // The positions that train the denoiser: every real target, or a random share of them.
+    // The positions that train the denoiser: every row (padding and untrained rows get weight 0; the
+    // random draws are then those of the runs in BENCHMARKS.md), or a random share of the real targets.
     // Cross-attention needs the whole window layout (the trainer refuses a share below 1 for it).
-    let chosen: Vec<usize> = if model.denoiser.cross.is_some() {
+    let chosen: Vec<usize> = if config.diffusion_fraction >= 1.0 || model.denoiser.cross.is_some() {
         (0..rows).collect()
     } else {
-        (0..rows).filter(|&r| targets[r] > 0 && (config.diffusion_fraction >= 1.0 || rng.random::<f64>() < config.diffusion_fraction)).collect()
+        (0..rows).filter(|&r| targets[r] > 0 && rng.random::<f64>() < config.diffusion_fraction).collect()
     };
     let chosen_targets = chosen.iter().filter(|&&r| targets[r] > 0).count();
     if chosen_targets == 0 {

@@ -43,11 +43,11 @@ pub fn App() -> impl IntoView {
             notify(notices, warning.clone());
         }
         phase.set("preparing the CPU model".into());
-        let item_vectors = match Engine::new(bundle.manifest.model.clone(), bundle.weights.clone()) {
+        let (item_vectors, repeat_offset) = match Engine::new(bundle.manifest.model.clone(), bundle.weights.clone()) {
             Ok(engine) => {
-                let vectors = engine.item_vectors();
+                let learned = (engine.item_vectors(), engine.repeat_offset());
                 install(engine);
-                vectors
+                learned
             }
             Err(e) => {
                 failure.set(Some(format!("The model bundle is unusable: {e}")));
@@ -55,7 +55,7 @@ pub fn App() -> impl IntoView {
             }
         };
         phase.set("ready".into());
-        loaded.set(Some(Arc::new(Catalogue::new(&dataset, &bundle, item_vectors))));
+        loaded.set(Some(Arc::new(Catalogue::new(&dataset, &bundle, item_vectors, repeat_offset))));
     });
 
     view! {

@@ -35,6 +35,8 @@ pub struct Catalogue {
     pub map: Option<MapData>,
     pub sweep: Option<SweepGrid>,
     pub dim: usize,
+    /// The model's learned logit offset for items already in the history (None: it has none).
+    pub repeat_offset: Option<f32>,
     pub index: TitleIndex,
     pub presets: Vec<Preset>,
     pub limits: Limits,
@@ -43,7 +45,7 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    pub fn new(dataset: &str, bundle: &LoadedBundle, item_vectors: Vec<Vec<f32>>) -> Catalogue {
+    pub fn new(dataset: &str, bundle: &LoadedBundle, item_vectors: Vec<Vec<f32>>, repeat_offset: Option<f32>) -> Catalogue {
         let n = bundle.manifest.model.num_items;
         let items = bundle.items.clone();
         let popularity = bundle.train_counts.clone();
@@ -80,10 +82,13 @@ impl Catalogue {
         let map = bundle.map.clone().map(|map| map_data(map, &items, item_vectors));
         let m = &bundle.manifest;
         let model_card = match &m.test_metrics {
-            Some(t) => format!("{} · {} items · test HR@10 {:.2}, NDCG@10 {:.2}", m.name, n, t.hr10, t.ndcg10),
+            Some(t) => {
+                let masked = t.masked.map_or_else(String::new, |k| format!(" (history masked: {:.2}, {:.2})", k.hr10, k.ndcg10));
+                format!("{} · {} items · test HR@10 {:.2}, NDCG@10 {:.2}{masked}", m.name, n, t.unmasked.hr10, t.unmasked.ndcg10)
+            }
             None => format!("{} · {} items", m.name, n),
         };
-        Catalogue { model_card, items, popularity_rank, map, sweep: bundle.sweep.clone(), dim: m.model.dim, index, presets, limits, defaults }
+        Catalogue { model_card, items, popularity_rank, map, sweep: bundle.sweep.clone(), dim: m.model.dim, repeat_offset, index, presets, limits, defaults }
     }
 
     pub fn title(&self, item: u32) -> String {

@@ -57,6 +57,11 @@ impl Engine {
         self.cpu.model.item_vectors()
     }
 
+    /// The model's learned repeat offset (None when it has none).
+    pub fn repeat_offset(&self) -> Option<f32> {
+        self.cpu.model.repeat_bias.as_ref().map(|_| self.cpu.repeat_offset())
+    }
+
     /// The WebGPU recommender, starting WebGPU on first use. Concurrent callers wait for the one
     /// start; a failure is remembered (the runtime cannot be initialised twice).
     pub async fn webgpu(&self) -> Result<Rc<Recommender>, String> {

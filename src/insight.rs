@@ -59,6 +59,16 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
         let verdict = if r < d as f32 / 4.0 { "low: the item table may be collapsing onto a few directions" } else { "healthy: no sign of collapse" };
         format!("Effective rank of the item table: {r:.1} of {d} dimensions ({verdict}).")
     });
+    let repeat = catalogue.repeat_offset.map(|b| {
+        // Relative odds of an item the user already has against an equal-scoring new one.
+        let odds = (b as f64).exp();
+        let behaviour = if b < 0.0 {
+            format!("the model learned that users rarely return to an item: a history item's odds are ×{odds:.3} those of an equal new one")
+        } else {
+            format!("the model learned that users return to items: a history item's odds are ×{odds:.2} those of an equal new one")
+        };
+        format!("Learned repeat offset b = {b:.2}: {behaviour}.")
+    });
     view! {
         <section class="insight" aria-label="Insight">
             <h2>"Insight"</h2>
@@ -104,6 +114,7 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                         <li>{format!("Novelty: mean popularity rank of the top 10 is {:.0} of {n} (1 = most watched).", f.novelty)}</li>
                     }
                 })}
+                {repeat.map(|r| view! { <li class="repeat-offset">{r}</li> })}
                 {health.map(|h| view! { <li>{h}</li> })}
             </ul>
         </section>

@@ -94,8 +94,8 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
     let seqdiff = |args: &[&str]| -> Result<()> {
         run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff", "--"]).args(args))
     };
-    // The settings behind the committed bundle (BENCHMARKS.md); extra arguments override them.
-    let mut train = vec!["train", "--data", "data/ml-100k", "--out", "runs/ml-100k", "--epochs", "20", "--patience", "0"];
+    // The trainer's defaults are the recipe (BENCHMARKS.md); extra arguments override them.
+    let mut train = vec!["train", "--data", "data/ml-100k", "--out", "runs/ml-100k"];
     train.extend(extra.iter().map(String::as_str));
     seqdiff(&train)?;
     seqdiff(&["sweep", "--model", "runs/ml-100k", "--data", "data/ml-100k"])?;

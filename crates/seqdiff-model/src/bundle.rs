@@ -7,7 +7,7 @@ use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ModelConfig, SamplingConfig};
-use crate::metrics::Metrics;
+use crate::metrics::Evaluation;
 use crate::model::SeqDiff;
 
 pub const MANIFEST_FORMAT: u32 = 1;
@@ -20,8 +20,12 @@ pub struct Manifest {
     pub model: ModelConfig,
     /// Sampling settings chosen on validation; unset CLI/page options default to these.
     pub sampling: SamplingConfig,
-    pub valid_metrics: Option<Metrics>,
-    pub test_metrics: Option<Metrics>,
+    pub valid_metrics: Option<Evaluation>,
+    pub test_metrics: Option<Evaluation>,
+    /// The denoiser was not trained (`seqdiff train --objective encoder`): the encoder output is
+    /// the recommendation. Such a run is a reference point, not a bundle for the page.
+    #[serde(default)]
+    pub encoder_only: bool,
     /// Relative file names inside the folder, with a content hash for cache-busting.
     pub files: BundleFiles,
     /// Free-form provenance: dataset, seed, epochs, command line.

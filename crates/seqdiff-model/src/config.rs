@@ -23,6 +23,29 @@ impl std::str::FromStr for DenoiserKind {
     }
 }
 
+/// How a vector (the encoder output or x̂0) is scored against the item table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scoring {
+    /// x · ẽ_j / temperature, ẽ_j the RMS-normalised item embedding (bundles saved before this
+    /// option existed used it).
+    #[default]
+    Normalised,
+    /// x · e_j, the raw tied item table, as SASRec scores (no normalisation, no temperature).
+    Dot,
+}
+
+impl std::str::FromStr for Scoring {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "normalised" => Ok(Self::Normalised),
+            "dot" => Ok(Self::Dot),
+            _ => Err(format!("unknown scoring '{s}' (expected normalised or dot)")),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
     /// Items are 1..=num_items; row 0 of the item table is padding.
@@ -51,6 +74,13 @@ pub struct ModelConfig {
     /// table is initialised small (std 0.05), so unscaled rows were swamped by the residual branches.
     #[serde(default = "one")]
     pub input_scale: f64,
+    #[serde(default)]
+    pub scoring: Scoring,
+    /// A learned logit offset b added to every item already in the input history (the model's own
+    /// repeat behaviour: it learns b < 0 on data where users never repeat an item, b > 0 where
+    /// they do). Off in bundles saved before this option existed.
+    #[serde(default)]
+    pub repeat_offset: bool,
 }
 
 fn one() -> f64 {
@@ -72,6 +102,8 @@ impl ModelConfig {
             temperature: 8.0,
             residual_denoiser: true,
             input_scale: 8.0,
+            scoring: Scoring::Normalised,
+            repeat_offset: false,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::config::SamplingConfig;
 use crate::data::Dataset;
-use crate::metrics::{MetricSums, Metrics, mask_items, rank_of};
+use crate::metrics::{Evaluation, MetricSums, mask_items, rank_of};
 use crate::sampler::Recommender;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,19 +40,20 @@ pub fn split_cases(dataset: &Dataset, split: Split) -> Vec<(Vec<u32>, u32)> {
         .collect()
 }
 
-/// HR/NDCG@{5,10,20} ×100. Users are batched by history length; user i (in length order) draws
-/// its noise from seed + i·K, so a run is deterministic whatever the batch size.
-pub fn evaluate(rec: &Recommender, cases: &[(Vec<u32>, u32)], sampling: &SamplingConfig, mask_history: bool, batch: usize) -> Metrics {
+/// HR/NDCG@{5,10,20} ×100, unmasked and with history items masked. Users are batched by history
+/// length; user i (in length order) draws its noise from seed + i·K, so a run is deterministic
+/// whatever the batch size.
+pub fn evaluate(rec: &Recommender, cases: &[(Vec<u32>, u32)], sampling: &SamplingConfig, batch: usize) -> Evaluation {
     let k = sampling.clamped(rec.model.config.diffusion_steps).ensemble as u64;
-    evaluate_with(rec, cases, mask_history, batch, cpu_threads(), |histories, first| {
+    evaluate_with(rec, cases, batch, cpu_threads(), |histories, first| {
         let s = SamplingConfig { seed: sampling.seed.wrapping_add(first * k), ..sampling.clone() };
         rec.generate(histories, &s, false).read().scores
     })
 }
 
 /// The same protocol for the encoder alone (c·ẽᵀ, no diffusion): the SASRec-style reference point.
-pub fn evaluate_encoder(rec: &Recommender, cases: &[(Vec<u32>, u32)], mask_history: bool, batch: usize) -> Metrics {
-    evaluate_with(rec, cases, mask_history, batch, cpu_threads(), |histories, _| {
+pub fn evaluate_encoder(rec: &Recommender, cases: &[(Vec<u32>, u32)], batch: usize) -> Evaluation {
+    evaluate_with(rec, cases, batch, cpu_threads(), |histories, _| {
         let scores = rec.encoder_scores(histories);
         let [users, n] = scores.dims();
         let flat = scores.into_data().try_into_vec::<f32>().expect("f32 scores");
@@ -65,50 +66,51 @@ fn cpu_threads() -> usize {
     if cfg!(target_arch = "wasm32") { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) }
 }
 
-/// Runs `score(histories, index of the first)` over length-sorted batches and ranks each target.
+/// Runs `score(histories, index of the first)` over length-sorted batches and ranks each target,
+/// once as scored and once with the user's history items removed.
 /// The batches are shared round-robin among `threads` threads (each batch's noise is fixed by its
 /// index, so the metrics do not depend on how many there are).
 fn evaluate_with(
     rec: &Recommender,
     cases: &[(Vec<u32>, u32)],
-    mask_history: bool,
     batch: usize,
     threads: usize,
     score: impl Fn(&[Vec<u32>], u64) -> Vec<Vec<f32>> + Sync,
-) -> Metrics {
+) -> Evaluation {
     let max_len = rec.model.config.max_len;
     let mut order: Vec<usize> = (0..cases.len()).collect();
     order.sort_by_key(|&i| cases[i].0.len().min(max_len));
     let chunks: Vec<&[usize]> = order.chunks(batch.max(1)).collect();
     let worker = |thread: usize, threads: usize| {
-        let mut sums = MetricSums::default();
+        let (mut unmasked, mut masked) = (MetricSums::default(), MetricSums::default());
         for (chunk_no, chunk) in chunks.iter().enumerate().skip(thread).step_by(threads) {
             let histories: Vec<Vec<u32>> = chunk.iter().map(|&i| cases[i].0.clone()).collect();
             let first = (chunk_no * batch.max(1)) as u64;
             for (row, &i) in score(&histories, first).into_iter().zip(chunk.iter()) {
                 let mut scores = row;
-                if mask_history {
-                    mask_items(&mut scores, &cases[i].0);
-                }
-                sums.add_rank(rank_of(&scores, cases[i].1 as usize));
+                let target = cases[i].1 as usize;
+                unmasked.add_rank(rank_of(&scores, target));
+                mask_items(&mut scores, &cases[i].0);
+                masked.add_rank(rank_of(&scores, target));
             }
         }
-        sums
+        (unmasked, masked)
     };
     let threads = threads.min(chunks.len()).max(1);
-    let mut total = MetricSums::default();
+    let (mut unmasked, mut masked) = (MetricSums::default(), MetricSums::default());
     if threads == 1 {
-        total = worker(0, 1);
+        (unmasked, masked) = worker(0, 1);
     } else {
-        let parts: Vec<MetricSums> = std::thread::scope(|scope| {
+        let parts: Vec<(MetricSums, MetricSums)> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads).map(|t| scope.spawn(move || worker(t, threads))).collect();
             handles.into_iter().map(|h| h.join().expect("evaluation thread panicked")).collect()
         });
-        for part in &parts {
-            total.merge(part);
+        for (u, m) in &parts {
+            unmasked.merge(u);
+            masked.merge(m);
         }
     }
-    total.finish()
+    Evaluation { unmasked: unmasked.finish(), masked: Some(masked.finish()) }
 }
 
 #[cfg(test)]
@@ -122,15 +124,15 @@ mod tests {
         let cases: Vec<(Vec<u32>, u32)> = (0..37u32).map(|u| ((1..=u % 9 + 1).map(|k| (u + k) % 30 + 1).collect(), u % 30 + 1)).collect();
         let sampling = SamplingConfig { steps: 3, guidance: 1.0, ..Default::default() };
         let run = |threads: usize| {
-            evaluate_with(&rec, &cases, false, 4, threads, |histories, first| {
+            evaluate_with(&rec, &cases, 4, threads, |histories, first| {
                 let s = SamplingConfig { seed: first, ..sampling.clone() };
                 rec.generate(histories, &s, false).read().scores
             })
         };
-        let one = run(1);
+        let one = run(1).unmasked;
         assert_eq!(one.users, 37);
         for threads in [2, 3, 16] {
-            let other = run(threads);
+            let other = run(threads).unmasked;
             assert_eq!(other.users, one.users);
             for (a, b) in [(one.hr10, other.hr10), (one.ndcg10, other.ndcg10), (one.hr20, other.hr20), (one.ndcg20, other.ndcg20)] {
                 assert!((a - b).abs() < 1e-9, "{threads} threads: {other} vs {one}");

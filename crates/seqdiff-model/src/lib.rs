@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod config;
 pub mod data;
 pub mod denoiser;
+pub mod diversity;
 pub mod dropout;
 pub mod encoder;
 pub mod evaluate;

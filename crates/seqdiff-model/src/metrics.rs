@@ -91,6 +91,27 @@ impl std::fmt::Display for Metrics {
     }
 }
 
+/// One ranking read twice: as is (the DiffuRec protocol) and with the user's history items removed.
+/// JSON: the unmasked keys (`"HR@10"`, …) at the top level, the masked ones under `"masked"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    #[serde(flatten)]
+    pub unmasked: Metrics,
+    /// Absent in manifests written before both were reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masked: Option<Metrics>,
+}
+
+impl std::fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unmasked {}", self.unmasked)?;
+        if let Some(m) = &self.masked {
+            write!(f, "\n  masked {m}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Indices of the `k` highest scores among items 1..N, best first (ties: lower id first).
 /// Masked items (score −∞) are left out.
 pub fn top_k(scores: &[f32], k: usize) -> Vec<(u32, f32)> {

@@ -4,9 +4,15 @@ use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, Initializer};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::config::{DenoiserKind, ModelConfig};
+use crate::config::{DenoiserKind, ModelConfig, Scoring};
 use crate::denoiser::Denoiser;
 use crate::encoder::{HistoryEncoder, attention_bias};
+
+/// The repeat offset is stored divided by this. Adam moves a parameter by about the learning rate
+/// per step whatever its gradient's size, so an offset that has to reach ≈ −5 took ≈ 5,000 steps
+/// at lr 1e-3: 80 epochs of ML-100K (measured: −0.55 after 8 epochs, history items still took a
+/// third of the top 10). Scaled, it gets there in a few hundred steps.
+pub const REPEAT_OFFSET_SCALE: f64 = 10.0;
 
 #[derive(Module, Debug)]
 pub struct SeqDiff {
@@ -14,6 +20,8 @@ pub struct SeqDiff {
     pub items: Embedding,
     /// The learned "no condition" vector ∅ used for classifier-free guidance.
     pub null_cond: Param<Tensor<1>>,
+    /// The learned repeat offset b / REPEAT_OFFSET_SCALE, [1] (present when `config.repeat_offset`).
+    pub repeat_bias: Option<Param<Tensor<1>>>,
     pub encoder: HistoryEncoder,
     pub denoiser: Denoiser,
     #[module(skip)]
@@ -40,6 +48,7 @@ impl SeqDiff {
                 .with_initializer(Initializer::Normal { mean: 0.0, std: 0.05 })
                 .init(device),
             null_cond: Initializer::Normal { mean: 0.0, std: 1.0 }.init([d], device),
+            repeat_bias: config.repeat_offset.then(|| Initializer::Zeros.init([1], device)),
             encoder: HistoryEncoder::new(d, config.heads, config.layers, config.max_len, config.dropout, device),
             denoiser: Denoiser::new(d, config.denoiser_hidden, config.diffusion_steps, cross_heads, config.residual_denoiser, device),
             config: config.clone(),
@@ -69,6 +78,32 @@ impl SeqDiff {
     /// RMS-normalised item table ẽ = e / rms(e), [N+1, d]; the x0 targets and the scoring keys.
     pub fn normalised_items(&self) -> Tensor<2> {
         rms_normalise(self.items.weight.val())
+    }
+
+    /// The keys that outputs are scored against, [N+1, d]: ẽ (normalised scoring) or e (dot).
+    pub fn scoring_keys(&self) -> Tensor<2> {
+        match self.config.scoring {
+            Scoring::Normalised => self.normalised_items(),
+            Scoring::Dot => self.items.weight.val(),
+        }
+    }
+
+    /// Logits = (x · key) × this: 1/temperature (normalised scoring) or 1 (dot).
+    pub fn logit_scale(&self) -> f64 {
+        match self.config.scoring {
+            Scoring::Normalised => 1.0 / self.config.temperature,
+            Scoring::Dot => 1.0,
+        }
+    }
+
+    /// The repeat offset b as a [1] tensor (None without one).
+    pub fn repeat_offset_tensor(&self) -> Option<Tensor<1>> {
+        self.repeat_bias.as_ref().map(|b| b.val() * REPEAT_OFFSET_SCALE)
+    }
+
+    /// The learned repeat offset b (0 without one), read back to the host.
+    pub fn repeat_offset(&self) -> f32 {
+        self.repeat_offset_tensor().map_or(0.0, |b| b.into_data().try_into_vec::<f32>().expect("f32 offset")[0])
     }
 
     /// The raw item vectors, row i = item i (row 0 = padding), read back to the host.

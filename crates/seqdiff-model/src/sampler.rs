@@ -14,8 +14,10 @@ use crate::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps};
 /// A model made ready for inference: the per-request-independent tensors are computed once.
 pub struct Recommender {
     pub model: SeqDiff,
-    /// RMS-normalised item table, transposed: [d, N+1].
+    /// The scoring keys (see `SeqDiff::scoring_keys`), transposed: [d, N+1].
     item_keys: Tensor<2>,
+    /// The learned repeat offset b (0 when the model has none).
+    repeat_offset: f32,
     /// τ(t) for every t: [T, d].
     time_table: Tensor<2>,
     /// 0 for real items, −∞ for the padding row: [1, N+1].
@@ -59,7 +61,8 @@ impl Recommender {
         let mut pad = vec![0.0f32; n];
         pad[0] = f32::NEG_INFINITY;
         Recommender {
-            item_keys: model.normalised_items().transpose(),
+            item_keys: model.scoring_keys().transpose(),
+            repeat_offset: model.repeat_offset(),
             time_table: model.denoiser.time_table(&device),
             padding_row: Tensor::from_data(TensorData::new(pad, [1, n]), &device),
             alpha_bars: cosine_alpha_bars(model.config.diffusion_steps),
@@ -140,7 +143,7 @@ impl Recommender {
                 }
             }
         }
-        let scores = self.score(x0.clone(), users, k);
+        let scores = self.score(x0.clone(), histories, k);
         Generation {
             scores,
             final_x0: x0,
@@ -153,7 +156,7 @@ impl Recommender {
     /// A diagnostic (and the SASRec-style baseline) for what the condition knows before diffusion.
     pub fn encoder_scores(&self, histories: &[Vec<u32>]) -> Tensor<2> {
         let (_, last) = self.encode_newest(histories);
-        self.score(last, histories.len(), 1)
+        self.score(last, histories, 1)
     }
 
     /// Left-pads the histories to their longest (≤ max_len) length and encodes them once; returns
@@ -168,11 +171,38 @@ impl Recommender {
         (encoded, last)
     }
 
-    /// Ensemble-averaged softmax over items for x̂0 rows [U·K, d] → [U, N+1].
-    pub fn score(&self, x0: Tensor<2>, users: usize, k: usize) -> Tensor<2> {
+    /// The learned repeat offset b (0 when the model has none).
+    pub fn repeat_offset(&self) -> f32 {
+        self.repeat_offset
+    }
+
+    /// Ensemble-averaged softmax over items for x̂0 rows [U·K, d] (row u·K + k belongs to
+    /// `histories[u]`) → [U, N+1]. Items of a user's history get the repeat offset.
+    pub fn score(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
+        let (users, n) = (histories.len(), self.model.config.num_items + 1);
+        let logits = x0.matmul(self.item_keys.clone()) * self.model.logit_scale();
+        let logits = if self.repeat_offset != 0.0 {
+            logits.reshape([users, k, n]) + self.history_offsets(histories).reshape([users, 1, n])
+        } else {
+            logits.reshape([users, k, n]) + self.padding_row.clone().reshape([1, 1, n])
+        };
+        softmax(logits, 2).mean_dim(1).reshape([users, n])
+    }
+
+    /// [U, N+1]: b at each user's history items, −∞ at the padding column, 0 elsewhere.
+    fn history_offsets(&self, histories: &[Vec<u32>]) -> Tensor<2> {
         let n = self.model.config.num_items + 1;
-        let logits = x0.matmul(self.item_keys.clone()) / self.model.config.temperature + self.padding_row.clone();
-        softmax(logits, 1).reshape([users, k, n]).mean_dim(1).reshape([users, n])
+        let mut offsets = vec![0.0f32; histories.len() * n];
+        for (u, history) in histories.iter().enumerate() {
+            let row = &mut offsets[u * n..(u + 1) * n];
+            for &item in history {
+                if let Some(v) = row.get_mut(item as usize) {
+                    *v = self.repeat_offset;
+                }
+            }
+            row[0] = f32::NEG_INFINITY;
+        }
+        Tensor::from_data(TensorData::new(offsets, [histories.len(), n]), &self.device())
     }
 
     /// Noise for R rows: [S', R, d], slot 0 = x_T, slot i = z for step i. Row r uses seed + r.

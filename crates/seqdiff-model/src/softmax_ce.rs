@@ -10,23 +10,42 @@
 use burn::tensor::{Tensor, TensorData};
 use wide::f32x8;
 
-/// Σ_r weight_r · (log Σ_j exp(q_r·k_j) − q_r·k_{target_r}) over `queries` [rows, d] and `keys`
-/// [N, d]: a [1] tensor whose value is that loss and whose gradients with respect to `queries`
-/// and `keys` are the loss's. Rows of weight 0 (padding) cost nothing and get no gradient.
-pub fn softmax_cross_entropy(queries: Tensor<2>, keys: Tensor<2>, targets: &[u32], weights: &[f32]) -> Tensor<1> {
+/// The repeat offset of a loss: logit_rj += b for every column j in `seen[r]` (the items already in
+/// row r's history, each listed once).
+pub struct RepeatOffset<'a> {
+    /// b, a [1] tensor (a model parameter: it gets its gradient).
+    pub bias: Tensor<1>,
+    pub seen: &'a [&'a [u32]],
+}
+
+/// Σ_r weight_r · (log Σ_j exp(ℓ_rj) − ℓ_r,target_r) with ℓ_rj = q_r·k_j (+ b if j ∈ seen_r) over
+/// `queries` [rows, d] and `keys` [N, d]: a [1] tensor whose value is that loss and whose gradients
+/// with respect to `queries`, `keys` (and b) are the loss's. Rows of weight 0 (padding) cost
+/// nothing and get no gradient.
+pub fn softmax_cross_entropy(queries: Tensor<2>, keys: Tensor<2>, targets: &[u32], weights: &[f32], repeat: Option<RepeatOffset>) -> Tensor<1> {
     let [rows, _] = queries.dims();
     let [n, _] = keys.dims();
     assert_eq!(targets.len(), rows, "one target per row");
     assert_eq!(weights.len(), rows, "one weight per row");
+    if let Some(r) = &repeat {
+        assert_eq!(r.seen.len(), rows, "one seen list per row");
+    }
+    let bias = repeat.as_ref().map(|r| r.bias.clone().inner().into_data().try_into_vec::<f32>().expect("f32 offset")[0]);
     let (q, k) = (queries.clone().inner(), keys.clone().inner());
     let logits = q.clone().matmul(k.clone().transpose());
     let mut grad = logits.into_data().try_into_vec::<f32>().expect("f32 logits");
     let mut loss = 0.0f64;
+    // ∂loss/∂b = Σ_r Σ_{j ∈ seen_r} ∂loss/∂ℓ_rj.
+    let mut grad_bias = 0.0f64;
     for (r, row) in grad.chunks_exact_mut(n).enumerate() {
         let (w, t) = (weights[r], targets[r] as usize);
         if w == 0.0 {
             row.fill(0.0);
             continue;
+        }
+        let seen = repeat.as_ref().map_or(&[][..], |rep| &rep.seen[r][..]);
+        if let Some(b) = bias {
+            seen.iter().for_each(|&j| row[j as usize] += b);
         }
         let target_logit = row[t];
         let (max, sum) = exp_shifted_in_place(row);
@@ -40,11 +59,15 @@ pub fn softmax_cross_entropy(queries: Tensor<2>, keys: Tensor<2>, targets: &[u32
             *v *= w / sum;
         }
         row[t] -= w;
+        grad_bias += seen.iter().map(|&j| row[j as usize] as f64).sum::<f64>();
     }
     let grad = Tensor::<2>::from_data(TensorData::new(grad, [rows, n]), &q.device());
     let grad_queries = grad.clone().matmul(k);
     let grad_keys = grad.transpose().matmul(q);
-    let surrogate = (queries * grad_queries).sum() + (keys * grad_keys).sum();
+    let mut surrogate = (queries * grad_queries).sum() + (keys * grad_keys).sum();
+    if let Some(r) = repeat {
+        surrogate = surrogate + r.bias * grad_bias;
+    }
     // Value = the loss; gradient = the surrogate's.
     surrogate.clone() - surrogate.detach() + loss
 }
@@ -108,7 +131,7 @@ mod tests {
             let q = random(rows, d, 1, &device).require_grad();
             let k = random(n, d, 2, &device).require_grad();
             let loss = if fused {
-                softmax_cross_entropy(q.clone(), k.clone(), &targets, &weights)
+                softmax_cross_entropy(q.clone(), k.clone(), &targets, &weights, None)
             } else {
                 reference(q.clone(), k.clone(), &targets, &weights)
             };
@@ -123,6 +146,46 @@ mod tests {
         }
         // The weight-0 row gets no gradient.
         assert!(fused.1[2 * d..3 * d].iter().all(|&g| g == 0.0));
+    }
+
+    #[test]
+    fn repeat_offset_value_and_gradients_match_log_softmax() {
+        let device = Device::flex().autodiff();
+        let (rows, n, d) = (4, 6, 3);
+        let targets = [3u32, 0, 5, 2];
+        let weights = [0.5f32, 0.0, 0.25, 0.25];
+        // Row 3's target is in its own history (a repeat), the others' are not.
+        let seen: Vec<&[u32]> = vec![&[0, 1], &[4], &[], &[2, 5]];
+        let run = |fused: bool| {
+            let q = random(rows, d, 3, &device).require_grad();
+            let k = random(n, d, 4, &device).require_grad();
+            let b = Tensor::<1>::from_data(TensorData::new(vec![-0.7f32], [1]), &device).require_grad();
+            let loss = if fused {
+                softmax_cross_entropy(q.clone(), k.clone(), &targets, &weights, Some(RepeatOffset { bias: b.clone(), seen: &seen }))
+            } else {
+                let mut mask = vec![0.0f32; rows * n];
+                for (r, cols) in seen.iter().enumerate() {
+                    cols.iter().for_each(|&j| mask[r * n + j as usize] = 1.0);
+                }
+                let mask = Tensor::<2>::from_data(TensorData::new(mask, [rows, n]), &device);
+                let logits = q.clone().matmul(k.clone().transpose()) + mask * b.clone().reshape([1, 1]);
+                let logp = log_softmax(logits, 1);
+                let idx = Tensor::<2, Int>::from_data(TensorData::new(targets.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows, 1]), &device);
+                let w = Tensor::<2>::from_data(TensorData::new(weights.to_vec(), [rows, 1]), &device);
+                (logp.gather(1, idx) * w).sum().neg()
+            };
+            let value = loss.clone().into_scalar::<f32>();
+            let grads = loss.backward();
+            let gb = b.grad(&grads).unwrap().into_data().try_into_vec::<f32>().unwrap()[0];
+            (value, values(q.grad(&grads).unwrap()), values(k.grad(&grads).unwrap()), gb)
+        };
+        let (fused, reference) = (run(true), run(false));
+        assert!((fused.0 - reference.0).abs() < 1e-5, "loss {} vs {}", fused.0, reference.0);
+        assert!((fused.3 - reference.3).abs() < 1e-5, "offset gradient {} vs {}", fused.3, reference.3);
+        assert!(fused.3.abs() > 1e-3, "the offset gets a gradient");
+        for (a, b) in fused.1.iter().zip(&reference.1).chain(fused.2.iter().zip(&reference.2)) {
+            assert!((a - b).abs() < 1e-5, "gradient {a} vs {b}");
+        }
     }
 
     #[test]
@@ -144,7 +207,7 @@ mod tests {
         let device = Device::flex();
         let q = Tensor::<2>::from_data(TensorData::new(vec![100.0f32, 0.0], [1, 2]), &device);
         let k = Tensor::<2>::from_data(TensorData::new(vec![10.0f32, 0.0, 10.0, 0.0], [2, 2]), &device);
-        let loss = softmax_cross_entropy(q, k, &[1], &[1.0]).into_scalar::<f32>();
+        let loss = softmax_cross_entropy(q, k, &[1], &[1.0], None).into_scalar::<f32>();
         assert!((loss - 2f32.ln()).abs() < 1e-4, "two equal logits of 1000: loss {loss}");
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::UserSequence;
 use crate::dropout::with_host_rng;
 use crate::model::{SeqDiff, left_pad};
-use crate::softmax_ce::softmax_cross_entropy;
+use crate::softmax_ce::{RepeatOffset, softmax_cross_entropy};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -49,6 +49,35 @@ pub struct TrainConfig {
     /// context, as at evaluation, where the context is the full max_len.
     #[serde(default)]
     pub window_stride: usize,
+    /// What is trained: the diffusion model (encoder CE + denoiser), or the history encoder alone
+    /// (the SASRec-CE reference: no denoiser, every epoch as a warm-up epoch).
+    #[serde(default)]
+    pub objective: Objective,
+    /// The denoiser's losses train the denoiser (and ∅) only: the condition, the item keys and the
+    /// repeat offset are detached, so the encoder is exactly the SASRec-CE reference and the
+    /// diffusion output refines it. Off (joint training), the diffusion terms pulled the encoder
+    /// away from its CE (measured on Beauty: BENCHMARKS.md). Runs saved before it existed were joint.
+    #[serde(default)]
+    pub denoiser_on_top: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Objective {
+    #[default]
+    Diffusion,
+    Encoder,
+}
+
+impl std::str::FromStr for Objective {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "diffusion" => Ok(Self::Diffusion),
+            "encoder" => Ok(Self::Encoder),
+            _ => Err(format!("unknown objective '{s}' (expected diffusion or encoder)")),
+        }
+    }
 }
 
 fn all() -> f64 {
@@ -101,6 +130,8 @@ impl Default for TrainConfig {
             encoder_warmup_epochs: 0,
             diffusion_fraction: 1.0,
             window_stride: 0,
+            objective: Objective::Diffusion,
+            denoiser_on_top: false,
         }
     }
 }
@@ -109,6 +140,8 @@ impl Default for TrainConfig {
 /// of 0 is not trained in this window (an overlapping newer window trains it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Window {
+    /// The user's items before `inputs` (older windows): with the inputs, what the user has seen.
+    pub history: Vec<u32>,
     pub inputs: Vec<u32>,
     pub targets: Vec<u32>,
 }
@@ -138,7 +171,7 @@ pub fn make_windows(users: &[UserSequence], max_len: usize, stride: usize) -> Ve
                 // Targets at indices ≤ older_end belong to the next, older window.
                 targets.iter_mut().take(older_end - start).for_each(|t| *t = 0);
             }
-            out.push(Window { inputs: s[start..end].to_vec(), targets });
+            out.push(Window { history: s[..start].to_vec(), inputs: s[start..end].to_vec(), targets });
             if start == 0 {
                 break;
             }
@@ -186,9 +219,16 @@ pub fn loss(
 
     let encoded = model.encode(inputs);
 
-    // Scoring keys ẽ for every real item (row 0 of the table is padding and is left out); the
-    // chosen rows' target keys are also the denoiser's x0.
-    let keys = model.normalised_items().slice(1..n);
+    // Scoring keys for every real item (row 0 of the table is padding and is left out).
+    let keys = model.scoring_keys().slice(1..n);
+    let scale = model.logit_scale();
+    // What each row's user has already seen (columns = item − 1), for the repeat offset.
+    let seen = model.repeat_bias.as_ref().map(|_| SeenItems::new(batch, len));
+    let repeat_offset = model.repeat_offset_tensor();
+    let repeat = |rows: &[usize]| -> Option<(Tensor<1>, Vec<&[u32]>)> {
+        let (bias, seen) = (repeat_offset.as_ref()?, seen.as_ref()?);
+        Some((bias.clone(), rows.iter().map(|&r| seen.row(r)).collect()))
+    };
     let target_index: Vec<u32> = targets.iter().map(|&x| x.max(1) - 1).collect();
     // CE over every real item, mean over the trained targets; padded and untrained rows are left out
     // before the [rows, N] logits are formed.
@@ -197,7 +237,14 @@ pub fn loss(
     let outputs = select_rows(encoded.outputs.clone().reshape([rows, d]), &trained, rows);
     let trained_index: Vec<u32> = trained.iter().map(|&r| target_index[r]).collect();
     let weights = vec![1.0 / count; trained.len()];
-    let encoder_ce = softmax_cross_entropy(outputs / cfg.temperature, keys.clone(), &trained_index, &weights);
+    let encoder_repeat = repeat(&trained);
+    let encoder_ce = softmax_cross_entropy(
+        outputs * scale,
+        keys.clone(),
+        &trained_index,
+        &weights,
+        encoder_repeat.as_ref().map(|(bias, seen)| RepeatOffset { bias: bias.clone(), seen }),
+    );
     if encoder_only {
         let zero = Tensor::<1>::zeros([1], &device);
         return LossParts { total: encoder_ce.clone(), ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
@@ -232,7 +279,12 @@ pub fn loss(
     let chosen_weights: Vec<f32> =
         chosen.iter().map(|&r| if targets[r] > 0 { 1.0 / chosen_targets as f32 } else { 0.0 }).collect();
     let index = Tensor::<1, Int>::from_data(TensorData::new(chosen_index.iter().map(|&i| i as i64).collect::<Vec<_>>(), [m]), &device);
-    let x0 = keys.clone().detach().select(0, index);
+    // The denoiser's x0 is the target's RMS-normalised embedding, whatever the scoring geometry.
+    let x0_table = match cfg.scoring {
+        crate::config::Scoring::Normalised => keys.clone(),
+        crate::config::Scoring::Dot => model.normalised_items().slice(1..n),
+    };
+    let x0 = x0_table.detach().select(0, index);
     let mut normal = |n: usize| (0..n).map(|_| StandardNormal.sample(&mut *rng)).collect::<Vec<f32>>();
     let mut eps = Tensor::<2>::from_data(TensorData::new(normal(m * d), [m, d]), &device);
     if config.offset_noise > 0.0 {
@@ -240,23 +292,73 @@ pub fn loss(
     }
     let x_t = x0.clone() * sab + eps * s1mab;
     let temb = model.denoiser.time_table(&device).select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [m]), &device));
+    let on_top = config.denoiser_on_top;
+    let outputs = if on_top { encoded.outputs.detach() } else { encoded.outputs };
     let cond = if model.denoiser.cross.is_some() {
         assert_eq!(m, rows, "the cross-attention denoiser trains on every position");
         let to3 = |x: Tensor<2>| x.reshape([b, len, d]);
-        let cond = model.denoiser.attend(to3(x_t.clone()), to3(temb.clone()), encoded.outputs.clone(), encoded.outputs, encoded.bias);
+        let cond = model.denoiser.attend(to3(x_t.clone()), to3(temb.clone()), outputs.clone(), outputs, encoded.bias);
         cond.reshape([rows, d])
     } else {
-        select_rows(encoded.outputs.reshape([rows, d]), &chosen, rows)
+        select_rows(outputs.reshape([rows, d]), &chosen, rows)
     };
     let null = model.null_cond.val().reshape([1, d]);
     let cond = cond * keep.clone() + null * (keep.neg() + 1.0);
     let x0_hat = model.denoiser.forward(x_t, cond, temb);
 
-    let ce = softmax_cross_entropy(x0_hat.clone() / cfg.temperature, keys, &chosen_index, &chosen_weights);
+    let diffusion_repeat = repeat(&chosen);
+    let keys = if on_top { keys.detach() } else { keys };
+    let ce = softmax_cross_entropy(
+        x0_hat.clone() * scale,
+        keys,
+        &chosen_index,
+        &chosen_weights,
+        diffusion_repeat.as_ref().map(|(bias, seen)| RepeatOffset { bias: if on_top { bias.clone().detach() } else { bias.clone() }, seen }),
+    );
     let mse_weights = rowcol(chosen_weights);
     let mse = ((x0_hat - x0).powf_scalar(2.0).mean_dim(1) * mse_weights).sum();
     let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
     LossParts { total, ce, mse, encoder_ce, targets: count as usize }
+}
+
+/// The distinct items each row of a batch has seen (its window's history and inputs up to the
+/// row), as columns item − 1. Items are listed in order of first appearance, so a row's set is a
+/// prefix of its window's list.
+struct SeenItems {
+    /// Per window: distinct seen items, oldest first.
+    distinct: Vec<Vec<u32>>,
+    /// Per row (window · len + padded position): how many of its window's items it has seen.
+    counts: Vec<usize>,
+    len: usize,
+}
+
+impl SeenItems {
+    fn new(batch: &[&Window], len: usize) -> Self {
+        let mut distinct = Vec::with_capacity(batch.len());
+        let mut counts = vec![0; batch.len() * len];
+        for (b, w) in batch.iter().enumerate() {
+            let mut set = std::collections::HashSet::new();
+            let mut list = vec![];
+            for &item in &w.history {
+                if set.insert(item) {
+                    list.push(item - 1);
+                }
+            }
+            let pad = len - w.inputs.len().min(len);
+            for (i, &item) in w.inputs.iter().rev().take(len).rev().enumerate() {
+                if set.insert(item) {
+                    list.push(item - 1);
+                }
+                counts[b * len + pad + i] = list.len();
+            }
+            distinct.push(list);
+        }
+        SeenItems { distinct, counts, len }
+    }
+
+    fn row(&self, r: usize) -> &[u32] {
+        &self.distinct[r / self.len][..self.counts[r]]
+    }
 }
 
 /// The given rows of `x` [rows, d] (all of them: `x` itself, no copy).
@@ -396,9 +498,9 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                Window { inputs: vec![5, 6, 7], targets: vec![6, 7, 8] },
-                Window { inputs: vec![2, 3, 4], targets: vec![3, 4, 5] },
-                Window { inputs: vec![1], targets: vec![2] },
+                Window { history: vec![1, 2, 3, 4], inputs: vec![5, 6, 7], targets: vec![6, 7, 8] },
+                Window { history: vec![1], inputs: vec![2, 3, 4], targets: vec![3, 4, 5] },
+                Window { history: vec![], inputs: vec![1], targets: vec![2] },
             ]
         );
         assert!(make_windows(&[user(&[4])], 3, 0).is_empty());
@@ -410,9 +512,9 @@ mod tests {
         assert_eq!(
             make_windows(&[user(&seq)], 4, 2),
             vec![
-                Window { inputs: vec![4, 5, 6, 7], targets: vec![0, 0, 7, 8] },
-                Window { inputs: vec![2, 3, 4, 5], targets: vec![0, 0, 5, 6] },
-                Window { inputs: vec![1, 2, 3], targets: vec![2, 3, 4] },
+                Window { history: vec![1, 2, 3], inputs: vec![4, 5, 6, 7], targets: vec![0, 0, 7, 8] },
+                Window { history: vec![1], inputs: vec![2, 3, 4, 5], targets: vec![0, 0, 5, 6] },
+                Window { history: vec![], inputs: vec![1, 2, 3], targets: vec![2, 3, 4] },
             ]
         );
         // Every length and stride: each target once, and each with ≥ max_len − stride items of

@@ -6,7 +6,7 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use seqdiff_model::bundle::{model_from_bytes, weights_to_bytes};
-use seqdiff_model::config::{ModelConfig, SamplingConfig};
+use seqdiff_model::config::{ModelConfig, SamplingConfig, Scoring};
 use seqdiff_model::data::{Dataset, UserSequence};
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::model::SeqDiff;
@@ -65,11 +65,11 @@ fn training_learns_a_deterministic_successor() {
     assert!(last < 0.3 * first, "CE should fall: {first} → {last}");
 
     let rec = Recommender::new(model.valid());
-    let m = evaluate(&rec, &split_cases(&data, Split::Test), &SamplingConfig { steps: 5, ..Default::default() }, false, 16);
+    let m = evaluate(&rec, &split_cases(&data, Split::Test), &SamplingConfig { steps: 5, ..Default::default() }, 16).unmasked;
     // Chance HR@10 is 25% on 40 items; the successor rule is learnable.
     assert!(m.hr10 > 80.0, "{m}");
     // The encoder alone (the auxiliary CE head, `seqdiff train` logs it per epoch) learns it too.
-    let encoder = evaluate_encoder(&rec, &split_cases(&data, Split::Test), false, 16);
+    let encoder = evaluate_encoder(&rec, &split_cases(&data, Split::Test), 16).unmasked;
     assert!(encoder.hr10 > 80.0, "{encoder}");
 
     // Save → load on a fresh device gives identical scores.
@@ -95,7 +95,7 @@ fn denoiser_learns_from_a_share_of_the_positions() {
     let (model, first, last) = train_cyclic(&config, &train);
     assert!(last < 0.3 * first, "CE should fall: {first} → {last}");
     let rec = Recommender::new(model.valid());
-    let m = evaluate(&rec, &split_cases(&data, Split::Test), &SamplingConfig { steps: 5, ..Default::default() }, false, 16);
+    let m = evaluate(&rec, &split_cases(&data, Split::Test), &SamplingConfig { steps: 5, ..Default::default() }, 16).unmasked;
     assert!(m.hr10 > 80.0, "{m}");
 }
 
@@ -124,4 +124,57 @@ fn split_batch_gradient_equals_whole_batch_gradient() {
     assert!(scale > 0.0);
     let worst = one.iter().zip(&two).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
     assert!(worst < 1e-4 * scale, "max difference {worst} against max gradient {scale}");
+}
+
+/// Trains the encoder alone (the SASRec-CE objective) on `data` for `epochs`; returns the model.
+fn train_encoder(data: &Dataset, config: &ModelConfig, epochs: usize) -> SeqDiff {
+    let device = Device::flex().autodiff();
+    device.seed(4);
+    let mut model = SeqDiff::new(config, &device);
+    let mut optim = AdamWConfig::new().with_weight_decay(0.0).init();
+    let windows = make_windows(&data.users, config.max_len, 0);
+    let alpha_bars = cosine_alpha_bars(config.diffusion_steps);
+    let train = TrainConfig::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    for _ in 0..epochs {
+        for batch in batches(&windows, 16, &mut rng) {
+            let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
+            let parts = loss(&model, &refs, &train, &alpha_bars, &mut rng, true);
+            let grads = GradientsParams::from_grads(parts.total.backward(), &model);
+            model = optim.step(3e-3, model, grads);
+        }
+    }
+    model
+}
+
+/// The repeat offset is learned from the data: negative where users never return to an item (the
+/// cycle), positive where the next item is always one they had (two items in turn). Dot-product
+/// scoring (the SASRec geometry) learns the successor rule too.
+#[test]
+fn repeat_offset_learns_the_data_s_repeat_behaviour() {
+    let cyclic = cyclic_dataset();
+    let config = ModelConfig { dim: 32, max_len: 10, dropout: 0.0, repeat_offset: true, scoring: Scoring::Dot, ..ModelConfig::new(cyclic.num_items) };
+    let model = train_encoder(&cyclic, &config, 15);
+    let never = model.repeat_offset();
+    assert!(never < -0.5, "no user repeats an item, yet the offset is {never}");
+    let rec = Recommender::new(model.valid());
+    let m = evaluate_encoder(&rec, &split_cases(&cyclic, Split::Test), 16);
+    assert!(m.unmasked.hr10 > 80.0, "{m}");
+    // The offset is in the scores: history items are pushed down, so masking changes little.
+    assert!((m.unmasked.ndcg10 - m.masked.unwrap().ndcg10).abs() < 5.0, "{m}");
+
+    let alternating = Dataset {
+        num_items: 40,
+        users: (0..60u32)
+            .map(|u| {
+                let (a, b) = (u % 40 + 1, (u * 7 + 3) % 40 + 1);
+                let b = if a == b { a % 40 + 1 } else { b };
+                let seq: Vec<u32> = (0..12).map(|k| if k % 2 == 0 { a } else { b }).collect();
+                UserSequence { user: u.to_string(), train: seq[..10].to_vec(), valid: seq[10], test: seq[11] }
+            })
+            .collect(),
+        catalogue: None,
+    };
+    let always = train_encoder(&alternating, &config, 15).repeat_offset();
+    assert!(always > 0.5, "every next item is a repeat, yet the offset is {always}");
 }

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use seqdiff_model::DenoiserKind;
-use seqdiff_model::train::LrSchedule;
+use seqdiff_model::config::Scoring;
+use seqdiff_model::train::{LrSchedule, Objective};
 
 #[derive(Parser)]
 #[command(name = "seqdiff", version, about = "Diffusion sequential recommender: train, eval, sweep, export")]
@@ -48,31 +49,54 @@ pub struct TrainArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The Beauty headline rows use this default; ML-1M gives its own (BENCHMARKS.md) to stay within
-    /// 30 minutes on a 2-core CPU.
-    #[arg(long, default_value_t = 20)]
+    /// At most this many epochs (early stopping usually ends the run first; BENCHMARKS.md).
+    #[arg(long, default_value_t = 40)]
     pub epochs: usize,
-    /// Stop after this many epochs without a better validation NDCG@10 (0 = never, the default: the
-    /// cosine schedule makes the last epochs the best ones).
-    #[arg(long, default_value_t = 0)]
+    /// Stop after this many epochs without a better validation NDCG@10 (0 = never): the data decide
+    /// how long a run trains.
+    #[arg(long, default_value_t = 5)]
     pub patience: usize,
     #[arg(long, default_value_t = 64)]
     pub dim: usize,
+    /// Newest items of a history the encoder reads (the protocol does not fix it).
+    #[arg(long, default_value_t = 50)]
+    pub max_len: usize,
+    /// Transformer blocks of the history encoder.
+    #[arg(long, default_value_t = 2)]
+    pub layers: usize,
+    /// Attention heads (must divide --dim).
+    #[arg(long, default_value_t = 2)]
+    pub heads: usize,
+    /// What is trained: diffusion (encoder + denoiser) or encoder (the SASRec-CE reference alone).
+    #[arg(long, default_value = "diffusion")]
+    pub objective: Objective,
+    /// How outputs are scored against the item table: normalised (RMS-normalised keys, / --temperature)
+    /// or dot (the raw tied table, as SASRec).
+    #[arg(long, default_value = "dot")]
+    pub scoring: Scoring,
+    /// The denoiser trains on top of the encoder: its losses reach neither the encoder, the item
+    /// table nor the repeat offset (false: joint training).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub denoiser_on_top: bool,
+    /// Learn a logit offset for items already in the user's history (true/false).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub repeat_offset: bool,
     #[arg(long, default_value = "mlp")]
     pub denoiser: DenoiserKind,
     /// Small batches learn far faster here (measured on a synthetic successor task: batch 128 at
     /// lr 1e-3 stayed at chance after 2 epochs; batch 16 at lr 3e-3 reached HR@10 29 in one).
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
-    #[arg(long, default_value_t = 2e-3)]
+    /// Adam(W) learning rate (SASRec's 1e-3).
+    #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
-    /// constant, or cosine decay to 0 over --epochs (default: measured better on Beauty, BENCHMARKS.md).
-    #[arg(long, default_value = "cosine")]
+    /// constant, or cosine decay to 0 over --epochs.
+    #[arg(long, default_value = "constant")]
     pub lr_schedule: LrSchedule,
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f64,
-    /// Encoder dropout. 0.4 (with cosine) beat 0.2 on Beauty, which overfits (BENCHMARKS.md).
-    #[arg(long, default_value_t = 0.4)]
+    /// Encoder dropout (0.5, as BSARec on Beauty; BENCHMARKS.md).
+    #[arg(long, default_value_t = 0.5)]
     pub dropout: f64,
     /// x̂0 = c + MLP(x_t, c, τ): the denoiser refines the encoder's prediction (`false`: x̂0 = MLP).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
@@ -80,7 +104,7 @@ pub struct TrainArgs {
     /// Scale of the item embeddings entering the encoder (default √dim, as SASRec).
     #[arg(long)]
     pub input_scale: Option<f64>,
-    /// Softmax temperature on x̂0·ẽ (ẽ = RMS-normalised item embeddings); √d keeps initial logits O(1).
+    /// With --scoring normalised: the softmax temperature on x̂0·ẽ (ẽ = RMS-normalised item embeddings).
     #[arg(long, default_value_t = 8.0)]
     pub temperature: f64,
     /// Weight of the auxiliary CE on the encoder output (0 = off).
@@ -149,9 +173,9 @@ pub struct EvalArgs {
     pub split: seqdiff_model::evaluate::Split,
     #[command(flatten)]
     pub sampling: SamplingArgs,
-    /// Remove history items from the ranking.
+    /// Score with the encoder alone (no denoiser); the default for `--objective encoder` runs.
     #[arg(long)]
-    pub mask_history: bool,
+    pub encoder: bool,
     /// Print one JSON object ("HR@10", ...) instead of a table.
     #[arg(long)]
     pub json: bool,

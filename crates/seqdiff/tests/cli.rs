@@ -52,6 +52,12 @@ fn train_eval_export_round_trip() {
     }
     assert_eq!(json["users"], 80);
     assert_eq!(json["sampling"]["guidance"], -1.0);
+    // Every number twice: the history-masked ranking of the same scores beside the unmasked one,
+    // and the learned repeat offset (on by default) beside them.
+    let masked = json["masked"]["HR@10"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&masked), "masked HR@10={masked}");
+    assert_eq!(json["masked"]["users"], 80);
+    assert!(json["repeat_offset"].as_f64().is_some(), "{json}");
 
     let bundle = dir.path().join("bundle");
     let export = seqdiff(&["export", "--model", r, "--data", d, "--out", bundle.to_str().unwrap()]);
@@ -110,6 +116,34 @@ fn encoder_warm_up_epochs_are_not_selected() {
     assert_eq!(log[0]["ce"], 0.0);
     assert!(log[0]["encoder_ce"].as_f64().unwrap() > 0.0);
     assert!(log[2]["ce"].as_f64().unwrap() > 0.0);
+}
+
+/// `--objective encoder` trains the SASRec-CE reference alone: no denoiser loss, no sweep, and
+/// `eval` scores it with the encoder without being told.
+#[test]
+fn encoder_objective_trains_and_evaluates_the_encoder_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let run = dir.path().join("run");
+    let (d, r) = (data.to_str().unwrap(), run.to_str().unwrap());
+    let out = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "2", "--dim", "16", "--batch-size", "8", "--objective", "encoder"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the encoder alone (--objective encoder)"), "{}", stderr(&out));
+    assert!(!run.join("sweep.json").exists(), "nothing to sweep");
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    for epoch in state["log"].as_array().unwrap() {
+        assert_eq!(epoch["ce"], 0.0, "no denoiser loss");
+        assert!(epoch["valid"].is_null() && epoch["valid_encoder"]["masked"]["NDCG@10"].is_number(), "{epoch}");
+    }
+    let eval = seqdiff(&["eval", "--model", r, "--data", d, "--split", "test", "--json"]);
+    assert!(eval.status.success(), "{}", stderr(&eval));
+    let json: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(json["scored_by"], "encoder");
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["test_metrics"]["NDCG@10"], json["NDCG@10"], "eval reproduces the trainer's test row");
+    let sweep = seqdiff(&["sweep", "--model", r, "--data", d]);
+    assert!(!sweep.status.success() && stderr(&sweep).contains("nothing to sweep"), "{}", stderr(&sweep));
 }
 
 #[test]

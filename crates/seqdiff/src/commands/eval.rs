@@ -1,7 +1,7 @@
 //! `seqdiff eval`: HR/NDCG@5/10/20 ×100 on a split, as a table or one JSON object.
 
 use anyhow::Result;
-use seqdiff_model::evaluate::{evaluate, split_cases};
+use seqdiff_model::evaluate::{evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::{Recommender, SamplingConfig};
 
 use crate::checkpoint::{device, load_matching_dataset, load_model};
@@ -24,15 +24,27 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let dataset = load_matching_dataset(&args.data, &manifest)?;
     let sampling = resolve(&args.sampling, &manifest.sampling).clamped(manifest.model.diffusion_steps);
     let rec = Recommender::new(model);
-    let metrics = evaluate(&rec, &split_cases(&dataset, args.split), &sampling, args.mask_history, args.batch);
+    let encoder = args.encoder || manifest.encoder_only;
+    let cases = split_cases(&dataset, args.split);
+    let metrics = if encoder { evaluate_encoder(&rec, &cases, args.batch) } else { evaluate(&rec, &cases, &sampling, args.batch) };
     if args.json {
         let mut value = serde_json::to_value(metrics)?;
         value["split"] = format!("{:?}", args.split).to_lowercase().into();
-        value["sampling"] = serde_json::to_value(&sampling)?;
-        value["mask_history"] = args.mask_history.into();
+        if encoder {
+            value["scored_by"] = "encoder".into();
+        } else {
+            value["sampling"] = serde_json::to_value(&sampling)?;
+        }
+        if rec.model.repeat_bias.is_some() {
+            value["repeat_offset"] = rec.repeat_offset().into();
+        }
         println!("{value}");
     } else {
-        println!("{:?} split, {:?}, mask_history={}", args.split, sampling, args.mask_history);
+        if encoder {
+            println!("{:?} split, the encoder alone", args.split);
+        } else {
+            println!("{:?} split, {:?}", args.split, sampling);
+        }
         println!("{metrics}");
     }
     Ok(())

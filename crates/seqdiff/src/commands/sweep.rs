@@ -4,7 +4,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use seqdiff_model::evaluate::{evaluate, split_cases};
-use seqdiff_model::metrics::Metrics;
+use seqdiff_model::diversity::{Diversity, diversity, popularity_ranks};
+use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::{Recommender, SamplingConfig};
 
 use crate::SweepArgs;
@@ -16,10 +17,14 @@ pub struct SweepResult {
     pub guidance: Vec<f64>,
     pub steps: Vec<usize>,
     /// metrics[i][j] for guidance[i], steps[j] (ensemble 1, η 0).
-    pub metrics: Vec<Vec<Metrics>>,
+    pub metrics: Vec<Vec<Evaluation>>,
     /// (K, metrics) at the best (guidance, steps).
-    pub ensemble: Vec<(usize, Metrics)>,
+    pub ensemble: Vec<(usize, Evaluation)>,
     pub best: SamplingConfig,
+    /// diversity[i][j]: coverage, novelty and seed agreement of the top-10 lists at
+    /// guidance[i], steps[j] (`seqdiff sweep` only; the trainer's selection grid leaves it empty).
+    #[serde(default)]
+    pub diversity: Vec<Vec<Diversity>>,
 }
 
 pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64], steps: &[usize], ensemble: &[usize], batch: usize, split: &str) -> SweepResult {
@@ -29,10 +34,10 @@ pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64]
         let mut row = Vec::new();
         for &s in steps {
             let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0 };
-            let m = evaluate(rec, cases, &cfg, false, batch);
+            let m = evaluate(rec, cases, &cfg, batch);
             eprintln!("  guidance {w:>4} steps {s:>2}: {m}");
-            if m.ndcg10 > best.0 {
-                best = (m.ndcg10, cfg);
+            if m.unmasked.ndcg10 > best.0 {
+                best = (m.unmasked.ndcg10, cfg);
             }
             row.push(m);
         }
@@ -41,24 +46,44 @@ pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64]
     let mut ens = Vec::new();
     for &k in ensemble {
         let cfg = SamplingConfig { ensemble: k, ..best.1.clone() };
-        let m = evaluate(rec, cases, &cfg, false, batch);
+        let m = evaluate(rec, cases, &cfg, batch);
         eprintln!("  ensemble {k} at best cell: {m}");
-        if m.ndcg10 > best.0 {
-            best = (m.ndcg10, cfg);
+        if m.unmasked.ndcg10 > best.0 {
+            best = (m.unmasked.ndcg10, cfg);
         }
         ens.push((k, m));
     }
-    SweepResult { split: split.into(), guidance: guidance.to_vec(), steps: steps.to_vec(), metrics, ensemble: ens, best: best.1 }
+    SweepResult { split: split.into(), guidance: guidance.to_vec(), steps: steps.to_vec(), metrics, ensemble: ens, best: best.1, diversity: vec![] }
 }
 
 pub fn run(args: SweepArgs) -> Result<()> {
     let dev = device(crate::DeviceChoice::Cpu)?;
     let (mut manifest, model) = load_model(&args.model, &dev)?;
+    if manifest.encoder_only {
+        anyhow::bail!("{}: the denoiser of an --objective encoder run was never trained: there is nothing to sweep", args.model.display());
+    }
     let dataset = load_matching_dataset(&args.data, &manifest)?;
     let rec = Recommender::new(model);
     let cases = split_cases(&dataset, args.split);
     let split = format!("{:?}", args.split).to_lowercase();
-    let result = sweep_grid(&rec, &cases, &args.guidance, &args.steps, &args.ensemble, args.batch, &split);
+    let mut result = sweep_grid(&rec, &cases, &args.guidance, &args.steps, &args.ensemble, args.batch, &split);
+    let ranks = popularity_ranks(&dataset.item_counts());
+    let histories: Vec<Vec<u32>> = cases.iter().map(|c| c.0.clone()).collect();
+    result.diversity = args
+        .guidance
+        .iter()
+        .map(|&w| {
+            args.steps
+                .iter()
+                .map(|&s| {
+                    let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0 };
+                    let d = diversity(&rec, &histories, &cfg, &ranks, args.batch);
+                    eprintln!("  guidance {w:>4} steps {s:>2}: coverage {:.1}%, novelty {:.0}, seed overlap {:.1}%", d.coverage, d.novelty, d.seed_overlap);
+                    d
+                })
+                .collect()
+        })
+        .collect();
     let out = args.out.clone().unwrap_or_else(|| args.model.join("sweep.json"));
     write_json(&out, &result)?;
     eprintln!("wrote {}; best on {split}: {:?}", out.display(), result.best);

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use seqdiff_model::bundle::{BundleFiles, MANIFEST_FORMAT, Manifest, content_hash, weights_to_bytes};
 use seqdiff_model::data::Dataset;
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
-use seqdiff_model::metrics::Metrics;
+use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{LossParts, TrainConfig, batch_loss, batches, make_windows};
+use seqdiff_model::train::{LossParts, Objective, TrainConfig, batch_loss, batches, make_windows};
 use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
 
 use crate::TrainArgs;
@@ -50,10 +50,18 @@ struct EpochLog {
     encoder_ce: f64,
     seconds: f64,
     samples_per_second: f64,
-    valid: Metrics,
-    /// The encoder alone (c·ẽᵀ) on validation: what the condition knows.
+    /// The diffusion output at the selection sampling (absent with `--objective encoder`).
+    valid: Option<Evaluation>,
+    /// The encoder alone (c scored against the items) on validation: what the condition knows.
     #[serde(default)]
-    valid_encoder: Option<Metrics>,
+    valid_encoder: Option<Evaluation>,
+}
+
+impl EpochLog {
+    /// What selects the checkpoint: the model's own output, unmasked (the protocol).
+    fn selected(&self) -> Option<Evaluation> {
+        self.valid.or(self.valid_encoder)
+    }
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
@@ -84,9 +92,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
         eprintln!("resuming after epoch {} (best valid NDCG@10 {:.2})", state.epochs_done, state.best_ndcg10);
         state
     } else {
+        if args.max_len == 0 || args.layers == 0 || args.heads == 0 || args.dim % args.heads != 0 {
+            bail!("--max-len, --layers and --heads must be positive, and --dim divisible by --heads");
+        }
         let model = ModelConfig {
             dim: args.dim,
-            heads: if args.dim % 2 == 0 { 2 } else { 1 },
+            heads: args.heads,
+            layers: args.layers,
+            max_len: args.max_len,
+            scoring: args.scoring,
+            repeat_offset: args.repeat_offset,
             denoiser: args.denoiser,
             dropout: args.dropout,
             temperature: args.temperature,
@@ -108,6 +123,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
             encoder_warmup_epochs: args.encoder_warmup_epochs,
             diffusion_fraction: args.diffusion_fraction,
             window_stride: args.window_stride,
+            objective: args.objective,
+            denoiser_on_top: args.denoiser_on_top,
         };
         RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
     };
@@ -166,7 +183,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 .progress_chars("=> "),
         );
         bar.set_prefix(format!("{epoch}/{}", train_cfg.epochs));
-        let encoder_only = epoch <= train_cfg.encoder_warmup_epochs;
+        let encoder_objective = train_cfg.objective == Objective::Encoder;
+        let warmup = !encoder_objective && epoch <= train_cfg.encoder_warmup_epochs;
+        let encoder_only = encoder_objective || warmup;
         let start = Instant::now();
         let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) = (0.0, 0.0, 0.0, 0.0, 0usize);
         for (step, batch) in plan.iter().enumerate() {
@@ -206,8 +225,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         bar.finish_and_clear();
 
         let recommender = Recommender::new(model.valid());
-        let valid = evaluate(&recommender, &valid_cases, &selection_sampling(), false, args.eval_batch);
-        let valid_encoder = evaluate_encoder(&recommender, &valid_cases, false, args.eval_batch);
+        let valid = (!encoder_objective).then(|| evaluate(&recommender, &valid_cases, &selection_sampling(), args.eval_batch));
+        let valid_encoder = evaluate_encoder(&recommender, &valid_cases, args.eval_batch);
         let log = EpochLog {
             epoch,
             loss: sum_loss / seen.max(1) as f64,
@@ -219,20 +238,27 @@ pub fn run(args: TrainArgs) -> Result<()> {
             valid,
             valid_encoder: Some(valid_encoder),
         };
-        let improved = !encoder_only && valid.ndcg10 > state.best_ndcg10;
+        let selected = log.selected().expect("one validation row").unmasked;
+        let improved = !warmup && selected.ndcg10 > state.best_ndcg10;
+        let row = |e: &Evaluation| {
+            let m = e.masked.unwrap_or_default();
+            format!("{:.2} / {:.2} (masked {:.2} / {:.2})", e.unmasked.hr10, e.unmasked.ndcg10, m.hr10, m.ndcg10)
+        };
         eprintln!(
-            "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}, enc-ce {:.4}) {:.1}s {:.0} samples/s | valid HR@10 {:.2} NDCG@10 {:.2} (encoder alone {:.2} / {:.2}){}",
-            log.loss, log.ce, log.mse, log.encoder_ce, seconds, log.samples_per_second, valid.hr10, valid.ndcg10,
-            valid_encoder.hr10, valid_encoder.ndcg10,
-            if encoder_only { " (encoder warm-up)" } else if improved { " *" } else { "" }
+            "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}, enc-ce {:.4}) {:.1}s {:.0} samples/s | valid HR@10 / NDCG@10 {} | encoder alone {}{}{}",
+            log.loss, log.ce, log.mse, log.encoder_ce, seconds, log.samples_per_second,
+            valid.as_ref().map_or_else(|| "-".to_string(), row),
+            row(&valid_encoder),
+            if model.repeat_bias.is_some() { format!(" | repeat offset {:.3}", recommender.model.repeat_offset()) } else { String::new() },
+            if warmup { " (encoder warm-up)" } else if improved { " *" } else { "" }
         );
         let weights = weights_to_bytes(&recommender.model).map_err(anyhow::Error::msg)?;
         if improved {
-            state.best_ndcg10 = valid.ndcg10;
+            state.best_ndcg10 = selected.ndcg10;
             state.best_epoch = Some(epoch);
             write_atomic(&args.out.join("best.bpk"), &weights)?;
             stale = 0;
-        } else if !encoder_only {
+        } else if !warmup {
             stale += 1;
         }
         write_atomic(&args.out.join("last.bpk"), &weights)?;
@@ -255,20 +281,36 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let best = seqdiff_model::bundle::model_from_bytes(&state.model, std::fs::read(args.out.join("best.bpk"))?, &inference_device)
         .map_err(anyhow::Error::msg)?;
     let recommender = Recommender::new(best);
-    eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
-    let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[1, 2, 5, 10, 50], &[1], args.eval_batch, "valid");
-    write_json(&args.out.join("sweep.json"), &selection)?;
-    let test = evaluate(&recommender, &split_cases(&dataset, Split::Test), &selection.best, false, args.eval_batch);
-    write_manifest(&args, &state, Some((selection.best.clone(), test)))?;
-    eprintln!("best epoch {:?}; sampling {:?}", state.best_epoch, selection.best);
+    let test_cases = split_cases(&dataset, Split::Test);
+    let (sampling, test) = if train_cfg.objective == Objective::Encoder {
+        (selection_sampling(), evaluate_encoder(&recommender, &test_cases, args.eval_batch))
+    } else {
+        eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
+        let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[1, 2, 5, 10, 50], &[1], args.eval_batch, "valid");
+        write_json(&args.out.join("sweep.json"), &selection)?;
+        let test = evaluate(&recommender, &test_cases, &selection.best, args.eval_batch);
+        (selection.best, test)
+    };
+    write_manifest(&args, &state, Some((sampling.clone(), test)))?;
+    let minutes = state.log.iter().map(|l| l.seconds).sum::<f64>() / 60.0;
+    eprintln!("best epoch {:?} of {}; {:.1} min of training", state.best_epoch, state.epochs_done, minutes);
+    if train_cfg.objective == Objective::Encoder {
+        eprintln!("the encoder alone (--objective encoder)");
+    } else {
+        eprintln!("sampling chosen on validation: {sampling:?}");
+    }
+    if recommender.model.repeat_bias.is_some() {
+        eprintln!("learned repeat offset: {:.3}", recommender.repeat_offset());
+    }
     eprintln!("test: {test}");
+    eprintln!("files: {} (eval: seqdiff eval --model {} --data {})", args.out.display(), args.out.display(), args.data.display());
     Ok(())
 }
 
 /// The run's manifest points at best.bpk and records the selection sampling and metrics.
-fn write_manifest(args: &TrainArgs, state: &RunState, selected: Option<(SamplingConfig, Metrics)>) -> Result<()> {
+fn write_manifest(args: &TrainArgs, state: &RunState, selected: Option<(SamplingConfig, Evaluation)>) -> Result<()> {
     let best = std::fs::read(args.out.join("best.bpk"))?;
-    let valid = state.best_epoch.and_then(|e| state.log.iter().find(|l| l.epoch == e)).map(|l| l.valid);
+    let valid = state.best_epoch.and_then(|e| state.log.iter().find(|l| l.epoch == e)).and_then(EpochLog::selected);
     let manifest = Manifest {
         format: MANIFEST_FORMAT,
         name: args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -276,6 +318,7 @@ fn write_manifest(args: &TrainArgs, state: &RunState, selected: Option<(Sampling
         sampling: selected.as_ref().map_or_else(selection_sampling, |s| s.0.clone()),
         valid_metrics: valid,
         test_metrics: selected.map(|s| s.1),
+        encoder_only: state.train.objective == Objective::Encoder,
         files: BundleFiles { weights: "best.bpk".into(), weights_hash: content_hash(&best), ..Default::default() },
         provenance: serde_json::json!({
             "data": state.data,

@@ -16,8 +16,9 @@ pub struct Recommender {
     pub model: SeqDiff,
     /// The scoring keys (see `SeqDiff::scoring_keys`), transposed: [d, N+1].
     item_keys: Tensor<2>,
-    /// The learned repeat offset b (0 when the model has none).
-    repeat_offset: f32,
+    /// The learned repeat offset b, [1], on the device (None when the model has none): reading it
+    /// back here would be a synchronous readback, which WebGPU in the browser cannot do.
+    repeat_offset: Option<Tensor<1>>,
     /// τ(t) for every t: [T, d].
     time_table: Tensor<2>,
     /// 0 for real items, −∞ for the padding row: [1, N+1].
@@ -62,7 +63,7 @@ impl Recommender {
         pad[0] = f32::NEG_INFINITY;
         Recommender {
             item_keys: model.scoring_keys().transpose(),
-            repeat_offset: model.repeat_offset(),
+            repeat_offset: model.repeat_offset_tensor(),
             time_table: model.denoiser.time_table(&device),
             padding_row: Tensor::from_data(TensorData::new(pad, [1, n]), &device),
             alpha_bars: cosine_alpha_bars(model.config.diffusion_steps),
@@ -171,9 +172,10 @@ impl Recommender {
         (encoded, last)
     }
 
-    /// The learned repeat offset b (0 when the model has none).
+    /// The learned repeat offset b (0 when the model has none). Reads it back synchronously: native
+    /// or CPU devices only.
     pub fn repeat_offset(&self) -> f32 {
-        self.repeat_offset
+        self.model.repeat_offset()
     }
 
     /// Ensemble-averaged softmax over items for x̂0 rows [U·K, d] (row u·K + k belongs to
@@ -181,28 +183,23 @@ impl Recommender {
     pub fn score(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
         let (users, n) = (histories.len(), self.model.config.num_items + 1);
         let logits = x0.matmul(self.item_keys.clone()) * self.model.logit_scale();
-        let logits = if self.repeat_offset != 0.0 {
-            logits.reshape([users, k, n]) + self.history_offsets(histories).reshape([users, 1, n])
-        } else {
-            logits.reshape([users, k, n]) + self.padding_row.clone().reshape([1, 1, n])
-        };
+        let mut logits = logits.reshape([users, k, n]) + self.padding_row.clone().reshape([1, 1, n]);
+        if let Some(b) = &self.repeat_offset {
+            logits = logits + (self.history_mask(histories) * b.clone().reshape([1, 1])).reshape([users, 1, n]);
+        }
         softmax(logits, 2).mean_dim(1).reshape([users, n])
     }
 
-    /// [U, N+1]: b at each user's history items, −∞ at the padding column, 0 elsewhere.
-    fn history_offsets(&self, histories: &[Vec<u32>]) -> Tensor<2> {
+    /// [U, N+1]: 1 at each user's history items (padding column excluded), 0 elsewhere.
+    fn history_mask(&self, histories: &[Vec<u32>]) -> Tensor<2> {
         let n = self.model.config.num_items + 1;
-        let mut offsets = vec![0.0f32; histories.len() * n];
+        let mut mask = vec![0.0f32; histories.len() * n];
         for (u, history) in histories.iter().enumerate() {
-            let row = &mut offsets[u * n..(u + 1) * n];
-            for &item in history {
-                if let Some(v) = row.get_mut(item as usize) {
-                    *v = self.repeat_offset;
-                }
+            for &item in history.iter().filter(|&&i| i > 0 && (i as usize) < n) {
+                mask[u * n + item as usize] = 1.0;
             }
-            row[0] = f32::NEG_INFINITY;
         }
-        Tensor::from_data(TensorData::new(offsets, [histories.len(), n]), &self.device())
+        Tensor::from_data(TensorData::new(mask, [histories.len(), n]), &self.device())
     }
 
     /// Noise for R rows: [S', R, d], slot 0 = x_T, slot i = z for step i. Row r uses seed + r.

@@ -9,8 +9,17 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The shipped kind of model: dot scoring and a repeat offset (a synchronous readback of the
+/// offset once panicked the page on WebGPU; this test builds a WebGPU recommender with one).
 fn config() -> ModelConfig {
-    ModelConfig { dim: 16, denoiser_hidden: 32, dropout: 0.0, ..ModelConfig::new(50) }
+    ModelConfig {
+        dim: 16,
+        denoiser_hidden: 32,
+        dropout: 0.0,
+        scoring: seqdiff_model::config::Scoring::Dot,
+        repeat_offset: true,
+        ..ModelConfig::new(50)
+    }
 }
 
 fn sampling() -> SamplingConfig {

@@ -11,7 +11,7 @@ pub fn rank_of(scores: &[f32], target: usize) -> usize {
     1 + scores.iter().enumerate().skip(1).filter(|&(item, &v)| item != target && v >= s).count()
 }
 
-/// The `--mask-history` variant: history items can no longer be recommended (nor hit).
+/// The masked ranking (reported beside the unmasked one): history items can no longer be recommended (nor hit).
 pub fn mask_items(scores: &mut [f32], items: &[u32]) {
     for &i in items {
         if let Some(s) = scores.get_mut(i as usize) {

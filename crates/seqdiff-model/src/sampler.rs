@@ -182,7 +182,10 @@ impl Recommender {
     /// `histories[u]`) → [U, N+1]. Items of a user's history get the repeat offset.
     pub fn score(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
         let (users, n) = (histories.len(), self.model.config.num_items + 1);
-        let logits = x0.matmul(self.item_keys.clone()) * self.model.logit_scale();
+        let scale = self.model.logit_scale();
+        let logits = x0.matmul(self.item_keys.clone());
+        // Dot scoring has scale 1: no pass over the [R, N] logits for it.
+        let logits = if scale == 1.0 { logits } else { logits * scale };
         let mut logits = logits.reshape([users, k, n]) + self.padding_row.clone().reshape([1, 1, n]);
         if let Some(b) = &self.repeat_offset {
             logits = logits + (self.history_mask(histories) * b.clone().reshape([1, 1])).reshape([users, 1, n]);

@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                 "A compact diffusion sequential recommender generating your next item in the browser, on WebGPU or the CPU."
             </p>
         </header>
+        <main>
         <Notices notices=notices />
         {move || match (failure.get(), loaded.get()) {
             (Some(e), _) => view! {
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
             (None, Some(catalogue)) => view! { <Playground catalogue=catalogue notices=notices /> }.into_any(),
             (None, None) => view! { <p role="status" class="loading">"Loading model: " {move || phase.get()} "…"</p> }.into_any(),
         }}
+        </main>
     }
 }
 

@@ -76,7 +76,7 @@ pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: 
         <fieldset class="controls">
             <legend>"Sampling"</legend>
             {slider("guidance", "Guidance scale", (GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_STEP), move || state.with(|s| s.guidance), move |v| state.update(|s| s.guidance = v))}
-            {slider("steps", "Steps", (1.0, max_steps, 1.0), move || state.with(|s| s.steps as f64), move |v| state.update(|s| s.steps = v as usize))}
+            {slider("steps", "Steps", (0.0, max_steps, 1.0), move || state.with(|s| s.steps as f64), move |v| state.update(|s| s.steps = v as usize))}
             {slider("seeds", "Seeds in ensemble", (1.0, SEEDS_MAX as f64, 1.0), move || state.with(|s| s.seeds as f64), move |v| state.update(|s| s.seeds = v as usize))}
             {slider("eta", "η", (0.0, 1.0, ETA_STEP), move || state.with(|s| s.eta), move |v| state.update(|s| s.eta = (v * 20.0).round() / 20.0))}
             <div class="control">

@@ -46,7 +46,7 @@ fn facts(o: &Output, state: &PageState, catalogue: &Catalogue) -> RequestFacts {
     });
     let ranks: Vec<f64> = o.rows.iter().map(|r| catalogue.popularity_rank.get(r.item as usize).copied().unwrap_or(0) as f64).collect();
     let novelty = ranks.iter().sum::<f64>() / ranks.len().max(1) as f64;
-    RequestFacts { per_step_ms: o.ms / o.steps as f64, entropy, overlap, novelty }
+    RequestFacts { per_step_ms: o.ms / o.steps.max(1) as f64, entropy, overlap, novelty }
 }
 
 #[component]

@@ -23,7 +23,7 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
                 "backend: {}{auto} · last request {:.1} ms ({:.2} ms per step; {} steps × {} seed{}){gpu}",
                 o.backend.label(),
                 o.ms,
-                o.ms / o.steps as f64,
+                o.ms / o.steps.max(1) as f64,
                 o.steps,
                 o.seeds,
                 if o.seeds == 1 { "" } else { "s" }

@@ -168,7 +168,7 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
                 rows,
                 answer,
                 ms: timed.ms,
-                steps: timed.result.trajectory.len().max(1),
+                steps: sampling.steps,
                 seeds: sampling.ensemble,
                 backend,
                 result: Arc::new(timed.result),

@@ -44,6 +44,25 @@ async function waitForChange(page, before) {
   assert.fail('the recommendations did not change');
 }
 
+test('the built site works from a sub-path of a static host, with a landmark and no console errors', async () => {
+  const sub = await startServer(undefined, '/a/b/demo');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+  try {
+    await page.goto(sub.base + '/a/b/demo/?backend=cpu');
+    assert.equal((await waitForRecs(page)).length, 10);
+    assert.equal(await page.locator('main').count(), 1, 'one <main> landmark');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    sub.server.close();
+  }
+});
+
 test('first load shows ten recommendations for a preset history, and the URL carries the state', async () => {
   const started = Date.now();
   const { page, errors, context } = await open();

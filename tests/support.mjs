@@ -6,10 +6,12 @@ import { chromium } from 'playwright-core';
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' };
 
-export async function startServer(dist = path.resolve('dist')) {
+/** Serves `dist` at `prefix` (e.g. '/a/b/demo', as a project page of a static host); anything outside it is a 404. */
+export async function startServer(dist = path.resolve('dist'), prefix = '') {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    let file = path.join(dist, decodeURIComponent(url.pathname));
+    if (!url.pathname.startsWith(prefix + '/')) { res.writeHead(404).end('not found'); return; }
+    let file = path.join(dist, decodeURIComponent(url.pathname.slice(prefix.length)));
     if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) { res.writeHead(404).end('not found'); return; }

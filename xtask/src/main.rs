@@ -23,6 +23,8 @@ fn main() -> Result<()> {
         Some("test") => test(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("bench-page") => bench_page(&root),
+        Some("screenshots") => screenshots(&root),
+        Some("dist") => dist(&root),
         Some("serve") => serve(&root),
         Some("setup") => setup(&root),
         _ => {
@@ -33,6 +35,8 @@ fn main() -> Result<()> {
                  \n  test    install the toolchain if missing, run every test (native, wasm in Chromium, page build, e2e)\
                  \n  bench   native latency per user and training samples/s (add --data PATH --model DIR)\
                  \n  bench-page  page latency (CPU, WebGPU) in headless Chromium, first-result time, wasm size\
+                 \n  dist    build the site to publish into dist/ (relative URLs: any static host, any sub-path)\
+                 \n  screenshots  rewrite the README's screenshots in docs/ (page build + headless Chromium)\
                  \n  serve   build and serve the page at http://127.0.0.1:8080\
                  \n  setup   install the toolchain only"
             );
@@ -111,7 +115,7 @@ fn setup(root: &Path) -> Result<()> {
         run(Command::new("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     if !has("wasm-bindgen", "--version", WASM_BINDGEN) {
-        // `--locked` fails for this version (a locked dependency left the registry): TOOLCHAIN.md.
+        // `--locked` fails for this version (a locked dependency left the registry) (docs/ARCHITECTURE.md §6).
         run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN]))?;
     }
     if !has("trunk", "--version", TRUNK) {
@@ -121,7 +125,7 @@ fn setup(root: &Path) -> Result<()> {
     }
     let node_bin = root.join("node_modules/.bin");
     if !node_bin.join("wasm-opt").exists() || !root.join("node_modules/playwright-core").exists() {
-        // Debian's wasm-opt 108 breaks the module; binaryen 132 from npm works (TOOLCHAIN.md).
+        // Debian's wasm-opt 108 breaks the module; binaryen 132 from npm works (docs/ARCHITECTURE.md §6).
         run(Command::new("npm").args(["install", "--no-save", "--no-audit", "--no-fund", BINARYEN, PLAYWRIGHT]))?;
     }
     Ok(())
@@ -185,6 +189,26 @@ fn serve(root: &Path) -> Result<()> {
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
     let _ = root;
     run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff-bench", "--"]).args(extra))
+}
+
+/// `cargo xtask dist`: the folder to upload. Its URLs are relative (Trunk.toml), so it works from
+/// any sub-path of any static host; the e2e tests serve it under one.
+fn dist(root: &Path) -> Result<()> {
+    setup(root)?;
+    run(Command::new("trunk").args(["build", "--release"]).env("PATH", tool_path(root)))?;
+    eprintln!("upload {} as it is (index.html, the wasm and js, models/)", root.join("dist").display());
+    Ok(())
+}
+
+/// `cargo xtask screenshots`: rewrites the README's pictures in docs/ (the tests write theirs under target/).
+fn screenshots(root: &Path) -> Result<()> {
+    setup(root)?;
+    let path = tool_path(root);
+    run(Command::new("trunk").args(["build", "--release"]).env("PATH", &path))?;
+    run(Command::new("node")
+        .args(["--test", "--test-name-pattern=screenshots", "tests/map.test.mjs"])
+        .env("PATH", &path)
+        .env("SCREENSHOT_DIR", "docs"))
 }
 
 /// `cargo xtask bench-page`: the page's numbers for BENCHMARKS.md (release build, headless Chromium).

@@ -170,7 +170,7 @@ impl PageState {
                     state.guidance = parse_float(v, "guidance", GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_STEP, defaults.guidance, &mut notices)
                 }
                 "eta" => state.eta = parse_float(v, "eta", 0.0, 1.0, ETA_STEP, defaults.eta, &mut notices),
-                "steps" => state.steps = parse_int(v, "steps", 1, limits.max_steps as u64, defaults.steps as u64, &mut notices) as usize,
+                "steps" => state.steps = parse_int(v, "steps", 0, limits.max_steps as u64, defaults.steps as u64, &mut notices) as usize,
                 "seeds" => state.seeds = parse_int(v, "seeds", 1, SEEDS_MAX as u64, defaults.seeds as u64, &mut notices) as usize,
                 "seed" => state.seed = parse_int(v, "seed", 0, SEED_MAX, defaults.seed, &mut notices),
                 "mask" => state.mask_history = parse_bool(v, "mask", defaults.mask_history, &mut notices),

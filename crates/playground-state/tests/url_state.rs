@@ -73,8 +73,8 @@ fn missing_fields_keep_their_defaults() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn out_of_range_numbers_are_clamped_with_a_notice() {
-    let (s, notices) = parse("guidance=100&steps=0&seeds=99&eta=-3&seed=99999999999999999999999");
-    assert_eq!((s.guidance, s.steps, s.seeds, s.eta, s.seed), (8.0, 1, 8, 0.0, u32::MAX as u64));
+    let (s, notices) = parse("guidance=100&steps=51&seeds=99&eta=-3&seed=99999999999999999999999");
+    assert_eq!((s.guidance, s.steps, s.seeds, s.eta, s.seed), (8.0, 50, 8, 0.0, u32::MAX as u64));
     assert_eq!(notices.len(), 5, "{notices:?}");
     assert!(notices[0].contains("guidance") && notices[0].contains("using 8"), "{}", notices[0]);
     // Off-grid values snap to the slider's step.
@@ -82,8 +82,11 @@ fn out_of_range_numbers_are_clamped_with_a_notice() {
     assert_eq!((s.guidance, s.eta), (1.5, 0.35));
     assert_eq!(notices.len(), 2);
     let (s, notices) = parse("steps=-4");
-    assert_eq!(s.steps, 1);
+    assert_eq!(s.steps, 0);
     assert!(notices[0].contains("below"), "{notices:?}");
+    // Steps 0 (the encoder alone, no denoising) is a setting, not an error.
+    let (s, notices) = parse("steps=0");
+    assert_eq!((s.steps, notices.len()), (0, 0));
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

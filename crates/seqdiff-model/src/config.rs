@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum DenoiserKind {
-    /// MLP on concat[x_t, c, τ(t)] (DESIGN.md §3).
+    /// MLP on concat[x_t, c, τ(t)] (ARCHITECTURE.md §2).
     #[default]
     Mlp,
     /// x_t queries the encoder outputs (keys/values computed once per request).
@@ -108,12 +108,13 @@ impl ModelConfig {
     }
 }
 
-/// How the page and `seqdiff eval` draw a recommendation (DESIGN.md §4).
+/// How the page and `seqdiff eval` draw a recommendation (ARCHITECTURE.md §4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SamplingConfig {
     /// Classifier-free guidance w: x̂0 = (1+w)·f(c) − w·f(∅). 0 = conditional, −1 = unconditional.
     pub guidance: f64,
-    /// Number of respaced sampling steps S in 1..=T.
+    /// Number of respaced sampling steps S in 1..=T; 0 = no denoising: the encoder's own
+    /// prediction c, the point of reference every diffusion setting is compared with.
     pub steps: usize,
     /// DDIM η: 0 deterministic, 1 = DDPM ancestral on the respaced chain.
     pub eta: f64,
@@ -134,7 +135,7 @@ impl SamplingConfig {
         let finite = |v: f64, default: f64| if v.is_finite() { v } else { default };
         SamplingConfig {
             guidance: finite(self.guidance, 0.0).clamp(-1.0, 8.0),
-            steps: self.steps.clamp(1, diffusion_steps),
+            steps: self.steps.min(diffusion_steps),
             eta: finite(self.eta, 0.0).clamp(0.0, 1.0),
             ensemble: self.ensemble.clamp(1, 8),
             seed: self.seed,

@@ -1,4 +1,4 @@
-//! Reading interaction data into leave-one-out user sequences (DESIGN.md §1).
+//! Reading interaction data into leave-one-out user sequences (ARCHITECTURE.md §1).
 //!
 //! Two formats: the DiffuRec split as `sequences.tsv` (`user<TAB>train<TAB>valid<TAB>test`), and raw
 //! MovieLens-100K as shipped in the recbole wheel (`ml-100k.inter` + `ml-100k.item`), which is split here.
@@ -6,6 +6,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// The largest item id a sequences file may use. The item table has one row per id up to the
+/// largest, so a stray huge id would otherwise be an out-of-memory crash instead of an error.
+pub const MAX_ITEM_ID: u32 = 1_000_000;
 
 /// One user's chronological history, split leave-one-out.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +87,7 @@ impl Dataset {
         Dataset::parse_sequences(&read(path)?, path)
     }
 
-    /// Parses the DiffuRec TSV split (header line first).
+    /// Parses the DiffuRec TSV split (header line first). Item ids must be in 1..=[`MAX_ITEM_ID`].
     pub fn parse_sequences(text: &str, path: &Path) -> Result<Dataset, DataError> {
         let mut users = Vec::new();
         let mut num_items = 0u32;
@@ -102,6 +106,11 @@ impl Dataset {
                     .split_whitespace()
                     .map(|tok| match tok.parse::<u32>() {
                         Ok(0) => Err(err(path, Some(line_no), format!("{what}: item 0 is reserved for padding"))),
+                        Ok(v) if v > MAX_ITEM_ID => Err(err(
+                            path,
+                            Some(line_no),
+                            format!("{what}: item id {v} is above the largest supported id {MAX_ITEM_ID} (ids must be dense: 1..number of items)"),
+                        )),
                         Ok(v) => Ok(v),
                         Err(_) => Err(err(path, Some(line_no), format!("{what}: '{tok}' is not a positive integer item id"))),
                     })
@@ -281,6 +290,10 @@ mod tests {
         assert!(e.message.contains("exactly one"), "{e}");
         let e = Dataset::parse_sequences("user\ttrain\tvalid\ttest\n", Path::new("d.tsv")).unwrap_err();
         assert!(e.message.contains("empty"), "{e}");
+        let e = Dataset::parse_sequences("1\t3\t4\t5\n2\t3 40000000\t4\t5\n", Path::new("d.tsv")).unwrap_err();
+        assert!(e.to_string().starts_with("d.tsv:2:") && e.message.contains("40000000") && e.message.contains("largest supported"), "{e}");
+        let ok = Dataset::parse_sequences(&format!("1\t3\t4\t{MAX_ITEM_ID}\n"), Path::new("d.tsv")).unwrap();
+        assert_eq!(ok.num_items, MAX_ITEM_ID as usize);
     }
 
     #[test]

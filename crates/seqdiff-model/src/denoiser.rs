@@ -1,4 +1,4 @@
-//! Denoiser f(x_t, c, t) → x̂0 (DESIGN.md §3): an MLP on concat[x_t, c, τ(t)], or, as an option,
+//! Denoiser f(x_t, c, t) → x̂0 (ARCHITECTURE.md §2): an MLP on concat[x_t, c, τ(t)], or, as an option,
 //! a cross-attention variant in which x_t queries the encoder outputs before the same MLP.
 
 use burn::module::Module;

@@ -1,4 +1,4 @@
-//! Causal history encoder (SASRec-style, pre-LN) with a key-padding mask (DESIGN.md §3).
+//! Causal history encoder (SASRec-style, pre-LN) with a key-padding mask (ARCHITECTURE.md §2).
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};

@@ -1,4 +1,4 @@
-//! Full-ranking evaluation over every user of a split (DESIGN.md §1).
+//! Full-ranking evaluation over every user of a split (ARCHITECTURE.md §1).
 
 use crate::config::SamplingConfig;
 use crate::data::Dataset;

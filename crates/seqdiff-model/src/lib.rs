@@ -1,4 +1,4 @@
-//! Diffusion sequential recommender: "encode once, denoise cheaply" (see DESIGN.md).
+//! Diffusion sequential recommender: "encode once, denoise cheaply" (see docs/ARCHITECTURE.md).
 //! One model definition for the native trainer and the browser page; the backend is a runtime
 //! burn `Device` (Flex CPU, native wgpu, or WebGPU in the browser).
 

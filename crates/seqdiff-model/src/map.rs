@@ -1,4 +1,4 @@
-//! The item map the page draws (DESIGN.md §5): 2-D coordinates per item, computed at export
+//! The item map the page draws (ARCHITECTURE.md §5): 2-D coordinates per item, computed at export
 //! (t-SNE and PCA of the L2-normalised item vectors, shipped as `map.json`), and the placement of
 //! new points — x̂0 along the denoising trajectory — on those coordinates.
 

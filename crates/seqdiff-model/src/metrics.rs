@@ -1,4 +1,4 @@
-//! Full-ranking HR@K / NDCG@K exactly as DiffuRec reports them (DESIGN.md §1).
+//! Full-ranking HR@K / NDCG@K exactly as DiffuRec reports them (ARCHITECTURE.md §1).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The whole recommender: item table, null condition, history encoder and denoiser (DESIGN.md §3).
+//! The whole recommender: item table, null condition, history encoder and denoiser (ARCHITECTURE.md §2).
 
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, Initializer};

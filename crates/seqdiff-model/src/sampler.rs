@@ -1,4 +1,4 @@
-//! Generation (DESIGN.md §4): encode the history once, then run a respaced DDIM chain with η,
+//! Generation (ARCHITECTURE.md §4): encode the history once, then run a respaced DDIM chain with η,
 //! classifier-free guidance (conditional and unconditional rows in one batch) and a batched seed
 //! ensemble. Everything stays on the device until the caller reads the packed result back once.
 
@@ -77,6 +77,7 @@ impl Recommender {
 
     /// Builds the whole request as lazy device work. `histories` are item ids (oldest first);
     /// only the newest `max_len` are used. Row r = u·K + k draws its noise from seed + r.
+    /// Steps 0 scores the condition c itself (its trajectory is that one point).
     pub fn generate(&self, histories: &[Vec<u32>], sampling: &SamplingConfig, trace: bool) -> Generation {
         let cfg = &self.model.config;
         let s = sampling.clamped(cfg.diffusion_steps);
@@ -88,6 +89,15 @@ impl Recommender {
         let cond_rows = last.reshape([users, 1, d]).expand([users, k, d]).reshape([rows, d]);
         let null_rows = self.model.null_rows(rows);
 
+        if s.steps == 0 {
+            // No denoising: the encoder's prediction, the same for every seed.
+            return Generation {
+                scores: self.score(cond_rows.clone(), histories, k),
+                trajectory: trace.then(|| cond_rows.clone().unsqueeze_dim::<3>(0)),
+                final_x0: cond_rows,
+                endpoints: None,
+            };
+        }
         let timesteps = respaced_timesteps(cfg.diffusion_steps, s.steps);
         let noise = self.noise(s.seed, rows, d, if s.eta > 0.0 { timesteps.len() } else { 1 });
         let mut x = noise.clone().slice([0..1]).reshape([rows, d]);

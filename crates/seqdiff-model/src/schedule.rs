@@ -1,4 +1,4 @@
-//! Cosine noise schedule and step respacing (DESIGN.md §3–4). Host-side numbers only.
+//! Cosine noise schedule and step respacing (ARCHITECTURE.md §2, §4). Host-side numbers only.
 
 /// ᾱ_t for t = 0..T-1 (t = 0 is the least noisy step), cosine schedule of Nichol & Dhariwal
 /// with s = 0.008 and β clipped at 0.999.

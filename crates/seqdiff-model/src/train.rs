@@ -1,4 +1,4 @@
-//! The training objective (DESIGN.md §3): every position of a window is a training example with its
+//! The training objective (ARCHITECTURE.md §3): every position of a window is a training example with its
 //! own timestep; loss = CE(x̂0·Ẽᵀ) + λ·MSE(x̂0, sg(x0)); the condition is dropped with p_uncond.
 
 use burn::module::Module;
@@ -114,11 +114,12 @@ impl LrSchedule {
     }
 }
 
+/// The recipe: `seqdiff train`'s defaults are these values (a test in the CLI checks it).
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
-            epochs: 30,
-            batch_size: 128,
+            epochs: 40,
+            batch_size: 32,
             learning_rate: 1e-3,
             weight_decay: 0.0,
             p_uncond: 0.1,
@@ -131,7 +132,7 @@ impl Default for TrainConfig {
             diffusion_fraction: 1.0,
             window_stride: 0,
             objective: Objective::Diffusion,
-            denoiser_on_top: false,
+            denoiser_on_top: true,
         }
     }
 }

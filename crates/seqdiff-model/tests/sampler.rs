@@ -1,4 +1,4 @@
-//! The sampler tests DESIGN.md §4 asks for, on a small random model on the Flex CPU backend.
+//! The sampler tests ARCHITECTURE.md §4 describes, on a small random model on the Flex CPU backend.
 
 use burn::tensor::{Tensor, TensorData};
 use seqdiff_model::config::{DenoiserKind, ModelConfig, SamplingConfig};
@@ -229,14 +229,33 @@ fn cross_attention_denoiser_samples_and_guides() {
 #[test]
 fn bad_sampling_values_are_clamped_not_fatal() {
     let rec = recommender(DenoiserKind::Mlp);
-    let s = SamplingConfig { guidance: f64::NAN, steps: 0, eta: 9.0, ensemble: 100, seed: 1 };
+    let s = SamplingConfig { guidance: f64::NAN, steps: 10_000, eta: 9.0, ensemble: 100, seed: 1 };
     let r = rec.generate(&[vec![1]], &s, true).read();
-    assert_eq!(r.steps, 1);
+    assert_eq!(r.steps, rec.model.config.diffusion_steps);
     assert_eq!(r.rows, 8);
     assert!(r.scores[0].iter().all(|v| v.is_finite()));
     // An empty history still produces scores (the page refuses it earlier, but nothing panics).
     let e = rec.generate(&[vec![]], &sampling(0.0, 2, 0.0), false).read();
     assert!(e.scores[0].iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn zero_steps_is_the_encoder_alone_for_every_seed_and_guidance() {
+    let rec = recommender(DenoiserKind::Mlp);
+    let histories = vec![vec![1, 2, 3], vec![4]];
+    let encoder = to_vec(rec.encoder_scores(&histories));
+    for (guidance, ensemble, seed) in [(0.0, 1, 0), (4.0, 3, 7)] {
+        let s = SamplingConfig { guidance, steps: 0, eta: 0.5, ensemble, seed };
+        let r = rec.generate(&histories, &s, true).read();
+        let scores: Vec<f32> = r.scores.iter().flatten().copied().collect();
+        assert!(max_abs_diff(&scores, &encoder) < 1e-6, "w={guidance} K={ensemble}");
+        assert_eq!(r.steps, 1, "the trajectory is the one point c");
+        assert_eq!(r.trajectory[0], r.final_x0);
+        assert!(r.endpoints.is_none());
+    }
+    // One step does denoise: it differs from the encoder alone.
+    let one = rec.generate(&histories, &sampling(0.0, 1, 0.0), false).read();
+    assert!(max_abs_diff(&one.scores.iter().flatten().copied().collect::<Vec<_>>(), &encoder) > 1e-6);
 }
 
 #[test]

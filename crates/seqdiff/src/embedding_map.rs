@@ -1,4 +1,4 @@
-//! Computes the bundle's item map at export (DESIGN.md §5): PCA (nalgebra's symmetric eigen-
+//! Computes the bundle's item map at export (ARCHITECTURE.md §5): PCA (nalgebra's symmetric eigen-
 //! decomposition) and exact t-SNE — PCA-initialised and sequential, so the same weights always
 //! give the same map. Exact t-SNE is O(N²) per iteration: a few seconds for ML-100K's 1,349 items;
 //! beyond `TSNE_MAX_ITEMS` the t-SNE view falls back to the PCA coordinates.

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use seqdiff_model::DenoiserKind;
 use seqdiff_model::config::Scoring;
-use seqdiff_model::train::{LrSchedule, Objective};
+use seqdiff_model::train::{LrSchedule, Objective, TrainConfig};
 
 #[derive(Parser)]
 #[command(name = "seqdiff", version, about = "Diffusion sequential recommender: train, eval, sweep, export")]
@@ -47,16 +47,19 @@ pub struct TrainArgs {
     /// Run folder: checkpoints, manifest, per-epoch log.
     #[arg(long)]
     pub out: PathBuf,
-    #[arg(long, default_value_t = 1)]
+    /// Seed of every random draw (initialisation, batches, dropout, noise): same seed and --threads,
+    /// same run.
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
     pub seed: u64,
     /// At most this many epochs (early stopping usually ends the run first; BENCHMARKS.md).
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = TrainConfig::default().epochs)]
     pub epochs: usize,
     /// Stop after this many epochs without a better validation NDCG@10 (0 = never): the data decide
     /// how long a run trains (10, as BSARec: with 5 the ML-100K bundle stopped at epoch 9, its
     /// best epoch 4, on validation noise over 943 users; BENCHMARKS.md).
     #[arg(long, default_value_t = 10)]
     pub patience: usize,
+    /// Embedding width d of items, encoder and denoiser (even).
     #[arg(long, default_value_t = 64)]
     pub dim: usize,
     /// Newest items of a history the encoder reads (the protocol does not fix it).
@@ -68,33 +71,34 @@ pub struct TrainArgs {
     /// Attention heads (must divide --dim).
     #[arg(long, default_value_t = 2)]
     pub heads: usize,
-    /// What is trained: diffusion (encoder + denoiser) or encoder (the SASRec-CE reference alone).
+    /// What is trained: `diffusion` (encoder + denoiser) or `encoder` (the SASRec-CE reference alone).
     #[arg(long, default_value = "diffusion")]
     pub objective: Objective,
-    /// How outputs are scored against the item table: normalised (RMS-normalised keys, / --temperature)
-    /// or dot (the raw tied table, as SASRec).
+    /// How outputs are scored against the item table: `dot` (the raw tied table, as SASRec) or
+    /// `normalised` (RMS-normalised keys, / --temperature).
     #[arg(long, default_value = "dot")]
     pub scoring: Scoring,
     /// The denoiser trains on top of the encoder: its losses reach neither the encoder, the item
     /// table nor the repeat offset (false: joint training).
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, default_value_t = TrainConfig::default().denoiser_on_top, action = clap::ArgAction::Set)]
     pub denoiser_on_top: bool,
     /// Learn a logit offset for items already in the user's history (true/false).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub repeat_offset: bool,
+    /// Denoiser: `mlp` (on concat[x_t, c, τ(t)]) or `cross-attn` (x_t also attends to the encoder outputs).
     #[arg(long, default_value = "mlp")]
     pub denoiser: DenoiserKind,
-    /// Small batches learn far faster here (measured on a synthetic successor task: batch 128 at
-    /// lr 1e-3 stayed at chance after 2 epochs; batch 16 at lr 3e-3 reached HR@10 29 in one).
-    #[arg(long, default_value_t = 32)]
+    /// Training windows per batch (small batches learned far faster here; BENCHMARKS.md).
+    #[arg(long, default_value_t = TrainConfig::default().batch_size)]
     pub batch_size: usize,
     /// Adam(W) learning rate (SASRec's 1e-3).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
     pub lr: f64,
-    /// constant, or cosine decay to 0 over --epochs.
+    /// Learning-rate schedule: `constant`, or `cosine` decay to 0 over --epochs.
     #[arg(long, default_value = "constant")]
     pub lr_schedule: LrSchedule,
-    #[arg(long, default_value_t = 0.0)]
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = TrainConfig::default().weight_decay)]
     pub weight_decay: f64,
     /// Encoder dropout (0.5, as BSARec on Beauty; BENCHMARKS.md).
     #[arg(long, default_value_t = 0.5)]
@@ -109,30 +113,33 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 8.0)]
     pub temperature: f64,
     /// Weight of the auxiliary CE on the encoder output (0 = off).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = TrainConfig::default().encoder_ce_weight)]
     pub encoder_ce_weight: f64,
     /// λ in CE + λ·MSE.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = TrainConfig::default().mse_weight)]
     pub mse_weight: f64,
-    #[arg(long, default_value_t = 0.1)]
+    /// Condition dropout: the share of training rows whose condition is replaced by the learned ∅
+    /// (what classifier-free guidance needs).
+    #[arg(long, default_value_t = TrainConfig::default().p_uncond)]
     pub p_uncond: f64,
     /// Epochs at the start that train the history encoder alone (half the cost of a joint epoch).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = TrainConfig::default().encoder_warmup_epochs)]
     pub encoder_warmup_epochs: usize,
     /// Share of the target positions that also train the denoiser at each step, drawn at random
     /// (1 = all). The encoder's CE always sees every position; 0.25 makes an ML-1M epoch ≈40% cheaper.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = TrainConfig::default().diffusion_fraction)]
     pub diffusion_fraction: f64,
     /// Training windows start every N items and overlap (0 = back to back); each target is still
     /// trained once per epoch, in the newest window holding it, so it sees ≥ max_len − N items of context.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = TrainConfig::default().window_stride)]
     pub window_stride: usize,
     /// Offset-noise scale (0 = off).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = TrainConfig::default().offset_noise)]
     pub offset_noise: f64,
     /// Continue an interrupted run in --out from its last finished epoch.
     #[arg(long)]
     pub resume: bool,
+    /// Where to train.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
     /// Validation users per batch.
@@ -150,7 +157,7 @@ pub struct SamplingArgs {
     /// Classifier-free guidance w (−1 unconditional, 0 conditional). Default: the checkpoint's.
     #[arg(long, allow_negative_numbers = true)]
     pub guidance: Option<f64>,
-    /// Sampling steps S (1..T). Default: the checkpoint's.
+    /// Sampling steps S (1..T; 0 = the encoder alone, no denoising). Default: the checkpoint's.
     #[arg(long)]
     pub steps: Option<usize>,
     /// DDIM η (0..1). Default: the checkpoint's.
@@ -170,6 +177,7 @@ pub struct EvalArgs {
     pub model: PathBuf,
     #[arg(long)]
     pub data: PathBuf,
+    /// Which leave-one-out target to rank: `valid` (history = train items) or `test` (train + valid).
     #[arg(long, default_value = "test")]
     pub split: seqdiff_model::evaluate::Split,
     #[command(flatten)]
@@ -194,11 +202,13 @@ pub struct SweepArgs {
     pub data: PathBuf,
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_value = "-1,0,0.5,1,2,4,8")]
     pub guidance: Vec<f64>,
-    #[arg(long, value_delimiter = ',', default_value = "1,2,5,10,20,50")]
+    /// Steps 0 is the encoder alone (no denoising), the same for every guidance.
+    #[arg(long, value_delimiter = ',', default_value = "0,1,2,5,10,20,50")]
     pub steps: Vec<usize>,
     /// Also sweep the ensemble size at the best (guidance, steps).
     #[arg(long, value_delimiter = ',', default_value = "1,4,8")]
     pub ensemble: Vec<usize>,
+    /// `valid` (then the best setting becomes the model's default) or `test`.
     #[arg(long, default_value = "valid")]
     pub split: seqdiff_model::evaluate::Split,
     /// Output JSON (default: MODEL/sweep.json).
@@ -229,6 +239,29 @@ pub struct ExportArgs {
     pub tsne_iterations: usize,
 }
 
+impl TrainArgs {
+    /// The training settings these options ask for.
+    pub fn train_config(&self) -> TrainConfig {
+        TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.lr,
+            weight_decay: self.weight_decay,
+            p_uncond: self.p_uncond,
+            mse_weight: self.mse_weight,
+            offset_noise: self.offset_noise,
+            encoder_ce_weight: self.encoder_ce_weight,
+            seed: self.seed,
+            lr_schedule: self.lr_schedule,
+            encoder_warmup_epochs: self.encoder_warmup_epochs,
+            diffusion_fraction: self.diffusion_fraction,
+            window_stride: self.window_stride,
+            objective: self.objective,
+            denoiser_on_top: self.denoiser_on_top,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -243,5 +276,18 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_train_command_is_the_library_recipe() {
+        let Command::Train(args) = Cli::parse_from(["seqdiff", "train", "--data", "d", "--out", "o"]).command else {
+            panic!("not a train command");
+        };
+        assert_eq!(args.train_config(), TrainConfig::default());
     }
 }

@@ -94,6 +94,14 @@ fn training_is_reproducible_and_resumes_exactly() {
     let constant = ["--lr-schedule", "constant"];
     let whole = train("d", "2", &constant);
     train("c", "1", &constant);
+    // A changed option is refused, naming it; nothing of the run changes.
+    let c = dir.path().join("c");
+    let before = std::fs::read(c.join("state.json")).unwrap();
+    let changed = seqdiff(&["train", "--data", d, "--out", c.to_str().unwrap(), "--epochs", "2", "--dim", "16", "--batch-size", "8", "--resume", "--lr", "0.01", "--dropout", "0.1"]);
+    assert!(!changed.status.success());
+    let message = stderr(&changed);
+    assert!(message.contains("learning_rate: 0.001 → 0.01") && message.contains("dropout: 0.5 → 0.1"), "{message}");
+    assert_eq!(std::fs::read(c.join("state.json")).unwrap(), before);
     assert_eq!(train("c", "2", &["--resume"]), whole);
 }
 
@@ -172,6 +180,10 @@ fn bad_input_fails_clearly() {
     for fraction in ["0", "1.5", "NaN"] {
         let f = seqdiff(&["train", "--data", good.to_str().unwrap(), "--out", o, "--diffusion-fraction", fraction]);
         assert!(!f.status.success() && stderr(&f).contains("--diffusion-fraction"), "{fraction}: {}", stderr(&f));
+    }
+    for (option, value) in [("--lr", "0"), ("--lr", "inf"), ("--dropout", "1"), ("--dropout", "-0.1"), ("--p-uncond", "2"), ("--mse-weight", "-1"), ("--temperature", "0"), ("--threads", "0"), ("--weight-decay", "NaN")] {
+        let r = seqdiff(&["train", "--data", good.to_str().unwrap(), "--out", o, option, value]);
+        assert!(!r.status.success() && stderr(&r).contains(option), "{option} {value}: {}", stderr(&r));
     }
     let cross = seqdiff(&["train", "--data", good.to_str().unwrap(), "--out", o, "--diffusion-fraction", "0.5", "--denoiser", "cross-attn"]);
     assert!(!cross.status.success() && stderr(&cross).contains("mlp denoiser"), "{}", stderr(&cross));

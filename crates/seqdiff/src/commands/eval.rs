@@ -30,9 +30,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     if args.json {
         let mut value = serde_json::to_value(metrics)?;
         value["split"] = format!("{:?}", args.split).to_lowercase().into();
-        if encoder {
+        if encoder || sampling.steps == 0 {
             value["scored_by"] = "encoder".into();
-        } else {
+        }
+        if !encoder {
             value["sampling"] = serde_json::to_value(&sampling)?;
         }
         if rec.model.repeat_bias.is_some() {
@@ -40,7 +41,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
         println!("{value}");
     } else {
-        if encoder {
+        if encoder || sampling.steps == 0 {
             println!("{:?} split, the encoder alone", args.split);
         } else {
             println!("{:?} split, {:?}", args.split, sampling);

@@ -58,9 +58,10 @@ struct EpochLog {
 }
 
 impl EpochLog {
-    /// What selects the checkpoint: the model's own output, unmasked (the protocol).
+    /// What selects the checkpoint: the better (by unmasked NDCG@10, the protocol) of the diffusion
+    /// output and the encoder alone, since the setting chosen after training may be either.
     fn selected(&self) -> Option<Evaluation> {
-        self.valid.or(self.valid_encoder)
+        [self.valid, self.valid_encoder].into_iter().flatten().max_by(|a, b| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10))
     }
 }
 
@@ -71,6 +72,26 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     if args.batch_size == 0 {
         bail!("--batch-size must be positive");
+    }
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        bail!("--lr must be a positive number");
+    }
+    if !(0.0..1.0).contains(&args.dropout) {
+        bail!("--dropout must be in [0, 1)");
+    }
+    if !(0.0..=1.0).contains(&args.p_uncond) {
+        bail!("--p-uncond must be in [0, 1]");
+    }
+    for (name, value) in [("--weight-decay", args.weight_decay), ("--mse-weight", args.mse_weight), ("--encoder-ce-weight", args.encoder_ce_weight), ("--offset-noise", args.offset_noise)] {
+        if !(value.is_finite() && value >= 0.0) {
+            bail!("{name} must be a non-negative number");
+        }
+    }
+    if !(args.temperature.is_finite() && args.temperature > 0.0) {
+        bail!("--temperature must be a positive number");
+    }
+    if args.threads == 0 || args.eval_batch == 0 {
+        bail!("--threads and --eval-batch must be positive");
     }
     if !(args.diffusion_fraction > 0.0 && args.diffusion_fraction <= 1.0) {
         bail!("--diffusion-fraction must be in (0, 1]");
@@ -89,43 +110,21 @@ pub fn run(args: TrainArgs) -> Result<()> {
         if state.model.num_items != dataset.num_items {
             bail!("{}: the run was trained on {} items but {} has {}", state_path.display(), state.model.num_items, args.data.display(), dataset.num_items);
         }
+        let changed = changed_options(&state, &args, dataset.num_items);
+        if !changed.is_empty() {
+            bail!(
+                "--resume continues a run with the options it was started with (only --epochs may change); these differ:\n  {}\nrepeat the original options, or start a new run with another --out",
+                changed.join("\n  ")
+            );
+        }
         eprintln!("resuming after epoch {} (best valid NDCG@10 {:.2})", state.epochs_done, state.best_ndcg10);
         state
     } else {
         if args.max_len == 0 || args.layers == 0 || args.heads == 0 || args.dim % args.heads != 0 {
             bail!("--max-len, --layers and --heads must be positive, and --dim divisible by --heads");
         }
-        let model = ModelConfig {
-            dim: args.dim,
-            heads: args.heads,
-            layers: args.layers,
-            max_len: args.max_len,
-            scoring: args.scoring,
-            repeat_offset: args.repeat_offset,
-            denoiser: args.denoiser,
-            dropout: args.dropout,
-            temperature: args.temperature,
-            residual_denoiser: args.residual_denoiser,
-            input_scale: args.input_scale.unwrap_or((args.dim as f64).sqrt()),
-            ..ModelConfig::new(dataset.num_items)
-        };
-        let train = TrainConfig {
-            epochs: args.epochs,
-            batch_size: args.batch_size,
-            learning_rate: args.lr,
-            weight_decay: args.weight_decay,
-            p_uncond: args.p_uncond,
-            mse_weight: args.mse_weight,
-            offset_noise: args.offset_noise,
-            encoder_ce_weight: args.encoder_ce_weight,
-            seed: args.seed,
-            lr_schedule: args.lr_schedule,
-            encoder_warmup_epochs: args.encoder_warmup_epochs,
-            diffusion_fraction: args.diffusion_fraction,
-            window_stride: args.window_stride,
-            objective: args.objective,
-            denoiser_on_top: args.denoiser_on_top,
-        };
+        let model = model_config(&args, dataset.num_items);
+        let train = args.train_config();
         RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
     };
     // Resuming may extend the epoch budget.
@@ -286,8 +285,19 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (selection_sampling(), evaluate_encoder(&recommender, &test_cases, args.eval_batch))
     } else {
         eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
-        let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[1, 2, 5, 10, 50], &[1], args.eval_batch, "valid");
+        let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[0, 1, 2, 5, 10, 50], &[1], args.eval_batch, "valid");
         write_json(&args.out.join("sweep.json"), &selection)?;
+        // Say plainly whether the diffusion output beats the encoder it is built on.
+        if let (Some(diffusion), Some(encoder)) = selection.diffusion_and_encoder() {
+            let (d, e) = (diffusion.unmasked, encoder.unmasked);
+            let verdict = if d.ndcg10 > e.ndcg10 { "beats" } else { "does NOT beat" };
+            eprintln!("validation NDCG@10: the best diffusion setting ({:.2} / {:.2}) {verdict} the encoder alone ({:.2} / {:.2})", d.hr10, d.ndcg10, e.hr10, e.ndcg10);
+        }
+        if selection.best.steps == 0 {
+            eprintln!("chosen: steps 0, the encoder alone (no denoising)");
+        } else {
+            eprintln!("test, the encoder alone (steps 0): {}", evaluate_encoder(&recommender, &test_cases, args.eval_batch));
+        }
         let test = evaluate(&recommender, &test_cases, &selection.best, args.eval_batch);
         (selection.best, test)
     };
@@ -305,6 +315,45 @@ pub fn run(args: TrainArgs) -> Result<()> {
     eprintln!("test: {test}");
     eprintln!("files: {} (eval: seqdiff eval --model {} --data {})", args.out.display(), args.out.display(), args.data.display());
     Ok(())
+}
+
+/// The model these options ask for.
+fn model_config(args: &TrainArgs, num_items: usize) -> ModelConfig {
+    ModelConfig {
+        dim: args.dim,
+        heads: args.heads,
+        layers: args.layers,
+        max_len: args.max_len,
+        scoring: args.scoring,
+        repeat_offset: args.repeat_offset,
+        denoiser: args.denoiser,
+        dropout: args.dropout,
+        temperature: args.temperature,
+        residual_denoiser: args.residual_denoiser,
+        input_scale: args.input_scale.unwrap_or((args.dim as f64).sqrt()),
+        ..ModelConfig::new(num_items)
+    }
+}
+
+/// What a resumed run would change: every option whose value differs from the one the run was
+/// started with (the epoch budget may change and is left out).
+fn changed_options(state: &RunState, args: &TrainArgs, num_items: usize) -> Vec<String> {
+    let requested_train = TrainConfig { epochs: state.train.epochs, ..args.train_config() };
+    let pairs = [
+        (serde_json::to_value(&state.model), serde_json::to_value(model_config(args, num_items))),
+        (serde_json::to_value(&state.train), serde_json::to_value(requested_train)),
+    ];
+    let mut changed = Vec::new();
+    for (was, now) in pairs {
+        let (Ok(serde_json::Value::Object(was)), Ok(serde_json::Value::Object(now))) = (was, now) else { continue };
+        for (key, value) in &now {
+            if was.get(key) != Some(value) {
+                let old = was.get(key).map_or_else(|| "unset".to_string(), ToString::to_string);
+                changed.push(format!("{key}: {old} → {value}"));
+            }
+        }
+    }
+    changed
 }
 
 /// The run's manifest points at best.bpk and records the selection sampling and metrics.

@@ -1,7 +1,7 @@
 //! Fetches a model bundle (manifest, weights, catalogue) with content-hash cache-busting.
 
 use gloo_net::http::Request;
-use seqdiff_model::bundle::Manifest;
+use seqdiff_model::bundle::{Manifest, content_hash};
 use seqdiff_model::data::ItemInfo;
 use seqdiff_model::map::ItemMap;
 use seqdiff_model::metrics::Metrics;
@@ -55,10 +55,21 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
     let n = manifest.model.num_items;
     phase("downloading weights");
     let weights = fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash)).await?;
+    // A damaged download, or weights from another deploy than the manifest, is refused before use.
+    let got = content_hash(&weights);
+    if got != files.weights_hash {
+        return Err(format!(
+            "{base}/{}: the downloaded weights do not match the manifest (content hash {got}, expected {}): a damaged download or a mismatched deploy",
+            files.weights, files.weights_hash
+        ));
+    }
     let (items, train_counts) = match &files.catalogue {
         Some(name) => {
             phase("downloading catalogue");
             let bytes = fetch_bytes(&format!("{base}/{name}?v={}", files.catalogue_hash.clone().unwrap_or_default())).await?;
+            if let Some(expected) = files.catalogue_hash.as_ref().filter(|h| **h != content_hash(&bytes)) {
+                return Err(format!("{base}/{name}: the catalogue does not match the manifest (expected content hash {expected}): a damaged download or a mismatched deploy"));
+            }
             let cat: CatalogueFile = serde_json::from_slice(&bytes).map_err(|e| format!("{base}/{name}: {e}"))?;
             (cat.items, cat.train_counts.unwrap_or_default())
         }
@@ -75,10 +86,17 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
     let train_counts = if train_counts.len() == n + 1 { train_counts } else { vec![0; n + 1] };
     // The map and the sweep are optional: without them the page still recommends.
     let extra = |name: &str| files.extras.iter().any(|e| e == name).then(|| format!("{base}/{name}?v={}", files.extras_hashes.get(name).cloned().unwrap_or_default()));
+    // An optional file whose content is not the manifest's is treated as missing.
+    let checked = |name: &str, bytes: Vec<u8>| -> Result<Vec<u8>, String> {
+        match files.extras_hashes.get(name) {
+            Some(expected) if *expected != content_hash(&bytes) => Err(format!("{name} does not match the manifest's content hash")),
+            _ => Ok(bytes),
+        }
+    };
     let mut map = None;
     if let Some(url) = extra("map.json") {
         phase("downloading item map");
-        match fetch_bytes(&url).await.and_then(|b| serde_json::from_slice::<ItemMap>(&b).map_err(|e| format!("{url}: {e}"))) {
+        match fetch_bytes(&url).await.and_then(|b| checked("map.json", b)).and_then(|b| serde_json::from_slice::<ItemMap>(&b).map_err(|e| format!("{url}: {e}"))) {
             Ok(m) => match m.validate(n, manifest.model.dim) {
                 Ok(()) => map = Some(m),
                 Err(e) => warnings.push(format!("The item map is unusable ({e}); the map is hidden.")),
@@ -88,7 +106,7 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
     }
     let mut sweep = None;
     if let Some(url) = extra("sweep.json") {
-        match fetch_bytes(&url).await.and_then(|b| serde_json::from_slice::<SweepGrid>(&b).map_err(|e| format!("{url}: {e}"))) {
+        match fetch_bytes(&url).await.and_then(|b| checked("sweep.json", b)).and_then(|b| serde_json::from_slice::<SweepGrid>(&b).map_err(|e| format!("{url}: {e}"))) {
             Ok(g) if g.is_consistent() => sweep = Some(g),
             Ok(_) => warnings.push("The validation grid (sweep.json) is inconsistent; it is hidden.".into()),
             Err(e) => warnings.push(format!("The validation grid could not be loaded ({e}); it is hidden.")),

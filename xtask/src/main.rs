@@ -12,6 +12,7 @@ const TRUNK: &str = "0.22.1";
 const TRUNK_TOOLCHAIN: &str = "1.96.1";
 const BINARYEN: &str = "binaryen@132.0.0";
 const PLAYWRIGHT: &str = "playwright-core@1.64.1";
+const AXE: &str = "axe-core@4.14.1";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -124,9 +125,9 @@ fn setup(root: &Path) -> Result<()> {
         run(Command::new("cargo").arg(format!("+{TRUNK_TOOLCHAIN}")).args(["install", "--locked", &format!("trunk@{TRUNK}")]))?;
     }
     let node_bin = root.join("node_modules/.bin");
-    if !node_bin.join("wasm-opt").exists() || !root.join("node_modules/playwright-core").exists() {
+    if !node_bin.join("wasm-opt").exists() || !root.join("node_modules/playwright-core").exists() || !root.join("node_modules/axe-core").exists() {
         // Debian's wasm-opt 108 breaks the module; binaryen 132 from npm works (docs/ARCHITECTURE.md §6).
-        run(Command::new("npm").args(["install", "--no-save", "--no-audit", "--no-fund", BINARYEN, PLAYWRIGHT]))?;
+        run(Command::new("npm").args(["install", "--no-save", "--no-audit", "--no-fund", BINARYEN, PLAYWRIGHT, AXE]))?;
     }
     Ok(())
 }

@@ -65,6 +65,10 @@ pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64]
         }
         metrics.push(row);
     }
+    // Without denoising guidance does nothing: keep the conditional model for when steps are added.
+    if best.1.steps == 0 {
+        best.1.guidance = 0.0;
+    }
     let mut ens = Vec::new();
     // Seeds change nothing without denoising.
     let ensemble = if best.1.steps == 0 { &[][..] } else { ensemble };

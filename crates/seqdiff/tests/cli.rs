@@ -182,7 +182,8 @@ fn bad_input_fails_clearly() {
         assert!(!f.status.success() && stderr(&f).contains("--diffusion-fraction"), "{fraction}: {}", stderr(&f));
     }
     for (option, value) in [("--lr", "0"), ("--lr", "inf"), ("--dropout", "1"), ("--dropout", "-0.1"), ("--p-uncond", "2"), ("--mse-weight", "-1"), ("--temperature", "0"), ("--threads", "0"), ("--weight-decay", "NaN")] {
-        let r = seqdiff(&["train", "--data", good.to_str().unwrap(), "--out", o, option, value]);
+        // `--option=value`, so clap reads a negative number as the value.
+        let r = seqdiff(&["train", "--data", good.to_str().unwrap(), "--out", o, &format!("{option}={value}")]);
         assert!(!r.status.success() && stderr(&r).contains(option), "{option} {value}: {}", stderr(&r));
     }
     let cross = seqdiff(&["train", "--data", good.to_str().unwrap(), "--out", o, "--diffusion-fraction", "0.5", "--denoiser", "cross-attn"]);

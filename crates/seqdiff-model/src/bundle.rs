@@ -52,14 +52,18 @@ impl Manifest {
             return Err(format!("manifest format {} is not supported (expected {MANIFEST_FORMAT})", m.format));
         }
         let c = &m.model;
-        if c.num_items == 0 || c.dim == 0 || c.heads == 0 || c.dim % c.heads != 0 || c.dim % 2 != 0 || c.max_len == 0 || c.diffusion_steps == 0 {
+        if c.num_items == 0 || c.dim == 0 || c.heads == 0 || c.dim % c.heads != 0 || c.dim % 2 != 0 || c.max_len == 0 || c.diffusion_steps == 0 || c.layers == 0 || c.denoiser_hidden == 0 {
             return Err("manifest model config is inconsistent (zero sizes or dim not divisible by heads)".into());
         }
-        if c.num_items > 1_000_000 || c.dim > 4096 || c.max_len > 4096 || c.diffusion_steps > 10_000 {
+        // Capped before anything is allocated from them.
+        if c.num_items > crate::data::MAX_ITEM_ID as usize || c.dim > 4096 || c.max_len > 4096 || c.diffusion_steps > 10_000 || c.layers > 64 || c.denoiser_hidden > 65_536 {
             return Err("manifest model config is implausibly large".into());
         }
         if !(c.temperature.is_finite() && c.temperature > 0.0) {
             return Err("manifest temperature must be a positive number".into());
+        }
+        if !(c.input_scale.is_finite() && (0.0..1.0).contains(&c.dropout)) {
+            return Err("manifest input scale or dropout is out of range".into());
         }
         Ok(m)
     }
@@ -86,4 +90,38 @@ pub fn content_hash(bytes: &[u8]) -> String {
         h = h.wrapping_mul(0x100000001b3);
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../../../public/models/ml-100k/manifest.json");
+
+    #[test]
+    fn the_shipped_manifest_parses_and_damaged_ones_are_errors_not_panics() {
+        let m = Manifest::parse(SHIPPED).expect("the shipped manifest");
+        assert!(m.model.num_items > 0);
+        let with = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut v: serde_json::Value = serde_json::from_str(SHIPPED).unwrap();
+            edit(&mut v);
+            Manifest::parse(&v.to_string())
+        };
+        for (what, edit) in [
+            ("format", &(|v: &mut serde_json::Value| v["format"] = 2.into()) as &dyn Fn(&mut serde_json::Value)),
+            ("heads", &|v| v["model"]["heads"] = 3.into()),
+            ("dim", &|v| v["model"]["dim"] = 0.into()),
+            ("num_items", &|v| v["model"]["num_items"] = 40_000_000.into()),
+            ("layers", &|v| v["model"]["layers"] = 1_000_000.into()),
+            ("denoiser_hidden", &|v| v["model"]["denoiser_hidden"] = 1_000_000_000u64.into()),
+            ("temperature", &|v| v["model"]["temperature"] = (-1.0).into()),
+            ("dropout", &|v| v["model"]["dropout"] = 1.5.into()),
+            ("weights", &|v| v["files"]["weights"] = serde_json::Value::Null),
+        ] {
+            assert!(with(edit).is_err(), "{what}");
+        }
+        for cut in [0, 1, SHIPPED.len() / 2, SHIPPED.len() - 2] {
+            assert!(Manifest::parse(&SHIPPED[..cut]).is_err(), "truncated at {cut}");
+        }
+    }
 }

@@ -46,6 +46,18 @@ struct CatalogueFile {
     train_counts: Option<Vec<u32>>,
 }
 
+/// `bytes` if their content hash is the manifest's (or the manifest gives none): a damaged download,
+/// or a file from another deploy than the manifest, is refused before use.
+fn matching(what: &str, bytes: Vec<u8>, expected: Option<&str>) -> Result<Vec<u8>, String> {
+    match expected {
+        Some(hash) if hash != content_hash(&bytes) => Err(format!(
+            "{what}: the downloaded file does not match the manifest (content hash {}, expected {hash}): a damaged download or a mismatched deploy",
+            content_hash(&bytes)
+        )),
+        _ => Ok(bytes),
+    }
+}
+
 /// Loads `base/manifest.json`, then the files it names. `phase` is told what is downloading.
 pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundle, String> {
     phase("downloading manifest");
@@ -54,22 +66,15 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
     let files = &manifest.files;
     let n = manifest.model.num_items;
     phase("downloading weights");
-    let weights = fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash)).await?;
-    // A damaged download, or weights from another deploy than the manifest, is refused before use.
-    let got = content_hash(&weights);
-    if got != files.weights_hash {
-        return Err(format!(
-            "{base}/{}: the downloaded weights do not match the manifest (content hash {got}, expected {}): a damaged download or a mismatched deploy",
-            files.weights, files.weights_hash
-        ));
-    }
+    let weights = fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash))
+        .await
+        .and_then(|b| matching(&format!("{base}/{}", files.weights), b, Some(&files.weights_hash)))?;
     let (items, train_counts) = match &files.catalogue {
         Some(name) => {
             phase("downloading catalogue");
-            let bytes = fetch_bytes(&format!("{base}/{name}?v={}", files.catalogue_hash.clone().unwrap_or_default())).await?;
-            if let Some(expected) = files.catalogue_hash.as_ref().filter(|h| **h != content_hash(&bytes)) {
-                return Err(format!("{base}/{name}: the catalogue does not match the manifest (expected content hash {expected}): a damaged download or a mismatched deploy"));
-            }
+            let bytes = fetch_bytes(&format!("{base}/{name}?v={}", files.catalogue_hash.clone().unwrap_or_default()))
+                .await
+                .and_then(|b| matching(&format!("{base}/{name}"), b, files.catalogue_hash.as_deref()))?;
             let cat: CatalogueFile = serde_json::from_slice(&bytes).map_err(|e| format!("{base}/{name}: {e}"))?;
             (cat.items, cat.train_counts.unwrap_or_default())
         }
@@ -87,12 +92,7 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
     // The map and the sweep are optional: without them the page still recommends.
     let extra = |name: &str| files.extras.iter().any(|e| e == name).then(|| format!("{base}/{name}?v={}", files.extras_hashes.get(name).cloned().unwrap_or_default()));
     // An optional file whose content is not the manifest's is treated as missing.
-    let checked = |name: &str, bytes: Vec<u8>| -> Result<Vec<u8>, String> {
-        match files.extras_hashes.get(name) {
-            Some(expected) if *expected != content_hash(&bytes) => Err(format!("{name} does not match the manifest's content hash")),
-            _ => Ok(bytes),
-        }
-    };
+    let checked = |name: &str, bytes: Vec<u8>| matching(name, bytes, files.extras_hashes.get(name).map(String::as_str));
     let mut map = None;
     if let Some(url) = extra("map.json") {
         phase("downloading item map");

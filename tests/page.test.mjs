@@ -287,7 +287,7 @@ test('corrupt or tampered weights are refused with a clear error screen', async 
     await page.goto(base + '/');
     const alert = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
     await alert.waitFor({ timeout: 60_000 });
-    assert.match(await alert.textContent(), /do not match the manifest/);
+    assert.match(await alert.textContent(), /weights.bpk: the downloaded file does not match the manifest/);
     assert.equal(await page.getByRole('list', { name: 'Recommendations' }).count(), 0, 'nothing is recommended from refused weights');
     await context.close();
   }

@@ -175,9 +175,14 @@ fn test_browser(root: &Path) -> Result<()> {
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
     // The page: Trunk release build, then end-to-end in Chromium.
-    run(Command::new("trunk").args(["build", "--release"]).env("PATH", &path))?;
+    build_site(&path)?;
     run(Command::new("node").args(["--test", "tests/"]).env("PATH", &path))?;
     Ok(())
+}
+
+/// The page's Trunk release build into dist/, with the tools on `path`.
+fn build_site(path: &str) -> Result<()> {
+    run(Command::new("trunk").args(["build", "--release"]).env("PATH", path))
 }
 
 /// `cargo xtask serve`: the demo with the committed bundle; no training needed.
@@ -196,7 +201,7 @@ fn bench(root: &Path, extra: &[String]) -> Result<()> {
 /// any sub-path of any static host; the e2e tests serve it under one.
 fn dist(root: &Path) -> Result<()> {
     setup(root)?;
-    run(Command::new("trunk").args(["build", "--release"]).env("PATH", tool_path(root)))?;
+    build_site(&tool_path(root))?;
     eprintln!("upload {} as it is (index.html, the wasm and js, models/)", root.join("dist").display());
     Ok(())
 }
@@ -205,7 +210,7 @@ fn dist(root: &Path) -> Result<()> {
 fn screenshots(root: &Path) -> Result<()> {
     setup(root)?;
     let path = tool_path(root);
-    run(Command::new("trunk").args(["build", "--release"]).env("PATH", &path))?;
+    build_site(&path)?;
     run(Command::new("node")
         .args(["--test", "--test-name-pattern=screenshots", "tests/map.test.mjs"])
         .env("PATH", &path)
@@ -216,6 +221,6 @@ fn screenshots(root: &Path) -> Result<()> {
 fn bench_page(root: &Path) -> Result<()> {
     setup(root)?;
     let path = tool_path(root);
-    run(Command::new("trunk").args(["build", "--release"]).env("PATH", &path))?;
+    build_site(&path)?;
     run(Command::new("node").arg("tests/page_bench.mjs").env("PATH", &path))
 }

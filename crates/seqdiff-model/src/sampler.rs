@@ -87,8 +87,6 @@ impl Recommender {
         let (encoded, last) = self.encode_newest(histories);
         // Condition = encoder output at the newest position, repeated for each seed: [R, d].
         let cond_rows = last.reshape([users, 1, d]).expand([users, k, d]).reshape([rows, d]);
-        let null_rows = self.model.null_rows(rows);
-
         if s.steps == 0 {
             // No denoising: the encoder's prediction, the same for every seed.
             return Generation {
@@ -98,6 +96,7 @@ impl Recommender {
                 endpoints: None,
             };
         }
+        let null_rows = self.model.null_rows(rows);
         let timesteps = respaced_timesteps(cfg.diffusion_steps, s.steps);
         let noise = self.noise(s.seed, rows, d, if s.eta > 0.0 { timesteps.len() } else { 1 });
         let mut x = noise.clone().slice([0..1]).reshape([rows, d]);

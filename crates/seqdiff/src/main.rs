@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use seqdiff_model::DenoiserKind;
+use seqdiff_model::{DenoiserKind, ModelConfig};
 use seqdiff_model::config::Scoring;
 use seqdiff_model::train::{LrSchedule, Objective, TrainConfig};
 
@@ -240,6 +240,24 @@ pub struct ExportArgs {
 }
 
 impl TrainArgs {
+    /// The model these options ask for.
+    pub fn model_config(&self, num_items: usize) -> ModelConfig {
+        ModelConfig {
+            dim: self.dim,
+            heads: self.heads,
+            layers: self.layers,
+            max_len: self.max_len,
+            scoring: self.scoring,
+            repeat_offset: self.repeat_offset,
+            denoiser: self.denoiser,
+            dropout: self.dropout,
+            temperature: self.temperature,
+            residual_denoiser: self.residual_denoiser,
+            input_scale: self.input_scale.unwrap_or((self.dim as f64).sqrt()),
+            ..ModelConfig::new(num_items)
+        }
+    }
+
     /// The training settings these options ask for.
     pub fn train_config(&self) -> TrainConfig {
         TrainConfig {

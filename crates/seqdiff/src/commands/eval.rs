@@ -25,12 +25,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let sampling = resolve(&args.sampling, &manifest.sampling).clamped(manifest.model.diffusion_steps);
     let rec = Recommender::new(model);
     let encoder = args.encoder || manifest.encoder_only;
+    // Steps 0 is the encoder alone too, reached through the sampler.
+    let scored_by_encoder = encoder || sampling.steps == 0;
     let cases = split_cases(&dataset, args.split);
     let metrics = if encoder { evaluate_encoder(&rec, &cases, args.batch) } else { evaluate(&rec, &cases, &sampling, args.batch) };
     if args.json {
         let mut value = serde_json::to_value(metrics)?;
         value["split"] = format!("{:?}", args.split).to_lowercase().into();
-        if encoder || sampling.steps == 0 {
+        if scored_by_encoder {
             value["scored_by"] = "encoder".into();
         }
         if !encoder {
@@ -41,7 +43,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         }
         println!("{value}");
     } else {
-        if encoder || sampling.steps == 0 {
+        if scored_by_encoder {
             println!("{:?} split, the encoder alone", args.split);
         } else {
             println!("{:?} split, {:?}", args.split, sampling);

@@ -123,7 +123,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         if args.max_len == 0 || args.layers == 0 || args.heads == 0 || args.dim % args.heads != 0 {
             bail!("--max-len, --layers and --heads must be positive, and --dim divisible by --heads");
         }
-        let model = model_config(&args, dataset.num_items);
+        let model = args.model_config(dataset.num_items);
         let train = args.train_config();
         RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
     };
@@ -317,30 +317,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The model these options ask for.
-fn model_config(args: &TrainArgs, num_items: usize) -> ModelConfig {
-    ModelConfig {
-        dim: args.dim,
-        heads: args.heads,
-        layers: args.layers,
-        max_len: args.max_len,
-        scoring: args.scoring,
-        repeat_offset: args.repeat_offset,
-        denoiser: args.denoiser,
-        dropout: args.dropout,
-        temperature: args.temperature,
-        residual_denoiser: args.residual_denoiser,
-        input_scale: args.input_scale.unwrap_or((args.dim as f64).sqrt()),
-        ..ModelConfig::new(num_items)
-    }
-}
-
 /// What a resumed run would change: every option whose value differs from the one the run was
 /// started with (the epoch budget may change and is left out).
 fn changed_options(state: &RunState, args: &TrainArgs, num_items: usize) -> Vec<String> {
     let requested_train = TrainConfig { epochs: state.train.epochs, ..args.train_config() };
     let pairs = [
-        (serde_json::to_value(&state.model), serde_json::to_value(model_config(args, num_items))),
+        (serde_json::to_value(&state.model), serde_json::to_value(args.model_config(num_items))),
         (serde_json::to_value(&state.train), serde_json::to_value(requested_train)),
     ];
     let mut changed = Vec::new();

@@ -2,24 +2,9 @@
 
 use gloo_net::http::Request;
 use seqdiff_model::bundle::{Manifest, content_hash};
+use seqdiff_model::bundle_files::{SweepGrid, parse_catalogue, parse_map, parse_sweep};
 use seqdiff_model::data::ItemInfo;
 use seqdiff_model::map::ItemMap;
-use seqdiff_model::metrics::Metrics;
-
-/// `sweep.json`: validation metrics over guidance × steps (`metrics[g][s]`).
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct SweepGrid {
-    pub split: String,
-    pub guidance: Vec<f64>,
-    pub steps: Vec<usize>,
-    pub metrics: Vec<Vec<Metrics>>,
-}
-
-impl SweepGrid {
-    fn is_consistent(&self) -> bool {
-        self.metrics.len() == self.guidance.len() && self.metrics.iter().all(|row| row.len() == self.steps.len())
-    }
-}
 
 pub struct LoadedBundle {
     pub manifest: Manifest,
@@ -38,12 +23,6 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
         return Err(format!("{url}: HTTP {}", response.status()));
     }
     response.binary().await.map_err(|e| format!("{url}: {e}"))
-}
-
-#[derive(serde::Deserialize)]
-struct CatalogueFile {
-    items: Vec<ItemInfo>,
-    train_counts: Option<Vec<u32>>,
 }
 
 /// `bytes` if their content hash is the manifest's (or the manifest gives none): a damaged download,
@@ -69,26 +48,19 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
     let weights = fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash))
         .await
         .and_then(|b| matching(&format!("{base}/{}", files.weights), b, Some(&files.weights_hash)))?;
+    let mut warnings = Vec::new();
     let (items, train_counts) = match &files.catalogue {
         Some(name) => {
             phase("downloading catalogue");
             let bytes = fetch_bytes(&format!("{base}/{name}?v={}", files.catalogue_hash.clone().unwrap_or_default()))
                 .await
                 .and_then(|b| matching(&format!("{base}/{name}"), b, files.catalogue_hash.as_deref()))?;
-            let cat: CatalogueFile = serde_json::from_slice(&bytes).map_err(|e| format!("{base}/{name}: {e}"))?;
-            (cat.items, cat.train_counts.unwrap_or_default())
+            let cat = parse_catalogue(&bytes, n).map_err(|e| format!("{base}/{name}: {e}"))?;
+            warnings.extend(cat.warning);
+            (cat.items, cat.train_counts)
         }
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), vec![0; n + 1]),
     };
-    // A catalogue that does not match the model is ignored rather than trusted half-way.
-    let mut warnings = Vec::new();
-    let items = if items.len() == n + 1 {
-        items
-    } else {
-        warnings.push(format!("The catalogue lists {} items but the model has {n}; titles are not shown.", items.len().saturating_sub(1)));
-        Vec::new()
-    };
-    let train_counts = if train_counts.len() == n + 1 { train_counts } else { vec![0; n + 1] };
     // The map and the sweep are optional: without them the page still recommends.
     let extra = |name: &str| files.extras.iter().any(|e| e == name).then(|| format!("{base}/{name}?v={}", files.extras_hashes.get(name).cloned().unwrap_or_default()));
     // An optional file whose content is not the manifest's is treated as missing.
@@ -96,20 +68,16 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
     let mut map = None;
     if let Some(url) = extra("map.json") {
         phase("downloading item map");
-        match fetch_bytes(&url).await.and_then(|b| checked("map.json", b)).and_then(|b| serde_json::from_slice::<ItemMap>(&b).map_err(|e| format!("{url}: {e}"))) {
-            Ok(m) => match m.validate(n, manifest.model.dim) {
-                Ok(()) => map = Some(m),
-                Err(e) => warnings.push(format!("The item map is unusable ({e}); the map is hidden.")),
-            },
-            Err(e) => warnings.push(format!("The item map could not be loaded ({e}); the map is hidden.")),
+        match fetch_bytes(&url).await.and_then(|b| checked("map.json", b)).and_then(|b| parse_map(&b, n, manifest.model.dim)) {
+            Ok(m) => map = Some(m),
+            Err(e) => warnings.push(format!("The item map is unusable ({e}); the map is hidden.")),
         }
     }
     let mut sweep = None;
     if let Some(url) = extra("sweep.json") {
-        match fetch_bytes(&url).await.and_then(|b| checked("sweep.json", b)).and_then(|b| serde_json::from_slice::<SweepGrid>(&b).map_err(|e| format!("{url}: {e}"))) {
-            Ok(g) if g.is_consistent() => sweep = Some(g),
-            Ok(_) => warnings.push("The validation grid (sweep.json) is inconsistent; it is hidden.".into()),
-            Err(e) => warnings.push(format!("The validation grid could not be loaded ({e}); it is hidden.")),
+        match fetch_bytes(&url).await.and_then(|b| checked("sweep.json", b)).and_then(|b| parse_sweep(&b)) {
+            Ok(g) => sweep = Some(g),
+            Err(e) => warnings.push(format!("The validation grid is unusable ({e}); it is hidden.")),
         }
     }
     Ok(LoadedBundle { manifest, weights, items, train_counts, map, sweep, warnings })

@@ -9,7 +9,8 @@ use seqdiff_model::data::ItemInfo;
 use playground_state::map_view::GridIndex;
 use seqdiff_model::map::{ItemMap, l2_normalised};
 
-use crate::bundle_loader::{LoadedBundle, SweepGrid};
+use crate::bundle_loader::LoadedBundle;
+use seqdiff_model::bundle_files::SweepGrid;
 
 /// The embedding map's data: coordinates, colours and hover indices for both views.
 pub struct MapData {
@@ -117,7 +118,8 @@ fn map_data(map: ItemMap, items: &[ItemInfo], item_vectors: Vec<Vec<f32>>) -> Ma
             *genre_count.entry(g.as_str()).or_default() += 1;
         }
     }
-    let telling = |i: &ItemInfo| i.genres.iter().min_by_key(|g| (genre_count[g.as_str()], g.as_str())).cloned().unwrap_or_else(|| "unknown".into());
+    // Row 0 (padding) is not counted; a genre only it carries counts 0 rather than panicking.
+    let telling = |i: &ItemInfo| i.genres.iter().min_by_key(|g| (genre_count.get(g.as_str()).copied().unwrap_or(0), g.as_str())).cloned().unwrap_or_else(|| "unknown".into());
     let chosen: Vec<String> = (0..map.tsne.len()).map(|i| items.get(i).map_or_else(|| "unknown".into(), telling)).collect();
     let mut legend_count = std::collections::BTreeMap::<String, usize>::new();
     for g in chosen.iter().skip(1) {

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::catalogue::Catalogue;
 use crate::runner::notify;
-use crate::url_sync::current_href;
+use crate::url_sync::link_for;
 
 /// A labelled range input with its current value shown beside it.
 fn slider(
@@ -61,15 +61,20 @@ pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: 
     let max_steps = catalogue.limits.max_steps as f64;
     let copied = RwSignal::new(None::<String>);
     let copy_link = move |_| {
-        let href = current_href();
+        let link = link_for(&state.with_untracked(PageState::to_query));
         leptos::task::spawn_local(async move {
-            let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
+            // `navigator.clipboard` is missing on plain HTTP (not a secure context): calling it
+            // would throw, so look first.
+            let navigator = web_sys::window().map(|w| w.navigator());
+            let clipboard = navigator
+                .filter(|n| js_sys::Reflect::get(n, &"clipboard".into()).is_ok_and(|c| !c.is_undefined() && !c.is_null()))
+                .map(|n| n.clipboard());
             let done = match clipboard {
-                Some(c) => JsFuture::from(c.write_text(&href)).await.is_ok(),
+                Some(c) => JsFuture::from(c.write_text(&link)).await.is_ok(),
                 None => false,
             };
             // Without clipboard access the link is still shown, ready to copy by hand.
-            copied.set(Some(if done { "Link copied.".into() } else { format!("Copy this link: {href}") }));
+            copied.set(Some(if done { "Link copied.".into() } else { format!("Copy this link: {link}") }));
         });
     };
     view! {

@@ -6,6 +6,7 @@ mod bundle_loader;
 mod catalogue;
 mod controls;
 mod engine;
+mod fatal;
 mod gpu_probe;
 mod history_panel;
 mod insight;
@@ -16,6 +17,6 @@ mod runner;
 mod url_sync;
 
 fn main() {
-    console_error_panic_hook::set_once();
+    fatal::install();
     leptos::mount::mount_to_body(app::App);
 }

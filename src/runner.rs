@@ -174,7 +174,13 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
                 result: Arc::new(timed.result),
             }));
         }
-        Err(why) => notify(sinks.notices, format!("Generation failed on {}: {why}", backend.label())),
+        Err(why) => {
+            // The list on screen must belong to the state on screen: a failed request clears it.
+            let text = format!("Generation failed on {}: {why}", backend.label());
+            sinks.output.set(None);
+            sinks.idle_reason.set(Some(text.clone()));
+            notify(sinks.notices, text);
+        }
     }
 }
 

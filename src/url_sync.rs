@@ -1,11 +1,19 @@
-//! The page state ↔ the address bar. Writes use `replaceState`: a slider tick is not a new
-//! history entry.
+//! The page state ↔ the address bar. Writes use `replaceState` (a slider tick is not a new history
+//! entry) and are coalesced (`AddressBar`): browsers throttle bursts of `replaceState`.
+
+use std::cell::RefCell;
+
+use playground_state::address_bar::{AddressBar, Write};
+
+thread_local! {
+    static BAR: RefCell<AddressBar> = RefCell::new(AddressBar::default());
+}
 
 pub fn current_query() -> String {
     web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
-pub fn replace_query(query: &str) {
+fn write_now(query: &str) {
     let Some(window) = web_sys::window() else { return };
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
     if let Ok(history) = window.history() {
@@ -13,6 +21,30 @@ pub fn replace_query(query: &str) {
     }
 }
 
+/// Puts `query` in the address bar now, or as soon as the browser's throttle allows (the newest wins).
+pub fn replace_query(query: &str) {
+    let now = crate::engine::now_ms();
+    match BAR.with(|b| b.borrow_mut().offer(query.to_string(), now)) {
+        Write::Now(q) => write_now(&q),
+        Write::Later(ms) => leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(ms.ceil() as u32).await;
+            if let Some(q) = BAR.with(|b| b.borrow_mut().due(crate::engine::now_ms())) {
+                write_now(&q);
+            }
+        }),
+        Write::Queued => {}
+    }
+}
+
 pub fn current_href() -> String {
     web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+}
+
+/// The link that reproduces `query` on this page (built from the state, not from the address bar,
+/// which may lag behind by one coalescing gap).
+pub fn link_for(query: &str) -> String {
+    let Some(location) = web_sys::window().map(|w| w.location()) else { return format!("?{query}") };
+    let origin = location.origin().unwrap_or_default();
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    format!("{origin}{path}?{query}")
 }

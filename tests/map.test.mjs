@@ -93,6 +93,7 @@ test('hovering an item shows its title; clicking it adds it to the history and t
   await page.mouse.down();
   await page.mouse.move(box.x + found[0] + 60, box.y + found[1] + 40, { steps: 5 });
   await page.mouse.up();
+  await page.waitForTimeout(400); // address-bar writes are coalesced
   assert.equal(new URL(page.url()).searchParams.get('history').split(',').length, 3, 'a drag is not a click');
   assert.deepEqual(errors, []);
   await context.close();

@@ -24,6 +24,7 @@ fn main() -> Result<()> {
         Some("test") => test(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("bench-page") => bench_page(&root),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("screenshots") => screenshots(&root),
         Some("dist") => dist(&root),
         Some("serve") => serve(&root),
@@ -35,6 +36,7 @@ fn main() -> Result<()> {
                  \n  bundle  train + sweep + export the default ML-100K bundle into public/models/ml-100k\
                  \n  test    install the toolchain if missing, run every test (native, wasm in Chromium, page build, e2e)\
                  \n  bench   native latency per user and training samples/s (add --data PATH --model DIR)\
+                 \n  fuzz    the URL-state and bundle-parser property tests at 1,000,000 cases each (or --cases N)\
                  \n  bench-page  page latency (CPU, WebGPU) in headless Chromium, first-result time, wasm size\
                  \n  dist    build the site to publish into dist/ (relative URLs: any static host, any sub-path)\
                  \n  screenshots  rewrite the README's screenshots in docs/ (page build + headless Chromium)\
@@ -195,6 +197,27 @@ fn serve(root: &Path) -> Result<()> {
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
     let _ = root;
     run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff-bench", "--"]).args(extra))
+}
+
+/// `cargo xtask fuzz [--cases N]`: the property tests that `cargo xtask test` runs at 256 cases,
+/// here at N (default 1,000,000) each, with their time (BENCHMARKS.md).
+fn fuzz(extra: &[String]) -> Result<()> {
+    let cases = match extra {
+        [] => 1_000_000,
+        [flag, n] if flag == "--cases" => n.parse::<u64>().map_err(|_| anyhow::anyhow!("--cases takes a whole number, not {n:?}"))?,
+        _ => bail!("usage: cargo xtask fuzz [--cases N]"),
+    };
+    let start = std::time::Instant::now();
+    for (package, test, features) in [("playground-state", "url_fuzz", &[][..]), ("seqdiff-model", "bundle_fuzz", &["--features", "train"][..])] {
+        let started = std::time::Instant::now();
+        run(Command::new("cargo")
+            .args(["test", "--profile", "fast", "-p", package, "--test", test])
+            .args(features)
+            .env("PROPTEST_CASES", cases.to_string()))?;
+        eprintln!("fuzz: {package} {test}: {cases} cases per property in {:.0} s", started.elapsed().as_secs_f64());
+    }
+    eprintln!("fuzz: all properties held, {cases} cases each, {:.0} s in all", start.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// `cargo xtask dist`: the folder to upload. Its URLs are relative (Trunk.toml), so it works from

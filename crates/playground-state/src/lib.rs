@@ -2,6 +2,7 @@
 //! finds titles, which histories the presets offer, and which request runs next.
 //! Kept apart from the Leptos app so it is tested natively and in headless Chromium.
 
+pub mod address_bar;
 pub mod backend_choice;
 pub mod latest_only;
 pub mod map_view;

@@ -11,6 +11,8 @@ use crate::metrics::Evaluation;
 use crate::model::SeqDiff;
 
 pub const MANIFEST_FORMAT: u32 = 1;
+/// A manifest is a few KiB; anything far larger is not one (and is not parsed).
+pub const MAX_MANIFEST_BYTES: usize = 1 << 20;
 
 /// `manifest.json` of a checkpoint or bundle.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,6 +49,9 @@ pub struct BundleFiles {
 impl Manifest {
     /// Parses a manifest, refusing other formats and configs the sampler cannot run.
     pub fn parse(text: &str) -> Result<Manifest, String> {
+        if text.len() > MAX_MANIFEST_BYTES {
+            return Err(format!("manifest is {} bytes, above the {MAX_MANIFEST_BYTES}-byte limit", text.len()));
+        }
         let m: Manifest = serde_json::from_str(text).map_err(|e| format!("manifest is not valid JSON for this format: {e}"))?;
         if m.format != MANIFEST_FORMAT {
             return Err(format!("manifest format {} is not supported (expected {MANIFEST_FORMAT})", m.format));
@@ -59,6 +64,9 @@ impl Manifest {
         if c.num_items > crate::data::MAX_ITEM_ID as usize || c.dim > 4096 || c.max_len > 4096 || c.diffusion_steps > 10_000 || c.layers > 64 || c.denoiser_hidden > 65_536 {
             return Err("manifest model config is implausibly large".into());
         }
+        if parameter_bound(c) > MAX_PARAMETERS {
+            return Err(format!("manifest model has about {} parameters, above the {MAX_PARAMETERS} this loader accepts", parameter_bound(c)));
+        }
         if !(c.temperature.is_finite() && c.temperature > 0.0) {
             return Err("manifest temperature must be a positive number".into());
         }
@@ -67,6 +75,19 @@ impl Manifest {
         }
         Ok(m)
     }
+}
+
+/// Largest model a manifest may describe: 64 M f32 parameters = 256 MiB (the shipped ML-100K model
+/// has 0.3 M), so a manifest alone can never make the page allocate more than that.
+pub const MAX_PARAMETERS: u64 = 64 << 20;
+
+/// An upper bound on the parameter count of `c`'s model: the item table, the positions, the
+/// transformer layers (attention 4d² + feed-forward 8d² + norms), the denoiser and the timestep table.
+/// In u64 (wasm32's usize would overflow on the largest configs the size caps let through).
+pub fn parameter_bound(c: &ModelConfig) -> u64 {
+    let [n, d, h, l, t, layers] = [c.num_items, c.dim, c.denoiser_hidden, c.max_len, c.diffusion_steps, c.layers].map(|v| v as u64);
+    let layer = 12 * d * d + 16 * d;
+    (n + 1) * d + l * d + layers * layer + h * (4 * d + 2) + 4 * d * d + (t + 1) * d + 8 * d
 }
 
 /// Serialises a model's weights to `.bpk` bytes.

@@ -3,6 +3,7 @@
 //! burn `Device` (Flex CPU, native wgpu, or WebGPU in the browser).
 
 pub mod bundle;
+pub mod bundle_files;
 pub mod config;
 pub mod data;
 pub mod denoiser;

@@ -1,0 +1,43 @@
+//! The last line of defence: a panic anywhere replaces the page with an error screen (what
+//! happened, the link that restores the state, a reload button) instead of a frozen page with only
+//! a console message. Built with `innerHTML` and escaped text, because after a panic the DOM
+//! helpers that failed (e.g. `createElement`) cannot be trusted.
+
+/// Installs the hook (console message as before, then the screen). Call once, before mounting.
+pub fn install() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show(&info.to_string());
+    }));
+}
+
+fn escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".into(),
+            '<' => "&lt;".into(),
+            '>' => "&gt;".into(),
+            '"' => "&quot;".into(),
+            '\'' => "&#39;".into(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn show(message: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(body) = document.body() else { return };
+    // The address bar holds the whole page state (it is written on every change).
+    let link = crate::url_sync::current_href();
+    body.set_inner_html(&format!(
+        "<main><section class=\"error-screen fatal\" role=\"alert\">\
+         <h2>Something went wrong inside the page</h2>\
+         <p>The page stopped because of an internal error: <code>{}</code></p>\
+         <p>Nothing is lost: this link restores what you had: <a href=\"{link}\">{}</a></p>\
+         <p><button type=\"button\" onclick=\"location.reload()\">Reload the page</button></p>\
+         </section></main>",
+        escaped(message),
+        escaped(&link),
+        link = escaped(&link)
+    ));
+}

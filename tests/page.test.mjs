@@ -322,16 +322,16 @@ test('without a clipboard (plain HTTP), Copy link shows the link to copy by hand
 test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh load of the final URL shows, with few address-bar writes', async () => {
   const context = await browser.newContext();
   await context.addInitScript(() => {
-    window.__replaceStates = 0;
+    window.__writes = [];
     const original = History.prototype.replaceState;
-    History.prototype.replaceState = function (...args) { window.__replaceStates += 1; return original.apply(this, args); };
+    History.prototype.replaceState = function (...args) { window.__writes.push(performance.now()); return original.apply(this, args); };
   });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(base + '/?backend=cpu&seeds=8&steps=50&guidance=0');
   await waitForRecs(page);
-  const before = await page.evaluate(() => window.__replaceStates);
+  const before = await page.evaluate(() => window.__writes.length);
   const slider = page.getByLabel('Guidance scale', { exact: true });
   const values = [];
   for (let g = 0.5; g <= 8; g += 0.5) values.push(String(g));
@@ -340,9 +340,11 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
   // Let the last request land, then read the list.
   await page.waitForTimeout(1500);
   const final = await recs(page).allTextContents();
-  const writes = (await page.evaluate(() => window.__replaceStates)) - before;
-  console.log(`${values.length} slider changes → ${writes} address-bar writes`);
-  assert.ok(writes >= 1 && writes < values.length / 2, `${writes} writes for ${values.length} changes`);
+  const times = (await page.evaluate(() => window.__writes)).slice(before);
+  const gaps = times.slice(1).map((t, i) => t - times[i]);
+  console.log(`${values.length} slider changes → ${times.length} address-bar writes, gaps ${gaps.map((g) => g.toFixed(0)).join(' ')} ms`);
+  // Coalesced: never two writes closer than the 250 ms gap (a little slack for timer rounding).
+  assert.ok(times.length >= 1 && gaps.every((g) => g >= 240), `writes too close: ${gaps}`);
   const fresh = await open(new URL(page.url()).search);
   assert.deepEqual(await waitForRecs(fresh.page), final);
   await fresh.context.close();
@@ -350,21 +352,3 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
   await context.close();
 });
 
-test('a panic inside the page replaces it with an error screen that keeps the link and reloads', async () => {
-  const { page, context } = await open('?backend=cpu&history=1,2,50');
-  await waitForRecs(page);
-  await page.waitForFunction(() => new URL(location.href).searchParams.get('history') === '1,2,50');
-  // A broken DOM (as a misbehaving extension might leave it): Leptos' element creation unwraps
-  // createElement, so the next render panics inside the wasm.
-  await page.evaluate(() => { Document.prototype.createElement = () => { throw new Error('createElement is broken'); }; });
-  await page.getByRole('button', { name: 'Remove Toy Story' }).click();
-  const screen = page.getByRole('alert').filter({ hasText: 'Something went wrong inside the page' });
-  await screen.waitFor({ timeout: 30_000 });
-  assert.match(await screen.textContent(), /panicked at/);
-  const link = await screen.getByRole('link').getAttribute('href');
-  assert.match(link, /history=/);
-  await screen.getByRole('button', { name: 'Reload the page' }).click();
-  await waitForRecs(page);
-  assert.equal(await page.getByText('Something went wrong').count(), 0);
-  await context.close();
-});

@@ -351,4 +351,3 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
   assert.deepEqual(errors, []);
   await context.close();
 });
-

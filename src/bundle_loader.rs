@@ -2,7 +2,7 @@
 
 use gloo_net::http::Request;
 use seqdiff_model::bundle::{Manifest, content_hash};
-use seqdiff_model::bundle_files::{SweepGrid, parse_catalogue, parse_map, parse_sweep};
+use seqdiff_model::bundle_files::{SweepResult, parse_catalogue, parse_map, parse_sweep};
 use seqdiff_model::data::ItemInfo;
 use seqdiff_model::map::ItemMap;
 
@@ -12,7 +12,7 @@ pub struct LoadedBundle {
     pub items: Vec<ItemInfo>,
     pub train_counts: Vec<u32>,
     pub map: Option<ItemMap>,
-    pub sweep: Option<SweepGrid>,
+    pub sweep: Option<SweepResult>,
     /// Problems that were worked around (shown as notices).
     pub warnings: Vec<String>,
 }

@@ -10,7 +10,7 @@ use playground_state::map_view::GridIndex;
 use seqdiff_model::map::{ItemMap, l2_normalised};
 
 use crate::bundle_loader::LoadedBundle;
-use seqdiff_model::bundle_files::SweepGrid;
+use seqdiff_model::bundle_files::SweepResult;
 
 /// The embedding map's data: coordinates, colours and hover indices for both views.
 pub struct MapData {
@@ -34,7 +34,7 @@ pub struct Catalogue {
     /// 1-based popularity rank by training interactions (row 0 unused).
     pub popularity_rank: Vec<u32>,
     pub map: Option<MapData>,
-    pub sweep: Option<SweepGrid>,
+    pub sweep: Option<SweepResult>,
     pub dim: usize,
     /// The model's learned logit offset for items already in the history (None: it has none).
     pub repeat_offset: Option<f32>,

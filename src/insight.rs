@@ -5,15 +5,12 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use playground_state::PageState;
+use playground_state::trade_off::{Cell, Measure, nearest_index as nearest, render_svg};
+use seqdiff_model::bundle_files::SweepResult;
 
 use crate::catalogue::Catalogue;
 use crate::overlay::seed_top;
 use crate::runner::{Output, Sinks, TOP_K};
-
-/// Index of the grid value nearest to `v`.
-fn nearest<T: Copy + Into<f64>>(grid: &[T], v: f64) -> usize {
-    (0..grid.len()).min_by(|&a, &b| (grid[a].into() - v).abs().total_cmp(&(grid[b].into() - v).abs())).unwrap_or(0)
-}
 
 /// Mean pairwise overlap (|A∩B| / k) of the seeds' top-k lists; None with one seed.
 fn seed_overlap(tops: &[Vec<u32>]) -> Option<f64> {
@@ -26,6 +23,21 @@ fn seed_overlap(tops: &[Vec<u32>]) -> Option<f64> {
         }
     }
     (pairs > 0).then(|| shared as f64 / (pairs * TOP_K) as f64)
+}
+
+const COVERAGE: Measure = Measure { name: "coverage", axis: "catalogue coverage of the top-10 lists", decimals: 1, unit: "%" };
+const NOVELTY: Measure = Measure { name: "novelty", axis: "mean popularity rank of the top 10", decimals: 0, unit: "" };
+
+/// The grid's cells as (diversity measure, HR@10) points, row by row; empty without diversity.
+fn cells(g: &SweepResult, measure: &Measure) -> Vec<Cell> {
+    let mut out = Vec::new();
+    for (gi, row) in g.diversity.iter().enumerate() {
+        for (si, d) in row.iter().enumerate() {
+            let x = if measure.name == "coverage" { d.coverage } else { d.novelty };
+            out.push(Cell { guidance: g.guidance[gi], steps: g.steps[si], x, hr10: g.metrics[gi][si].unmasked.hr10 });
+        }
+    }
+    out
 }
 
 struct RequestFacts {
@@ -76,7 +88,7 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                 let (gs, ss) = (g.guidance.clone(), g.steps.clone());
                 let steps_f: Vec<f64> = ss.iter().map(|&v| v as f64).collect();
                 let marked = Memo::new(move |_| state.with(|s| (nearest(&gs, s.guidance), nearest(&steps_f, s.steps as f64))));
-                let best = g.metrics.iter().flatten().map(|m| m.hr10).fold(0.0f64, f64::max).max(1e-9);
+                let best = g.metrics.iter().flatten().map(|m| m.unmasked.hr10).fold(0.0f64, f64::max).max(1e-9);
                 view! {
                     <table class="grid" aria-label="Validation grid">
                         <caption>{format!("Validation ({}) HR@10 / NDCG@10 by guidance (rows) and steps (columns); ◉ marks the current setting", g.split)}</caption>
@@ -87,12 +99,12 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                                     <th scope="row">{w.to_string()}</th>
                                     {g.metrics[gi].iter().enumerate().map(|(si, m)| {
                                         // Dark text on at most 70% blue keeps a contrast ratio above 5 (WCAG AA: 4.5).
-                                        let shade = (m.hr10 / best * 0.7).clamp(0.0, 0.7);
+                                        let shade = (m.unmasked.hr10 / best * 0.7).clamp(0.0, 0.7);
                                         let style = format!("background: rgba(44, 107, 209, {shade:.2}); color: #1d232a");
                                         view! {
                                             <td style=style class:current=move || marked.get() == (gi, si)>
                                                 {move || if marked.get() == (gi, si) { "◉ " } else { "" }}
-                                                {format!("{:.1} / {:.1}", m.hr10, m.ndcg10)}
+                                                {format!("{:.1} / {:.1}", m.unmasked.hr10, m.unmasked.ndcg10)}
                                             </td>
                                         }
                                     }).collect_view()}
@@ -100,6 +112,20 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                             }).collect_view()}
                         </tbody>
                     </table>
+                    {(!g.diversity.is_empty()).then(|| {
+                        let (by_coverage, by_novelty) = (cells(&g, &COVERAGE), cells(&g, &NOVELTY));
+                        let columns = g.steps.len();
+                        let current = move || { let (gi, si) = marked.get(); gi * columns + si };
+                        view! {
+                            <figure class="trade-off">
+                                <div class="charts">
+                                    <div inner_html=move || render_svg(&by_coverage, current(), &COVERAGE)></div>
+                                    <div inner_html=move || render_svg(&by_novelty, current(), &NOVELTY)></div>
+                                </div>
+                                <figcaption>"What the sliders trade: each dot is one guidance × steps setting on validation (one seed; grey = steps 0, the encoder alone). Up is more accurate; right covers more of the catalogue, or recommends less popular items. The red ring is the current setting."</figcaption>
+                            </figure>
+                        }
+                    })}
                 }
             })}
             <ul class="facts">

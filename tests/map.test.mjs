@@ -58,6 +58,15 @@ test('the map renders every item and the trajectory has one point per step', asy
   const current = page.getByRole('table', { name: 'Validation grid' }).locator('td.current');
   assert.equal(await current.count(), 1);
   assert.match(await current.textContent(), /◉/);
+  // The trade-off charts draw every grid cell (7 guidance × 7 steps) and ring the current one.
+  const ring = (name) => page.getByRole('img', { name }).locator('circle.current');
+  for (const name of ['Accuracy against coverage', 'Accuracy against novelty']) {
+    assert.equal(await page.getByRole('img', { name }).locator('circle.cell').count(), 49);
+    assert.deepEqual(await ring(name).evaluate((c) => [c.dataset.guidance, c.dataset.steps]), ['2', '5']);
+  }
+  await page.getByLabel('Guidance scale', { exact: true }).fill('8');
+  await page.waitForFunction(() => document.querySelector('svg[aria-label="Accuracy against coverage"] circle.current').dataset.guidance === '8');
+  assert.match(await ring('Accuracy against novelty').locator('title').textContent(), /^guidance 8, steps 5: HR@10 \d+\.\d\d, novelty \d+$/);
   // The shipped model learned from ML-100K that users do not re-watch a film: a negative repeat offset.
   assert.match(await page.getByRole('region', { name: 'Insight' }).textContent(), /top-10 lists share \d+% of items.*Learned repeat offset b = -\d+\.\d\d: the model learned that users rarely return.*Effective rank of the item table: [\d.]+ of 64/s);
   // The model card gives the test numbers unmasked and with the history masked.

@@ -8,6 +8,7 @@ pub mod latest_only;
 pub mod map_view;
 pub mod presets;
 pub mod search;
+pub mod trade_off;
 pub mod url_state;
 
 pub use latest_only::LatestOnly;

@@ -2,23 +2,49 @@
 //! page's downloading so they are tested — and fuzzed — natively. Every damaged input is an error
 //! value, never a panic, and no input larger than [`MAX_FILE_BYTES`] is parsed at all.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::ItemInfo;
 use crate::map::ItemMap;
-use crate::metrics::Metrics;
+use crate::config::SamplingConfig;
+use crate::diversity::Diversity;
+use crate::metrics::Evaluation;
 
 /// Largest data file the page parses (the shipped ML-100K files are < 1 MiB; an ML-1M bundle's
 /// map is ≈ 0.3 MiB). JSON parsing allocates in proportion to its input, so this caps memory.
 pub const MAX_FILE_BYTES: usize = 64 << 20;
 
-/// `sweep.json`: validation metrics over guidance × steps (`metrics[g][s]`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct SweepGrid {
+/// `sweep.json`, written by the trainer (its selection grid) and by `seqdiff sweep` (which adds the
+/// diversity measures), read by the page: metrics over guidance × steps, ensembles at the best cell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepResult {
+    /// The split the grid was measured on (`valid`, or `test` when asked for).
     pub split: String,
     pub guidance: Vec<f64>,
     pub steps: Vec<usize>,
-    pub metrics: Vec<Vec<Metrics>>,
+    /// metrics[i][j] for guidance[i], steps[j] (ensemble 1, η 0).
+    pub metrics: Vec<Vec<Evaluation>>,
+    /// (K, metrics) at the best (guidance, steps).
+    #[serde(default)]
+    pub ensemble: Vec<(usize, Evaluation)>,
+    /// The setting with the highest unmasked NDCG@10 (steps 0 = the encoder alone).
+    pub best: SamplingConfig,
+    /// diversity[i][j]: coverage, novelty and seed agreement of the top-10 lists at
+    /// guidance[i], steps[j] (`seqdiff sweep` only; the trainer's selection grid leaves it empty).
+    #[serde(default)]
+    pub diversity: Vec<Vec<Diversity>>,
+}
+
+impl SweepResult {
+    /// The best diffusion setting's metrics (steps ≥ 1, ensembles included) and the encoder's
+    /// (steps 0), where the grid has them: what "the diffusion beats its encoder" is read from.
+    pub fn diffusion_and_encoder(&self) -> (Option<Evaluation>, Option<Evaluation>) {
+        let by_ndcg = |a: &&Evaluation, b: &&Evaluation| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10);
+        let cells = || self.metrics.iter().flat_map(|row| row.iter().zip(&self.steps));
+        let diffusion = cells().filter(|(_, s)| **s > 0).map(|(m, _)| m).chain(self.ensemble.iter().map(|(_, m)| m)).max_by(by_ndcg);
+        let encoder = cells().find(|(_, s)| **s == 0).map(|(m, _)| m);
+        (diffusion.copied(), encoder.copied())
+    }
 }
 
 /// The catalogue as the page uses it: row i = item i (row 0, padding, included).
@@ -68,13 +94,17 @@ pub fn parse_map(bytes: &[u8], num_items: usize, dim: usize) -> Result<ItemMap, 
     Ok(map)
 }
 
-/// `sweep.json`, refused unless every row has one cell per steps value.
-pub fn parse_sweep(bytes: &[u8]) -> Result<SweepGrid, String> {
+/// `sweep.json`, refused unless every row has one cell per steps value (and the diversity grid,
+/// when present, the same shape).
+pub fn parse_sweep(bytes: &[u8]) -> Result<SweepResult, String> {
     sized("validation grid", bytes)?;
-    let grid: SweepGrid = serde_json::from_slice(bytes).map_err(|e| format!("validation grid is not valid: {e}"))?;
-    let consistent = grid.metrics.len() == grid.guidance.len() && grid.metrics.iter().all(|row| row.len() == grid.steps.len());
-    if !consistent {
+    let grid: SweepResult = serde_json::from_slice(bytes).map_err(|e| format!("validation grid is not valid: {e}"))?;
+    let shaped = |rows: Vec<usize>| rows.len() == grid.guidance.len() && rows.iter().all(|&c| c == grid.steps.len());
+    if !shaped(grid.metrics.iter().map(Vec::len).collect()) {
         return Err("validation grid is inconsistent (rows × columns do not match its guidance × steps)".into());
+    }
+    if !grid.diversity.is_empty() && !shaped(grid.diversity.iter().map(Vec::len).collect()) {
+        return Err("validation grid's diversity table does not match its guidance × steps".into());
     }
     if !grid.guidance.iter().all(|g| g.is_finite()) {
         return Err("validation grid has a non-finite guidance value".into());

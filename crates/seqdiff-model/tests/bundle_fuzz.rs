@@ -150,6 +150,7 @@ proptest! {
         if let Ok(g) = parsed {
             prop_assert_eq!(g.metrics.len(), g.guidance.len());
             prop_assert!(g.metrics.iter().all(|row| row.len() == g.steps.len()));
+            prop_assert!(g.diversity.is_empty() || (g.diversity.len() == g.guidance.len() && g.diversity.iter().all(|row| row.len() == g.steps.len())));
         }
     }
 }

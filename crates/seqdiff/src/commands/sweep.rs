@@ -2,42 +2,14 @@
 //! The run's manifest then records the best setting, which `eval` and the page use by default.
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 use seqdiff_model::evaluate::{evaluate, split_cases};
-use seqdiff_model::diversity::{Diversity, diversity, popularity_ranks};
+use seqdiff_model::diversity::{diversity, popularity_ranks};
+use seqdiff_model::bundle_files::SweepResult;
 use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::{Recommender, SamplingConfig};
 
 use crate::SweepArgs;
 use crate::checkpoint::{device, load_matching_dataset, load_model, write_json};
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SweepResult {
-    pub split: String,
-    pub guidance: Vec<f64>,
-    pub steps: Vec<usize>,
-    /// metrics[i][j] for guidance[i], steps[j] (ensemble 1, η 0).
-    pub metrics: Vec<Vec<Evaluation>>,
-    /// (K, metrics) at the best (guidance, steps).
-    pub ensemble: Vec<(usize, Evaluation)>,
-    pub best: SamplingConfig,
-    /// diversity[i][j]: coverage, novelty and seed agreement of the top-10 lists at
-    /// guidance[i], steps[j] (`seqdiff sweep` only; the trainer's selection grid leaves it empty).
-    #[serde(default)]
-    pub diversity: Vec<Vec<Diversity>>,
-}
-
-impl SweepResult {
-    /// The best diffusion setting's metrics (steps ≥ 1, ensembles included) and the encoder's
-    /// (steps 0), where the grid has them: what "the diffusion beats its encoder" is read from.
-    pub fn diffusion_and_encoder(&self) -> (Option<Evaluation>, Option<Evaluation>) {
-        let by_ndcg = |a: &&Evaluation, b: &&Evaluation| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10);
-        let cells = || self.metrics.iter().flat_map(|row| row.iter().zip(&self.steps));
-        let diffusion = cells().filter(|(_, s)| **s > 0).map(|(m, _)| m).chain(self.ensemble.iter().map(|(_, m)| m)).max_by(by_ndcg);
-        let encoder = cells().find(|(_, s)| **s == 0).map(|(m, _)| m);
-        (diffusion.copied(), encoder.copied())
-    }
-}
 
 /// Validation (or test) metrics over guidance × steps; the best cell by unmasked NDCG@10, then the
 /// ensemble sizes at it. Steps 0 (the encoder alone) is a cell like any other, so the diffusion is

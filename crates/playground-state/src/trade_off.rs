@@ -1,0 +1,180 @@
+//! Geometry of the accuracy-against-diversity charts: every (guidance, steps) cell of the
+//! validation grid is one point (x = a diversity measure, y = HR@10), drawn in a fixed SVG box.
+
+/// Index of the grid value nearest to `v` (0 for an empty grid): which cell the sliders are on.
+pub fn nearest_index(grid: &[f64], v: f64) -> usize {
+    (0..grid.len()).min_by(|&a, &b| (grid[a] - v).abs().total_cmp(&(grid[b] - v).abs())).unwrap_or(0)
+}
+
+/// A value range with a little room on both sides, so no point sits on the frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Range {
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Range {
+    /// The span of the finite `values`, widened by 5% each side; a single value gets ±1 around it,
+    /// and no finite value at all gives 0..1.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Range {
+        let (lo, hi) = values.into_iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        if lo > hi {
+            return Range { lo: 0.0, hi: 1.0 };
+        }
+        let pad = if hi - lo > 1e-9 { (hi - lo) * 0.05 } else { 1.0 };
+        Range { lo: lo - pad, hi: hi + pad }
+    }
+
+    /// Where `v` falls, 0 at `lo` and 1 at `hi`.
+    fn fraction(&self, v: f64) -> f64 {
+        (v - self.lo) / (self.hi - self.lo)
+    }
+}
+
+/// A `width` × `height` plot with `margin` pixels kept free on every side for the axis labels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Chart {
+    pub width: f64,
+    pub height: f64,
+    pub margin: f64,
+    pub x: Range,
+    pub y: Range,
+}
+
+impl Chart {
+    pub fn fit(points: &[(f64, f64)], width: f64, height: f64, margin: f64) -> Chart {
+        Chart { width, height, margin, x: Range::of(points.iter().map(|p| p.0)), y: Range::of(points.iter().map(|p| p.1)) }
+    }
+
+    /// Screen position of a data point; larger y is drawn higher. A non-finite coordinate is drawn
+    /// on the lower/left edge rather than producing an invalid SVG attribute.
+    pub fn to_screen(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        let on_axis = |f: f64| if f.is_finite() { f } else { 0.0 };
+        let (fx, fy) = (on_axis(self.x.fraction(x)), on_axis(self.y.fraction(y)));
+        let (w, h) = (self.width - 2.0 * self.margin, self.height - 2.0 * self.margin);
+        (self.margin + fx * w, self.height - self.margin - fy * h)
+    }
+}
+
+/// One validation-grid cell as drawn: its setting and its (diversity, HR@10) point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cell {
+    pub guidance: f64,
+    pub steps: usize,
+    pub x: f64,
+    pub hr10: f64,
+}
+
+/// What the x axis measures, with how its values are written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Measure {
+    /// Lower-case name, used in the chart's accessible name ("Accuracy against coverage").
+    pub name: &'static str,
+    /// The axis title.
+    pub axis: &'static str,
+    pub decimals: usize,
+    pub unit: &'static str,
+}
+
+const WIDTH: f64 = 300.0;
+const HEIGHT: f64 = 210.0;
+const MARGIN: f64 = 34.0;
+
+/// The chart as SVG markup: a dot per cell (grey for steps 0, the encoder alone), the cell at
+/// `current` ringed in red and drawn last, each dot titled with its setting and numbers. Only
+/// numbers and the fixed labels above enter the markup, so nothing needs escaping.
+pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure) -> String {
+    let points: Vec<(f64, f64)> = cells.iter().map(|c| (c.x, c.hr10)).collect();
+    let chart = Chart::fit(&points, WIDTH, HEIGHT, MARGIN);
+    let d = measure.decimals;
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" role=\"img\" aria-label=\"Accuracy against {}\">",
+        measure.name
+    );
+    let (left, right, top, bottom) = (MARGIN, WIDTH - MARGIN, MARGIN, HEIGHT - MARGIN);
+    svg += &format!("<rect x=\"{left}\" y=\"{top}\" width=\"{}\" height=\"{}\" fill=\"#fbfcfd\" stroke=\"#9aa4ae\"/>", right - left, bottom - top);
+    // Axis ends and titles (the plotted range, padding included, so the labels bound every dot).
+    let text = |x: f64, y: f64, anchor: &str, body: String| format!("<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" font-size=\"10\" fill=\"#1d232a\">{body}</text>");
+    svg += &text(left, bottom + 12.0, "start", format!("{:.d$}{}", chart.x.lo.max(0.0), measure.unit));
+    svg += &text(right, bottom + 12.0, "end", format!("{:.d$}{}", chart.x.hi, measure.unit));
+    svg += &text((left + right) / 2.0, HEIGHT - 4.0, "middle", format!("{} →", measure.axis));
+    svg += &text(left - 3.0, bottom, "end", format!("{:.0}", chart.y.lo.max(0.0)));
+    svg += &text(left - 3.0, top + 8.0, "end", format!("{:.0}", chart.y.hi));
+    svg += &text(left, top - 8.0, "start", "HR@10 ↑ (validation)".to_string());
+    let dot = |c: &Cell, r: f64, style: &str, class: &str| {
+        let (sx, sy) = chart.to_screen((c.x, c.hr10));
+        let who = if c.steps == 0 { "encoder alone".to_string() } else { format!("guidance {}, steps {}", c.guidance, c.steps) };
+        format!(
+            "<circle class=\"{class}\" data-guidance=\"{}\" data-steps=\"{}\" cx=\"{sx:.1}\" cy=\"{sy:.1}\" r=\"{r}\" {style}><title>{who}: HR@10 {:.2}, {} {:.d$}{}</title></circle>",
+            c.guidance, c.steps, c.hr10, measure.name, c.x, measure.unit
+        )
+    };
+    for c in cells {
+        let fill = if c.steps == 0 { "#6b7480" } else { "#2c6bd1" };
+        svg += &dot(c, 3.5, &format!("fill=\"{fill}\" fill-opacity=\"0.75\""), "cell");
+    }
+    if let Some(c) = cells.get(current) {
+        svg += &dot(c, 7.0, "fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\"", "current");
+    }
+    svg + "</svg>"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_point_lands_inside_the_plot_area() {
+        let points = [(5.0, 20.0), (60.0, 23.0), (14.8, 1.0), (30.0, 12.5)];
+        let chart = Chart::fit(&points, 300.0, 200.0, 30.0);
+        for p in points {
+            let (sx, sy) = chart.to_screen(p);
+            assert!((30.0..=270.0).contains(&sx) && (30.0..=170.0).contains(&sy), "{p:?} → {sx}, {sy}");
+        }
+    }
+
+    #[test]
+    fn more_accurate_is_higher_and_more_diverse_is_further_right() {
+        let chart = Chart::fit(&[(1.0, 1.0), (2.0, 2.0)], 300.0, 200.0, 30.0);
+        let (a, b) = (chart.to_screen((1.0, 1.0)), chart.to_screen((2.0, 2.0)));
+        assert!(b.0 > a.0, "larger x is further right");
+        assert!(b.1 < a.1, "larger y is higher on screen (smaller screen y)");
+    }
+
+    #[test]
+    fn equal_or_missing_values_never_divide_by_zero() {
+        let chart = Chart::fit(&[(3.0, 7.0), (3.0, 7.0)], 300.0, 200.0, 30.0);
+        let (sx, sy) = chart.to_screen((3.0, 7.0));
+        assert!((sx - 150.0).abs() < 1e-9 && (sy - 100.0).abs() < 1e-9, "a single value is centred: {sx}, {sy}");
+        let empty = Chart::fit(&[(f64::NAN, f64::INFINITY)], 300.0, 200.0, 30.0);
+        assert_eq!((empty.x, empty.y), (Range { lo: 0.0, hi: 1.0 }, Range { lo: 0.0, hi: 1.0 }));
+        let (nx, ny) = empty.to_screen((f64::NAN, 0.5));
+        assert!(nx.is_finite() && ny.is_finite());
+    }
+
+    #[test]
+    fn the_nearest_grid_value_is_the_current_cell() {
+        let guidance = [-1.0, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0];
+        assert_eq!(nearest_index(&guidance, 0.0), 1);
+        assert_eq!(nearest_index(&guidance, 3.2), 5);
+        assert_eq!(nearest_index(&guidance, 100.0), 6);
+        assert_eq!(nearest_index(&[], 1.0), 0);
+    }
+
+    const COVERAGE: Measure = Measure { name: "coverage", axis: "catalogue coverage of the top-10 lists", decimals: 1, unit: "%" };
+
+    #[test]
+    fn the_svg_has_a_dot_per_cell_and_rings_only_the_current_one() {
+        let cells: Vec<Cell> = [(0.0, 0), (0.0, 5), (2.0, 0), (2.0, 5)].iter().enumerate().map(|(i, &(g, s))| Cell { guidance: g, steps: s, x: 10.0 + i as f64, hr10: 20.0 - i as f64 }).collect();
+        let svg = render_svg(&cells, 3, &COVERAGE);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("aria-label=\"Accuracy against coverage\""));
+        assert_eq!(svg.matches("class=\"cell\"").count(), 4);
+        assert_eq!(svg.matches("class=\"current\"").count(), 1);
+        assert!(svg.contains("class=\"current\" data-guidance=\"2\" data-steps=\"5\""), "{svg}");
+        assert!(svg.contains("<title>encoder alone: HR@10 20.00, coverage 10.0%</title>"));
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        // A current index past the end (no grid cell matches) rings nothing rather than panicking.
+        assert_eq!(render_svg(&cells, 99, &COVERAGE).matches("class=\"current\"").count(), 0);
+    }
+}

@@ -94,6 +94,12 @@ impl Engine {
         Ok(Rc::new(Recommender::new(model)))
     }
 
+    /// A WebGPU request failed: WebGPU is not used again on this page (a lost or poisoned device
+    /// does not recover), and every later request runs on the CPU.
+    pub fn mark_webgpu_failed(&self, why: &str) {
+        *self.gpu.borrow_mut() = GpuSlot::Failed(why.to_string());
+    }
+
     /// What is known about WebGPU (without starting it).
     pub fn webgpu_status(&self) -> WebGpuStatus {
         match &*self.gpu.borrow() {

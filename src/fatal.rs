@@ -11,6 +11,13 @@ pub fn install() {
     }));
 }
 
+/// Lets the browser tests reach this screen the way a real internal error does: from the console,
+/// `wasmBindings.simulate_panic("…")` panics inside the module.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn simulate_panic(message: String) {
+    panic!("{message}");
+}
+
 fn escaped(text: &str) -> String {
     text.chars()
         .map(|c| match c {
@@ -27,7 +34,8 @@ fn escaped(text: &str) -> String {
 fn show(message: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let Some(body) = document.body() else { return };
-    // The address bar holds the whole page state (it is written on every change).
+    // The address bar holds the whole page state once the write waiting for its gap is flushed.
+    crate::url_sync::flush_waiting();
     let link = crate::url_sync::current_href();
     body.set_inner_html(&format!(
         "<main><section class=\"error-screen fatal\" role=\"alert\">\

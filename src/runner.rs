@@ -146,7 +146,16 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
     }
     backend = resolve(state, sinks, engine.webgpu_status());
     let sampling = sampling_of(state);
-    match engine.run(backend, input, &sampling).await {
+    let mut outcome = engine.run(backend, input, &sampling).await;
+    if let (Err(why), Runs::WebGpu) = (&outcome, backend) {
+        // WebGPU failed mid-session (e.g. a lost device): drop it, say so, and re-run on the CPU.
+        engine.mark_webgpu_failed(why);
+        sinks.gpu_phase.set(format!("failed: {why}"));
+        notify(sinks.notices, format!("WebGPU failed ({why}); this and later requests run on the CPU."));
+        backend = Runs::Cpu;
+        outcome = engine.run(backend, input, &sampling).await;
+    }
+    match outcome {
         Ok(timed) => {
             let mut scores = timed.result.scores[0].clone();
             if state.mask_history {

@@ -40,6 +40,15 @@ pub fn current_href() -> String {
     web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
 }
 
+/// Writes the query still waiting for its coalescing gap, if any, at once: the panic hook's way to
+/// leave the newest state in the address bar (its timer will never fire). Never panics on a borrow.
+pub fn flush_waiting() {
+    let waiting = BAR.try_with(|b| b.try_borrow().ok().and_then(|b| b.waiting().map(str::to_string))).ok().flatten();
+    if let Some(q) = waiting {
+        write_now(&q);
+    }
+}
+
 /// The link that reproduces `query` on this page (built from the state, not from the address bar,
 /// which may lag behind by one coalescing gap).
 pub fn link_for(query: &str) -> String {

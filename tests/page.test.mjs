@@ -351,3 +351,31 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a panic inside the module replaces the page with an error screen; its link and its reload restore the newest state', async () => {
+  const { page, errors, context } = await open('?backend=cpu&steps=2&history=1,2,3');
+  await waitForRecs(page);
+  // Two changes and the panic at once: the second change is still waiting for its address-bar gap.
+  await page.getByLabel('Guidance scale', { exact: true }).fill('1.5');
+  await page.getByLabel('Guidance scale', { exact: true }).fill('2.5');
+  await page.evaluate(() => { try { window.wasmBindings.simulate_panic('<b>forced</b> for the test'); } catch { /* the trap */ } });
+  const screen = page.getByRole('alert').filter({ hasText: 'Something went wrong inside the page' });
+  await screen.waitFor({ timeout: 10_000 });
+  // The message is shown as text, never as markup.
+  assert.match(await screen.textContent(), /<b>forced<\/b> for the test/);
+  assert.equal(await screen.locator('b').count(), 0);
+  const link = new URL(await screen.getByRole('link').getAttribute('href'));
+  assert.equal(link.searchParams.get('guidance'), '2.5');
+  assert.equal(link.searchParams.get('history'), '1,2,3');
+  assert.equal(page.url(), link.href, 'the address bar holds the newest state too');
+  // Reload gives a working page on that state, the same one a fresh load of the link gives.
+  await screen.getByRole('button', { name: 'Reload the page' }).click();
+  const reloaded = await waitForRecs(page);
+  assert.equal(await page.getByLabel('Guidance scale', { exact: true }).inputValue(), '2.5');
+  const fresh = await open(link.search);
+  assert.deepEqual(await waitForRecs(fresh.page), reloaded);
+  await fresh.context.close();
+  // The only page error is the trap that ends the module after the panic.
+  assert.ok(errors.length <= 1 && errors.every((e) => /unreachable/i.test(e)), errors.join('\n'));
+  await context.close();
+});

@@ -40,6 +40,11 @@ impl AddressBar {
         }
     }
 
+    /// The newest query not yet written (what the address bar will hold once the gap has passed).
+    pub fn waiting(&self) -> Option<&str> {
+        self.waiting.as_deref()
+    }
+
     /// The timer fired: the newest waiting query, to write now.
     pub fn due(&mut self, now_ms: f64) -> Option<String> {
         self.timer_set = false;
@@ -58,6 +63,7 @@ mod tests {
         let mut bar = AddressBar::default();
         assert_eq!(bar.offer("a".into(), 0.0), Write::Now("a".into()));
         assert_eq!(bar.offer("b".into(), 10.0), Write::Later(240.0));
+        assert_eq!(bar.waiting(), Some("b"), "the newest query is known before it is written");
         assert_eq!(bar.offer("c".into(), 20.0), Write::Queued);
         assert_eq!(bar.offer("d".into(), 30.0), Write::Queued);
         assert_eq!(bar.due(250.0), Some("d".into()));

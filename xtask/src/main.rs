@@ -118,7 +118,7 @@ fn setup(root: &Path) -> Result<()> {
         run(Command::new("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     if !has("wasm-bindgen", "--version", WASM_BINDGEN) {
-        // `--locked` fails for this version (a locked dependency left the registry) (docs/ARCHITECTURE.md §6).
+        // `--locked` fails for this version (a locked dependency left the registry) (docs/ARCHITECTURE.md §7).
         run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN]))?;
     }
     if !has("trunk", "--version", TRUNK) {
@@ -128,7 +128,7 @@ fn setup(root: &Path) -> Result<()> {
     }
     let node_bin = root.join("node_modules/.bin");
     if !node_bin.join("wasm-opt").exists() || !root.join("node_modules/playwright-core").exists() || !root.join("node_modules/axe-core").exists() {
-        // Debian's wasm-opt 108 breaks the module; binaryen 132 from npm works (docs/ARCHITECTURE.md §6).
+        // Debian's wasm-opt 108 breaks the module; binaryen 132 from npm works (docs/ARCHITECTURE.md §7).
         run(Command::new("npm").args(["install", "--no-save", "--no-audit", "--no-fund", BINARYEN, PLAYWRIGHT, AXE]))?;
     }
     Ok(())

@@ -3,6 +3,8 @@
 mod checkpoint;
 mod commands;
 mod embedding_map;
+mod interrupt;
+mod run_commit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -136,7 +138,9 @@ pub struct TrainArgs {
     /// Offset-noise scale (0 = off).
     #[arg(long, default_value_t = TrainConfig::default().offset_noise)]
     pub offset_noise: f64,
-    /// Continue an interrupted run in --out from its last finished epoch.
+    /// Continue a run in --out from its last finished epoch (after Ctrl-C, a crash or an --epochs
+    /// budget). Every other option must repeat the original run's; --epochs may grow unless the
+    /// schedule is cosine. Each epoch is saved as one commit, so the folder never mixes two epochs.
     #[arg(long)]
     pub resume: bool,
     /// Where to train.
@@ -283,7 +287,10 @@ impl TrainArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(args) => commands::train::run(args),
+        Command::Train(args) => {
+            interrupt::install();
+            commands::train::run(args)
+        }
         Command::Eval(args) => commands::eval::run(args),
         Command::Sweep(args) => commands::sweep::run(args),
         Command::Export(args) => commands::export::run(args),

@@ -196,3 +196,75 @@ fn bad_input_fails_clearly() {
     let no_model = seqdiff(&["eval", "--model", dir.path().to_str().unwrap(), "--data", bad.to_str().unwrap()]);
     assert!(!no_model.status.success() && stderr(&no_model).contains("manifest.json"), "{}", stderr(&no_model));
 }
+
+/// Ctrl-C stops training before its next batch: nothing half-written stays behind, the message says
+/// how to continue, and the resumed run ends exactly where an uninterrupted one does.
+#[test]
+fn ctrl_c_keeps_the_last_whole_epoch_and_the_run_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let d = data.to_str().unwrap();
+    let options = ["--dim", "16", "--batch-size", "8", "--lr-schedule", "constant", "--patience", "0"];
+    let run = dir.path().join("stopped");
+    let log_path = dir.path().join("stopped.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seqdiff"))
+        .args(["train", "--data", d, "--out", run.to_str().unwrap(), "--epochs", "1000"])
+        .args(options)
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let epochs_done = |run: &Path| -> u64 {
+        let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+        state["epochs_done"].as_u64().unwrap()
+    };
+    // Interrupt once the first epoch is committed, while later ones run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while !run.join("state.json").exists() {
+        assert!(std::time::Instant::now() < deadline, "no epoch finished");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert_eq!(status.code(), Some(130), "{log}");
+    assert!(log.contains("interrupted in epoch") && log.contains("--resume"), "{log}");
+    let names: Vec<String> = std::fs::read_dir(&run).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.starts_with("new.") && n != "COMMIT" && !n.ends_with(".tmp")), "{names:?}");
+    let done = epochs_done(&run);
+    assert!(done >= 1 && done < 1000);
+
+    let history = |run: &Path| -> Vec<(f64, f64)> {
+        let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+        state["log"].as_array().unwrap().iter().map(|e| (e["loss"].as_f64().unwrap(), e["valid"]["NDCG@10"].as_f64().unwrap())).collect()
+    };
+    let epochs = (done + 1).to_string();
+    let resumed = seqdiff(&[&["train", "--data", d, "--out", run.to_str().unwrap(), "--epochs", &epochs, "--resume"][..], &options[..]].concat());
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let whole = dir.path().join("whole");
+    let uninterrupted = seqdiff(&[&["train", "--data", d, "--out", whole.to_str().unwrap(), "--epochs", &epochs][..], &options[..]].concat());
+    assert!(uninterrupted.status.success(), "{}", stderr(&uninterrupted));
+    assert_eq!(history(&run), history(&whole));
+    // The weights files differ in their random parameter ids, so compare what the weights do.
+    let test_row = |run: &Path| -> serde_json::Value {
+        let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+        manifest["test_metrics"].clone()
+    };
+    assert!(test_row(&run).is_object());
+    assert_eq!(test_row(&run), test_row(&whole));
+}
+
+/// A cosine schedule is planned over the run's epochs: extending it on resume is refused, not a jump.
+#[test]
+fn resume_refuses_to_extend_a_cosine_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let (d, run) = (data.to_str().unwrap(), dir.path().join("cosine"));
+    let r = run.to_str().unwrap();
+    let first = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "1", "--dim", "16", "--batch-size", "8", "--lr-schedule", "cosine"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let extended = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "2", "--dim", "16", "--batch-size", "8", "--lr-schedule", "cosine", "--resume"]);
+    assert!(!extended.status.success());
+    assert!(stderr(&extended).contains("cosine schedule was planned over 1 epochs"), "{}", stderr(&extended));
+}

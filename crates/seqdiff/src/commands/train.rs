@@ -16,11 +16,13 @@ use seqdiff_model::data::Dataset;
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{LossParts, Objective, TrainConfig, batch_loss, batches, make_windows};
+use seqdiff_model::train::{LossParts, LrSchedule, Objective, TrainConfig, batch_loss, batches, make_windows};
 use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
 
 use crate::TrainArgs;
-use crate::checkpoint::{device, write_atomic, write_json};
+use crate::checkpoint::{device, write_json};
+use crate::interrupt;
+use crate::run_commit::{self, Commit};
 use crate::commands::sweep::sweep_grid;
 
 /// Sampling used for per-epoch model selection (cheap and deterministic).
@@ -100,6 +102,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         bail!("--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)");
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    if let Some(what) = run_commit::recover(&args.out)? {
+        eprintln!("{what}");
+    }
     let state_path = args.out.join("state.json");
     let mut state = if state_path.exists() {
         if !args.resume {
@@ -115,6 +120,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
             bail!(
                 "--resume continues a run with the options it was started with (only --epochs may change); these differ:\n  {}\nrepeat the original options, or start a new run with another --out",
                 changed.join("\n  ")
+            );
+        }
+        if state.train.lr_schedule == LrSchedule::Cosine && args.epochs != state.train.epochs {
+            bail!(
+                "the run's cosine schedule was planned over {} epochs; --epochs {} would make the learning rate jump mid-run: resume with --epochs {}, or start a run with --lr-schedule constant to extend it later",
+                state.train.epochs, args.epochs, state.train.epochs
             );
         }
         eprintln!("resuming after epoch {} (best valid NDCG@10 {:.2})", state.epochs_done, state.best_ndcg10);
@@ -188,6 +199,15 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let start = Instant::now();
         let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) = (0.0, 0.0, 0.0, 0.0, 0usize);
         for (step, batch) in plan.iter().enumerate() {
+            if interrupt::requested() {
+                bar.finish_and_clear();
+                eprintln!(
+                    "interrupted in epoch {epoch}: nothing of it was saved; {} holds epoch {} complete. Continue with the same command and --resume.",
+                    args.out.display(),
+                    state.epochs_done
+                );
+                std::process::exit(interrupt::EXIT_CODE);
+            }
             let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
             let batch_loss = batch_loss(&model, &refs, &train_cfg, &alpha_bars, &mut rng, args.threads, encoder_only);
             let n = batch_loss.targets();
@@ -251,34 +271,36 @@ pub fn run(args: TrainArgs) -> Result<()> {
             if model.repeat_bias.is_some() { format!(" | repeat offset {:.3}", recommender.model.repeat_offset()) } else { String::new() },
             if warmup { " (encoder warm-up)" } else if improved { " *" } else { "" }
         );
+        // The epoch's weights, optimizer, state and manifest replace the last epoch's in one commit.
         let weights = weights_to_bytes(&recommender.model).map_err(anyhow::Error::msg)?;
+        let mut commit = Commit::new(&args.out);
         if improved {
             state.best_ndcg10 = selected.ndcg10;
             state.best_epoch = Some(epoch);
-            write_atomic(&args.out.join("best.bpk"), &weights)?;
+            commit.stage("best.bpk", &weights)?;
             stale = 0;
         } else if !warmup {
             stale += 1;
         }
-        write_atomic(&args.out.join("last.bpk"), &weights)?;
-        let tmp_optim = args.out.join("optimizer.tmp.bpk");
-        optim.save(&tmp_optim).map_err(|e| anyhow::anyhow!("cannot save optimizer: {e:?}"))?;
-        std::fs::rename(&tmp_optim, args.out.join("optimizer.bpk"))?;
+        commit.stage("last.bpk", &weights)?;
+        commit.stage_with("optimizer.bpk", |path| optim.save(path).map_err(|e| anyhow::anyhow!("cannot save optimizer: {e:?}")))?;
         state.epochs_done = epoch;
         state.log.push(log);
-        write_json(&state_path, &state)?;
+        commit.stage("state.json", serde_json::to_string_pretty(&state)?.as_bytes())?;
         // The manifest points at best.bpk, which warm-up epochs do not write.
         if state.best_epoch.is_some() {
-            write_manifest(&args, &state, None)?;
+            let best = if improved { weights.clone() } else { std::fs::read(args.out.join("best.bpk"))? };
+            commit.stage("manifest.json", serde_json::to_string_pretty(&manifest(&args, &state, None, &best))?.as_bytes())?;
         }
+        commit.finish()?;
     }
     if state.best_epoch.is_none() {
         bail!("no epoch finished: nothing to select from");
     }
 
     // Choose the sampling settings on validation with the best weights; report test at that choice.
-    let best = seqdiff_model::bundle::model_from_bytes(&state.model, std::fs::read(args.out.join("best.bpk"))?, &inference_device)
-        .map_err(anyhow::Error::msg)?;
+    let best_bytes = std::fs::read(args.out.join("best.bpk"))?;
+    let best = seqdiff_model::bundle::model_from_bytes(&state.model, best_bytes.clone(), &inference_device).map_err(anyhow::Error::msg)?;
     let recommender = Recommender::new(best);
     let test_cases = split_cases(&dataset, Split::Test);
     let (sampling, test) = if train_cfg.objective == Objective::Encoder {
@@ -301,7 +323,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let test = evaluate(&recommender, &test_cases, &selection.best, args.eval_batch);
         (selection.best, test)
     };
-    write_manifest(&args, &state, Some((sampling.clone(), test)))?;
+    write_json(&args.out.join("manifest.json"), &manifest(&args, &state, Some((sampling.clone(), test)), &best_bytes))?;
     let minutes = state.log.iter().map(|l| l.seconds).sum::<f64>() / 60.0;
     eprintln!("best epoch {:?} of {}; {:.1} min of training", state.best_epoch, state.epochs_done, minutes);
     if train_cfg.objective == Objective::Encoder {
@@ -338,11 +360,11 @@ fn changed_options(state: &RunState, args: &TrainArgs, num_items: usize) -> Vec<
     changed
 }
 
-/// The run's manifest points at best.bpk and records the selection sampling and metrics.
-fn write_manifest(args: &TrainArgs, state: &RunState, selected: Option<(SamplingConfig, Evaluation)>) -> Result<()> {
-    let best = std::fs::read(args.out.join("best.bpk"))?;
+/// The run's manifest points at best.bpk (whose bytes are `best`) and records the selection
+/// sampling and metrics.
+fn manifest(args: &TrainArgs, state: &RunState, selected: Option<(SamplingConfig, Evaluation)>, best: &[u8]) -> Manifest {
     let valid = state.best_epoch.and_then(|e| state.log.iter().find(|l| l.epoch == e)).and_then(EpochLog::selected);
-    let manifest = Manifest {
+    Manifest {
         format: MANIFEST_FORMAT,
         name: args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         model: state.model.clone(),
@@ -350,7 +372,7 @@ fn write_manifest(args: &TrainArgs, state: &RunState, selected: Option<(Sampling
         valid_metrics: valid,
         test_metrics: selected.map(|s| s.1),
         encoder_only: state.train.objective == Objective::Encoder,
-        files: BundleFiles { weights: "best.bpk".into(), weights_hash: content_hash(&best), ..Default::default() },
+        files: BundleFiles { weights: "best.bpk".into(), weights_hash: content_hash(best), ..Default::default() },
         provenance: serde_json::json!({
             "data": state.data,
             "seed": state.train.seed,
@@ -359,6 +381,5 @@ fn write_manifest(args: &TrainArgs, state: &RunState, selected: Option<(Sampling
             "epochs_done": state.epochs_done,
             "train_seconds": state.log.iter().map(|l| l.seconds).sum::<f64>(),
         }),
-    };
-    write_json(&args.out.join("manifest.json"), &manifest)
+    }
 }

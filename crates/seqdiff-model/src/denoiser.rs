@@ -23,6 +23,26 @@ pub fn sinusoidal_table(steps: usize, dim: usize) -> Vec<f32> {
     out
 }
 
+/// The blocks of the denoiser's first weight matrix, [d, hidden] each, and its bias [hidden].
+#[derive(Clone, Debug)]
+pub struct FirstLayerBlocks {
+    pub x: Tensor<2>,
+    pub cond: Tensor<2>,
+    pub time: Tensor<2>,
+    pub bias: Option<Tensor<1>>,
+}
+
+impl FirstLayerBlocks {
+    /// c·W_c + b for condition rows [R, d] → [R, hidden].
+    pub fn condition_part(&self, cond: Tensor<2>) -> Tensor<2> {
+        let part = cond.matmul(self.cond.clone());
+        match &self.bias {
+            Some(b) => part + b.clone().unsqueeze_dim::<2>(0),
+            None => part,
+        }
+    }
+}
+
 #[derive(Module, Debug)]
 pub struct Denoiser {
     pub time_in: Linear,
@@ -62,10 +82,29 @@ impl Denoiser {
 
     /// x̂0 for rows of x_t [.., d] with conditions c and step embeddings temb of the same shape.
     pub fn forward<const D: usize>(&self, x_t: Tensor<D>, cond: Tensor<D>, temb: Tensor<D>) -> Tensor<D> {
-        let h = gelu(self.hidden_in.forward(Tensor::cat(vec![x_t, cond.clone(), temb], D - 1)));
-        let h = gelu(self.hidden_mid.forward(h));
+        self.from_first_layer(self.hidden_in.forward(Tensor::cat(vec![x_t, cond.clone(), temb], D - 1)), cond)
+    }
+
+    /// The rest of the MLP from the first layer's pre-activation `h` [.., hidden] (`cond` for the
+    /// residual form): the one copy of these layers, for training and both sampling paths.
+    pub fn from_first_layer<const D: usize>(&self, h: Tensor<D>, cond: Tensor<D>) -> Tensor<D> {
+        let h = gelu(self.hidden_mid.forward(gelu(h)));
         let out = self.hidden_out.forward(h);
         if self.residual { out + cond } else { out }
+    }
+
+    /// The first layer split by input block: hidden_in(cat[x, c, τ]) = x·W_x + (c·W_c + b) + τ·W_τ.
+    /// The sampler computes the c and τ parts once (per request, per model) and multiplies only x_t
+    /// at each step.
+    pub fn first_layer_blocks(&self) -> FirstLayerBlocks {
+        let w = self.hidden_in.weight.val();
+        let d = w.dims()[0] / 3;
+        FirstLayerBlocks {
+            x: w.clone().slice([0..d]),
+            cond: w.clone().slice([d..2 * d]),
+            time: w.slice([2 * d..3 * d]),
+            bias: self.hidden_in.bias.as_ref().map(|b| b.val()),
+        }
     }
 
     /// Cross-attention option: the condition for queries x_t [B, Q, d] becomes c + attn(x_t + τ, keys).

@@ -6,6 +6,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::config::{DenoiserKind, SamplingConfig};
+use crate::denoiser::FirstLayerBlocks;
 use crate::encoder::padding_bias;
 use crate::model::{Encoded, SeqDiff, left_pad};
 use crate::noise::gaussian;
@@ -21,6 +22,10 @@ pub struct Recommender {
     repeat_offset: Option<Tensor<1>>,
     /// τ(t) for every t: [T, d].
     time_table: Tensor<2>,
+    /// The denoiser's first layer by input block, and τ(t)·W_τ for every t: [T, hidden] (the MLP
+    /// denoiser's steps then multiply only x_t; ARCHITECTURE.md §4).
+    first_layer: FirstLayerBlocks,
+    time_hidden: Tensor<2>,
     /// 0 for real items, −∞ for the padding row: [1, N+1].
     padding_row: Tensor<2>,
     alpha_bars: Vec<f64>,
@@ -61,10 +66,14 @@ impl Recommender {
         let n = model.config.num_items + 1;
         let mut pad = vec![0.0f32; n];
         pad[0] = f32::NEG_INFINITY;
+        let time_table = model.denoiser.time_table(&device);
+        let first_layer = model.denoiser.first_layer_blocks();
         Recommender {
             item_keys: model.scoring_keys().transpose(),
             repeat_offset: model.repeat_offset_tensor(),
-            time_table: model.denoiser.time_table(&device),
+            time_hidden: time_table.clone().matmul(first_layer.time.clone()),
+            first_layer,
+            time_table,
             padding_row: Tensor::from_data(TensorData::new(pad, [1, n]), &device),
             alpha_bars: cosine_alpha_bars(model.config.diffusion_steps),
             model,
@@ -106,10 +115,43 @@ impl Recommender {
             (keys, padding_bias(&encoded.windows, k, &device))
         });
 
+        // MLP denoiser: the condition's part of the first layer, once per request — for the
+        // conditional rows, then the unconditional ones when guided — and the residual rows beside it.
+        let mlp = cross.is_none().then(|| {
+            let cond_part = self.first_layer.condition_part(cond_rows.clone());
+            if guided {
+                let null_part = self.first_layer.condition_part(null_rows.clone());
+                (Tensor::cat(vec![cond_part, null_part], 0), Tensor::cat(vec![cond_rows.clone(), null_rows.clone()], 0))
+            } else {
+                (cond_part, cond_rows.clone())
+            }
+        });
+
         let mut trajectory = Vec::new();
         let mut x0 = x.clone();
         let mut endpoints = None;
         for (i, &t) in timesteps.iter().enumerate() {
+            if let Some((cond_part, residual)) = &mlp {
+                // One x_t·W_x per step, shared by the conditional and unconditional rows.
+                let x_part = x.clone().matmul(self.first_layer.x.clone());
+                let x_part = if guided { Tensor::cat(vec![x_part.clone(), x_part], 0) } else { x_part };
+                let h = x_part + cond_part.clone() + self.time_hidden.clone().slice([t..t + 1]);
+                let out = self.model.denoiser.from_first_layer(h, residual.clone());
+                x0 = if guided {
+                    let (x0_cond, x0_uncond) = (out.clone().slice([0..rows]), out.slice([rows..2 * rows]));
+                    if i + 1 == timesteps.len() {
+                        endpoints = Some((x0_cond.clone(), x0_uncond.clone()));
+                    }
+                    x0_cond * (1.0 + s.guidance) - x0_uncond * s.guidance
+                } else {
+                    out
+                };
+                if trace {
+                    trajectory.push(x0.clone().unsqueeze_dim::<3>(0));
+                }
+                x = self.ddim_step(x, x0.clone(), &timesteps, i, s.eta, &noise, rows, d);
+                continue;
+            }
             let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);
             // Cross-attention re-reads the (fixed) encoder keys with the current x_t as query.
             let cond = match &cross {
@@ -144,14 +186,7 @@ impl Recommender {
             if trace {
                 trajectory.push(x0.clone().unsqueeze_dim::<3>(0));
             }
-            if let Some(&t_prev) = timesteps.get(i + 1) {
-                let c = ddim_coefficients(&self.alpha_bars, t, Some(t_prev), s.eta);
-                let eps = (x.clone() - x0.clone() * c.sqrt_alpha_bar) / c.sqrt_one_minus_alpha_bar;
-                x = x0.clone() * c.c_x0 + eps * c.c_eps;
-                if c.sigma > 0.0 {
-                    x = x + noise.clone().slice([i + 1..i + 2]).reshape([rows, d]) * c.sigma;
-                }
-            }
+            x = self.ddim_step(x, x0.clone(), &timesteps, i, s.eta, &noise, rows, d);
         }
         let scores = self.score(x0.clone(), histories, k);
         Generation {
@@ -160,6 +195,18 @@ impl Recommender {
             trajectory: trace.then(|| Tensor::cat(trajectory, 0)),
             endpoints,
         }
+    }
+
+    /// x_{t_prev} from x_t and x̂0 at step i (x_t itself after the last step). DDIM with
+    /// ε = (x_t − √ᾱ_t·x̂0)/√(1−ᾱ_t) folded into two scalar multiply-adds:
+    /// x_prev = (c_x0 − c_ε·√ᾱ_t/√(1−ᾱ_t))·x̂0 + (c_ε/√(1−ᾱ_t))·x_t (+ σ·z).
+    #[allow(clippy::too_many_arguments)]
+    fn ddim_step(&self, x: Tensor<2>, x0: Tensor<2>, timesteps: &[usize], i: usize, eta: f64, noise: &Tensor<3>, rows: usize, d: usize) -> Tensor<2> {
+        let Some(&t_prev) = timesteps.get(i + 1) else { return x };
+        let c = ddim_coefficients(&self.alpha_bars, timesteps[i], Some(t_prev), eta);
+        let on_x = c.c_eps / c.sqrt_one_minus_alpha_bar;
+        let next = x0 * (c.c_x0 - on_x * c.sqrt_alpha_bar) + x * on_x;
+        if c.sigma > 0.0 { next + noise.clone().slice([i + 1..i + 2]).reshape([rows, d]) * c.sigma } else { next }
     }
 
     /// The encoder alone as a recommender: softmax of c·ẽᵀ at the newest position, [U, N+1].

@@ -1,5 +1,6 @@
 // Page benchmark (not a test): request latency on the CPU and WebGPU paths in headless Chromium,
-// time from navigation to the first recommendation, and the wasm size. Needs a release build in
+// time from navigation to the first recommendation, the wasm size, and a 1,000-request memory soak
+// (SOAK_REQUESTS=N to change it). Needs a release build in
 // dist/ (`trunk build --release`); run with `cargo xtask bench-page` or `node tests/page_bench.mjs`.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,26 +22,53 @@ async function firstRecommendation() {
   return ms;
 }
 
-/** Latencies (ms, from the status line) of `reps` requests, each made by typing a new seed. */
-async function latencies(backend, steps, seeds, reps) {
-  const page = await (await browser.newContext()).newPage();
+/** A page on `backend` at S=`steps`, K=`seeds`, once its first request is on screen. It keeps the
+ *  module's memory in `window.__wasmMemory` (Trunk hands the instance's exports to this event). */
+async function requestPage(backend, steps, seeds) {
+  const context = await browser.newContext();
+  await context.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasmMemory = e.detail.wasm.memory; }));
+  const page = await context.newPage();
   await page.goto(`${base}/?${history}&backend=${backend}&steps=${steps}&seeds=${seeds}&guidance=1&eta=0&seed=0`);
-  const status = page.getByRole('status');
-  await status.filter({ hasText: new RegExp(`backend: ${backend === 'cpu' ? 'CPU' : 'WebGPU'} · last request`) }).waitFor({ timeout: 300_000 });
-  const out = [];
+  await page.getByRole('status').filter({ hasText: new RegExp(`backend: ${backend === 'cpu' ? 'CPU' : 'WebGPU'} · last request`) }).waitFor({ timeout: 300_000 });
+  return page;
+}
+
+/** One request, made by typing a new seed; its latency (ms) as the status line reports it. */
+async function request(page, seed) {
   const snapshot = () => page.evaluate(() => document.querySelector('[role=status]').textContent + '|' +
     document.querySelector('ol[aria-label=Recommendations]').textContent);
-  for (let seed = 1; seed <= reps; seed++) {
-    // A new seed changes the scores shown (and the latency): wait for the page to show a new result.
-    const before = await snapshot();
-    await page.getByLabel('Seed', { exact: true }).fill(String(seed));
-    await page.getByLabel('Seed', { exact: true }).press('Enter');
-    const deadline = Date.now() + 300_000;
-    while ((await snapshot()) === before && Date.now() < deadline) await page.waitForTimeout(5);
-    out.push(Number(/last request ([\d.]+) ms/.exec(await status.textContent())[1]));
-  }
+  // A new seed changes the scores shown (and the latency): wait for the page to show a new result.
+  const before = await snapshot();
+  await page.getByLabel('Seed', { exact: true }).fill(String(seed));
+  await page.getByLabel('Seed', { exact: true }).press('Enter');
+  const deadline = Date.now() + 300_000;
+  while ((await snapshot()) === before && Date.now() < deadline) await page.waitForTimeout(5);
+  return Number(/last request ([\d.]+) ms/.exec(await page.getByRole('status').textContent())[1]);
+}
+
+async function latencies(backend, steps, seeds, reps) {
+  const page = await requestPage(backend, steps, seeds);
+  const out = [];
+  for (let seed = 1; seed <= reps; seed++) out.push(await request(page, seed));
   await page.context().close();
   return out;
+}
+
+/** `n` consecutive requests at S=50, K=8 on the CPU: the wasm memory (which never shrinks, so any
+ *  growth would be a leak) and the JS heap, sampled every n/4 requests. */
+async function soak(n) {
+  const page = await requestPage('cpu', 50, 8);
+  const memory = () => page.evaluate(() => [window.__wasmMemory?.buffer.byteLength ?? NaN, performance.memory?.usedJSHeapSize ?? NaN]);
+  const samples = [await memory()];
+  const start = Date.now();
+  for (let seed = 1; seed <= n; seed++) {
+    await request(page, seed);
+    if (seed % (n / 4) === 0) samples.push(await memory());
+  }
+  const seconds = (Date.now() - start) / 1000;
+  await page.context().close();
+  const at = samples.map((_, i) => (i * n) / 4).join('/');
+  console.log(`soak: ${n} requests (CPU, S=50 K=8) in ${seconds.toFixed(0)} s; at ${at} requests wasm memory ${samples.map((m) => mb(m[0])).join(' / ')} MiB, JS heap ${samples.map((m) => mb(m[1])).join(' / ')} MiB`);
 }
 
 const wasm = fs.readdirSync('dist').filter((f) => f.endsWith('.wasm')).map((f) => fs.readFileSync(path.join('dist', f)))[0];
@@ -55,5 +83,6 @@ for (const [backend, reps] of [['cpu', 15], ['webgpu', 5]]) {
     console.log(`${backend.padEnd(6)} S=50 K=${seeds}: median ${median(xs).toFixed(1)} ms per request (${(median(xs) / 50).toFixed(2)} ms per step; ${reps} requests, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`);
   }
 }
+await soak(Number(process.env.SOAK_REQUESTS || 1000));
 await browser.close();
 server.close();

@@ -31,6 +31,8 @@ enum Command {
     Sweep(SweepArgs),
     /// Write the bundle the page loads (weights, manifest, catalogue, metric grid).
     Export(ExportArgs),
+    /// Plot validation NDCG@10 against training minutes for run folders, as an SVG.
+    Curves(CurvesArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -223,6 +225,16 @@ pub struct SweepArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct CurvesArgs {
+    /// A run folder of `seqdiff train` (its state.json is read); repeat for one panel per run.
+    #[arg(long, required = true)]
+    pub run: Vec<PathBuf>,
+    /// The SVG to write, e.g. docs/validation-curves.svg.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
 pub struct ExportArgs {
     #[arg(long)]
     pub model: PathBuf,
@@ -294,6 +306,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Sweep(args) => commands::sweep::run(args),
         Command::Export(args) => commands::export::run(args),
+        Command::Curves(args) => commands::curves::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

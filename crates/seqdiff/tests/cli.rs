@@ -42,6 +42,18 @@ fn train_eval_export_round_trip() {
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
     assert_eq!(state["epochs_done"], 3);
+    // The learning curves of the run: one panel, both curves with a point per epoch, the kept epoch ringed.
+    let svg_path = dir.path().join("curves.svg");
+    let curves = seqdiff(&["curves", "--run", r, "--out", svg_path.to_str().unwrap()]);
+    assert!(curves.status.success(), "{}", stderr(&curves));
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains(">run<"), "{svg}");
+    let polylines: Vec<&str> = svg.split("points=\"").skip(1).map(|p| p.split('"').next().unwrap()).collect();
+    assert_eq!(polylines.iter().map(|p| p.split(' ').count()).collect::<Vec<_>>(), vec![3, 3]);
+    assert_eq!(svg.matches("<circle").count(), 1);
+    assert!(!svg.contains("NaN"));
+    let missing = seqdiff(&["curves", "--run", dir.path().join("nothing").to_str().unwrap(), "--out", svg_path.to_str().unwrap()]);
+    assert!(!missing.status.success() && stderr(&missing).contains("state.json"), "{}", stderr(&missing));
 
     let eval = seqdiff(&["eval", "--model", r, "--data", d, "--split", "test", "--steps", "5", "--guidance", "-1", "--json"]);
     assert!(eval.status.success(), "{}", stderr(&eval));

@@ -1,5 +1,6 @@
 //! `cargo xtask bench [--model DIR] [--data PATH]`: native latency of one guided generation per user
-//! (S=50, K=1 and K=8, plus full-catalogue top-10) and training throughput, on the Flex CPU backend.
+//! (S=50, K=1 and K=8, plus full-catalogue top-10), a 1,000-generation memory soak, and training
+//! throughput, on the Flex CPU backend.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -25,6 +26,13 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Resident memory of this process in MiB (Linux's /proc; None elsewhere).
+fn resident_mib() -> Option<f64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096.0 / (1024.0 * 1024.0))
+}
+
 fn main() -> anyhow::Result<()> {
     let model_dir = arg("--model", "public/models/ml-100k");
     let data = arg("--data", "data/ml-100k");
@@ -48,6 +56,21 @@ fn main() -> anyhow::Result<()> {
         }
         println!("generation S=50 K={k} guided + top-10: median {:.2} ms per user ({} users); reference DiffuRec: 112.6 ms per user", median(times.clone()), times.len());
     }
+    // Soak: 1,000 consecutive generations (guided, S=50, K=8, a different user each) must not grow
+    // the process's memory; resident size sampled every 250.
+    let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: 8, seed: 0 };
+    let users: Vec<_> = dataset.users.iter().map(|u| u.train.clone()).collect();
+    let mut samples = vec![resident_mib()];
+    let start = Instant::now();
+    for i in 0..1000 {
+        let r = rec.generate(&[users[i % users.len()].clone()], &SamplingConfig { seed: i as u64, ..s.clone() }, true).read();
+        std::hint::black_box(top_k(&r.scores[0], 10));
+        if (i + 1) % 250 == 0 {
+            samples.push(resident_mib());
+        }
+    }
+    let shown: Vec<String> = samples.iter().map(|m| m.map_or("n/a".into(), |m| format!("{m:.1}"))).collect();
+    println!("soak: 1000 generations (S=50 K=8, trajectory read back) in {:.1} s; resident MiB at 0/250/500/750/1000: {}", start.elapsed().as_secs_f64(), shown.join(" / "));
     // Training throughput at the trainer's defaults (batch 32 windows, lr 2e-3), one thread and two
     // (the batch split in two, gradients summed: `seqdiff train --threads`).
     for threads in [1, 2] {

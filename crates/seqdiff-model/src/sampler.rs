@@ -131,57 +131,51 @@ impl Recommender {
         let mut x0 = x.clone();
         let mut endpoints = None;
         for (i, &t) in timesteps.iter().enumerate() {
-            if let Some((cond_part, residual)) = &mlp {
-                // One x_t·W_x per step, shared by the conditional and unconditional rows.
-                let x_part = x.clone().matmul(self.first_layer.x.clone());
-                let x_part = if guided { Tensor::cat(vec![x_part.clone(), x_part], 0) } else { x_part };
-                let h = x_part + cond_part.clone() + self.time_hidden.clone().slice([t..t + 1]);
-                let out = self.model.denoiser.from_first_layer(h, residual.clone());
-                x0 = if guided {
-                    let (x0_cond, x0_uncond) = (out.clone().slice([0..rows]), out.slice([rows..2 * rows]));
-                    if i + 1 == timesteps.len() {
-                        endpoints = Some((x0_cond.clone(), x0_uncond.clone()));
-                    }
-                    x0_cond * (1.0 + s.guidance) - x0_uncond * s.guidance
-                } else {
-                    out
-                };
-                if trace {
-                    trajectory.push(x0.clone().unsqueeze_dim::<3>(0));
+            // The denoiser's output for the conditional rows, then (when guided) the unconditional ones.
+            let out = match &mlp {
+                Some((cond_part, residual)) => {
+                    // One x_t·W_x per step, shared by the conditional and unconditional rows.
+                    let x_part = x.clone().matmul(self.first_layer.x.clone());
+                    let x_part = if guided { Tensor::cat(vec![x_part.clone(), x_part], 0) } else { x_part };
+                    let h = x_part + cond_part.clone() + self.time_hidden.clone().slice([t..t + 1]);
+                    self.model.denoiser.from_first_layer(h, residual.clone())
                 }
-                x = self.ddim_step(x, x0.clone(), &timesteps, i, s.eta, &noise, rows, d);
-                continue;
-            }
-            let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);
-            // Cross-attention re-reads the (fixed) encoder keys with the current x_t as query.
-            let cond = match &cross {
-                Some((keys, bias)) => self
-                    .model
-                    .denoiser
-                    .attend(
-                        x.clone().reshape([users, k, d]),
-                        temb.clone().reshape([users, k, d]),
-                        cond_rows.clone().reshape([users, k, d]),
-                        keys.clone(),
-                        bias.clone(),
-                    )
-                    .reshape([rows, d]),
-                None => cond_rows.clone(),
+                None => {
+                    let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);
+                    // Cross-attention re-reads the (fixed) encoder keys with the current x_t as query.
+                    let cond = match &cross {
+                        Some((keys, bias)) => self
+                            .model
+                            .denoiser
+                            .attend(
+                                x.clone().reshape([users, k, d]),
+                                temb.clone().reshape([users, k, d]),
+                                cond_rows.clone().reshape([users, k, d]),
+                                keys.clone(),
+                                bias.clone(),
+                            )
+                            .reshape([rows, d]),
+                        None => cond_rows.clone(),
+                    };
+                    if guided {
+                        self.model.denoiser.forward(
+                            Tensor::cat(vec![x.clone(), x.clone()], 0),
+                            Tensor::cat(vec![cond, null_rows.clone()], 0),
+                            Tensor::cat(vec![temb.clone(), temb], 0),
+                        )
+                    } else {
+                        self.model.denoiser.forward(x.clone(), cond, temb)
+                    }
+                }
             };
             x0 = if guided {
-                let both = self.model.denoiser.forward(
-                    Tensor::cat(vec![x.clone(), x.clone()], 0),
-                    Tensor::cat(vec![cond, null_rows.clone()], 0),
-                    Tensor::cat(vec![temb.clone(), temb], 0),
-                );
-                let x0_cond = both.clone().slice([0..rows]);
-                let x0_uncond = both.slice([rows..2 * rows]);
+                let (x0_cond, x0_uncond) = (out.clone().slice([0..rows]), out.slice([rows..2 * rows]));
                 if i + 1 == timesteps.len() {
                     endpoints = Some((x0_cond.clone(), x0_uncond.clone()));
                 }
                 x0_cond * (1.0 + s.guidance) - x0_uncond * s.guidance
             } else {
-                self.model.denoiser.forward(x.clone(), cond, temb)
+                out
             };
             if trace {
                 trajectory.push(x0.clone().unsqueeze_dim::<3>(0));

@@ -11,6 +11,16 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A run folder's `state.json`.
+fn run_state(run: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap()
+}
+
+/// (loss, valid NDCG@10) of every epoch of a run.
+fn epoch_history(run: &Path) -> Vec<(f64, f64)> {
+    run_state(run)["log"].as_array().unwrap().iter().map(|e| (e["loss"].as_f64().unwrap(), e["valid"]["NDCG@10"].as_f64().unwrap())).collect()
+}
+
 /// 80 users walking a cycle over 30 items.
 fn write_cyclic(path: &Path) {
     let mut text = String::from("user\ttrain\tvalid\ttest\n");
@@ -40,7 +50,7 @@ fn train_eval_export_round_trip() {
     assert!(!again.status.success() && stderr(&again).contains("--resume"), "{}", stderr(&again));
     let resumed = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "3", "--dim", "16", "--batch-size", "8", "--resume"]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
-    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    let state = run_state(&run);
     assert_eq!(state["epochs_done"], 3);
     // The learning curves of the run: one panel, both curves with a point per epoch, the kept epoch ringed.
     let svg_path = dir.path().join("curves.svg");
@@ -95,8 +105,7 @@ fn training_is_reproducible_and_resumes_exactly() {
         args.extend_from_slice(extra);
         let out = seqdiff(&args);
         assert!(out.status.success(), "{}", stderr(&out));
-        let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
-        state["log"].as_array().unwrap().iter().map(|e| (e["loss"].as_f64().unwrap(), e["valid"]["NDCG@10"].as_f64().unwrap())).collect::<Vec<_>>()
+        epoch_history(&run)
     };
     let first = train("a", "2", &[]);
     assert_eq!(first.len(), 2);
@@ -129,7 +138,7 @@ fn encoder_warm_up_epochs_are_not_selected() {
     let out = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "3", "--dim", "16", "--batch-size", "8", "--encoder-warmup-epochs", "2", "--patience", "1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out).matches("(encoder warm-up)").count(), 2, "{}", stderr(&out));
-    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    let state = run_state(&run);
     assert_eq!(state["epochs_done"], 3);
     assert_eq!(state["best_epoch"], 3);
     let log = state["log"].as_array().unwrap();
@@ -151,7 +160,7 @@ fn encoder_objective_trains_and_evaluates_the_encoder_alone() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("the encoder alone (--objective encoder)"), "{}", stderr(&out));
     assert!(!run.join("sweep.json").exists(), "nothing to sweep");
-    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    let state = run_state(&run);
     for epoch in state["log"].as_array().unwrap() {
         assert_eq!(epoch["ce"], 0.0, "no denoiser loss");
         assert!(epoch["valid"].is_null() && epoch["valid_encoder"]["masked"]["NDCG@10"].is_number(), "{epoch}");
@@ -226,10 +235,6 @@ fn ctrl_c_keeps_the_last_whole_epoch_and_the_run_resumes_exactly() {
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
-    let epochs_done = |run: &Path| -> u64 {
-        let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
-        state["epochs_done"].as_u64().unwrap()
-    };
     // Interrupt once the first epoch is committed, while later ones run.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
     while !run.join("state.json").exists() {
@@ -244,20 +249,16 @@ fn ctrl_c_keeps_the_last_whole_epoch_and_the_run_resumes_exactly() {
     assert!(log.contains("interrupted in epoch") && log.contains("--resume"), "{log}");
     let names: Vec<String> = std::fs::read_dir(&run).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.starts_with("new.") && n != "COMMIT" && !n.ends_with(".tmp")), "{names:?}");
-    let done = epochs_done(&run);
+    let done = run_state(&run)["epochs_done"].as_u64().unwrap();
     assert!(done >= 1 && done < 1000);
 
-    let history = |run: &Path| -> Vec<(f64, f64)> {
-        let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
-        state["log"].as_array().unwrap().iter().map(|e| (e["loss"].as_f64().unwrap(), e["valid"]["NDCG@10"].as_f64().unwrap())).collect()
-    };
     let epochs = (done + 1).to_string();
     let resumed = seqdiff(&[&["train", "--data", d, "--out", run.to_str().unwrap(), "--epochs", &epochs, "--resume"][..], &options[..]].concat());
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let whole = dir.path().join("whole");
     let uninterrupted = seqdiff(&[&["train", "--data", d, "--out", whole.to_str().unwrap(), "--epochs", &epochs][..], &options[..]].concat());
     assert!(uninterrupted.status.success(), "{}", stderr(&uninterrupted));
-    assert_eq!(history(&run), history(&whole));
+    assert_eq!(epoch_history(&run), epoch_history(&whole));
     // The weights files differ in their random parameter ids, so compare what the weights do.
     let test_row = |run: &Path| -> serde_json::Value {
         let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();

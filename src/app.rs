@@ -10,13 +10,17 @@ use playground_state::url_state::dataset_from_query;
 use crate::bundle_loader::load_bundle;
 use crate::catalogue::Catalogue;
 use crate::controls::Controls;
-use crate::engine::{Engine, install};
+use crate::inference_client;
 use crate::history_panel::HistoryPanel;
 use crate::insight::Insight;
 use crate::map_canvas::EmbeddingMap;
 use crate::results::{Recommendations, StatusLine};
 use crate::runner::{AutoPick, Sinks, notify, probe_auto, submit};
 use crate::url_sync::{current_query, replace_query};
+
+/// How long the worker may take to build the model once the bundle is here (its wasm has been
+/// downloading since the page started).
+const WORKER_START_LIMIT_S: u32 = 120;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -25,6 +29,8 @@ pub fn App() -> impl IntoView {
     let loaded = RwSignal::new(None::<Arc<Catalogue>>);
     let notices = RwSignal::new(Vec::<String>::new());
 
+    // The worker's wasm downloads and compiles while the bundle downloads.
+    inference_client::spawn();
     leptos::task::spawn_local(async move {
         let query = current_query();
         let (dataset, notice) = dataset_from_query(&query);
@@ -42,13 +48,20 @@ pub fn App() -> impl IntoView {
         for warning in &bundle.warnings {
             notify(notices, warning.clone());
         }
-        phase.set("preparing the CPU model".into());
-        let (item_vectors, repeat_offset) = match Engine::new(bundle.manifest.model.clone(), bundle.weights.clone()) {
-            Ok(engine) => {
-                let learned = (engine.item_vectors(), engine.repeat_offset());
-                install(engine);
-                learned
+        phase.set("preparing the CPU model in the inference worker".into());
+        // A worker that never answers (its script could not be fetched, or the browser has no module
+        // workers) must not leave a loading screen forever.
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(WORKER_START_LIMIT_S * 1000).await;
+            if loaded.get_untracked().is_none() && failure.get_untracked().is_none() {
+                failure.set(Some(format!(
+                    "The inference worker did not start within {WORKER_START_LIMIT_S} s: its script ({}) could not be loaded, or this browser does not run module workers.",
+                    diffrec_playground::inference::WORKER_SCRIPT
+                )));
             }
+        });
+        let (item_vectors, repeat_offset) = match inference_client::load(bundle.manifest.model.clone(), bundle.weights.clone()).await {
+            Ok(loaded) => (loaded.item_vectors, loaded.repeat_offset),
             Err(e) => {
                 failure.set(Some(format!("The model bundle is unusable: {e}")));
                 return;

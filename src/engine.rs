@@ -1,12 +1,15 @@
-//! The recommender on the page's two backends: the CPU (burn Flex) always, WebGPU when the browser
-//! offers an adapter. One request = one generation + exactly one readback; top-K happens on the host.
+//! The recommender on the page's two backends, inside the inference worker: the CPU (burn Flex)
+//! always, WebGPU when the browser offers an adapter to the worker. One request = one generation +
+//! exactly one readback; top-K happens on the UI thread.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use playground_state::backend_choice::{Runs, WebGpuStatus};
-use seqdiff_model::{Device, GenerationResult, ModelConfig, Recommender, SamplingConfig};
+use seqdiff_model::{Device, ModelConfig, Recommender, SamplingConfig};
+use wasm_bindgen::JsCast;
 
+use crate::clock::now_ms;
+use crate::inference::{Backend, LoadedModel, Reply, Request, Timed};
 
 enum GpuSlot {
     Untried,
@@ -20,36 +23,65 @@ pub struct Engine {
     gpu: RefCell<GpuSlot>,
     config: ModelConfig,
     weights: Vec<u8>,
-}
-
-/// A finished request and its wall-clock time (generation + readback).
-pub struct Timed {
-    pub result: GenerationResult,
-    pub ms: f64,
-}
-
-pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    /// Test hook: the next WebGPU generation fails as a lost device would.
+    fail_next_webgpu: std::cell::Cell<bool>,
 }
 
 thread_local! {
     static ENGINE: RefCell<Option<Rc<Engine>>> = const { RefCell::new(None) };
 }
 
-/// The page's one engine (set once the bundle has loaded).
-pub fn engine() -> Option<Rc<Engine>> {
-    ENGINE.with(|e| e.borrow().clone())
+fn engine() -> Result<Rc<Engine>, String> {
+    ENGINE.with(|e| e.borrow().clone()).ok_or_else(|| "the model is not loaded yet".to_string())
 }
 
-pub fn install(engine: Engine) {
-    ENGINE.with(|e| *e.borrow_mut() = Some(Rc::new(engine)));
+/// Runs one request of the worker's protocol.
+pub async fn handle(request: Request) -> Reply {
+    match request {
+        Request::Load { config, weights } => Reply::Loaded(Engine::new(config, weights).map(|engine| {
+            let loaded = LoadedModel { item_vectors: engine.item_vectors(), repeat_offset: engine.repeat_offset() };
+            ENGINE.with(|e| *e.borrow_mut() = Some(Rc::new(engine)));
+            loaded
+        })),
+        Request::StartWebGpu => Reply::WebGpu(match engine() {
+            Ok(engine) => engine.webgpu().await.map(|_| ()),
+            Err(why) => Err(why),
+        }),
+        Request::Generate { on, history, sampling } => Reply::Generated(match engine() {
+            Ok(engine) => engine.run(on, &history, &sampling).await,
+            Err(why) => Err(why),
+        }),
+        Request::DropWebGpu { why } => {
+            if let Ok(engine) = engine() {
+                engine.mark_webgpu_failed(&why);
+            }
+            Reply::Done
+        }
+        Request::Memory => {
+            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+            Reply::Memory(memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64)
+        }
+        Request::FailNextWebGpu => {
+            if let Ok(engine) = engine() {
+                engine.fail_next_webgpu.set(true);
+            }
+            Reply::Done
+        }
+        Request::Panic { message } => panic!("{message}"),
+    }
 }
 
 impl Engine {
     /// Builds the CPU model from the bundle's weights; WebGPU starts later, on demand.
     pub fn new(config: ModelConfig, weights: Vec<u8>) -> Result<Engine, String> {
         let model = seqdiff_model::bundle::model_from_bytes(&config, weights.clone(), &Device::flex())?;
-        Ok(Engine { cpu: Rc::new(Recommender::new(model)), gpu: RefCell::new(GpuSlot::Untried), config, weights })
+        Ok(Engine {
+            cpu: Rc::new(Recommender::new(model)),
+            gpu: RefCell::new(GpuSlot::Untried),
+            config,
+            weights,
+            fail_next_webgpu: std::cell::Cell::new(false),
+        })
     }
 
     /// The item vectors of the model (row i = item i), for the embedding map.
@@ -100,21 +132,15 @@ impl Engine {
         *self.gpu.borrow_mut() = GpuSlot::Failed(why.to_string());
     }
 
-    /// What is known about WebGPU (without starting it).
-    pub fn webgpu_status(&self) -> WebGpuStatus {
-        match &*self.gpu.borrow() {
-            GpuSlot::Ready(_) => WebGpuStatus::Available,
-            GpuSlot::Failed(_) => WebGpuStatus::Unavailable,
-            GpuSlot::Untried | GpuSlot::Starting => WebGpuStatus::Unknown,
-        }
-    }
-
     /// One request on `on`: generation with the per-step trajectory, read back once.
-    pub async fn run(&self, on: Runs, history: &[u32], sampling: &SamplingConfig) -> Result<Timed, String> {
+    pub async fn run(&self, on: Backend, history: &[u32], sampling: &SamplingConfig) -> Result<Timed, String> {
         let rec = match on {
-            Runs::Cpu => self.cpu.clone(),
-            Runs::WebGpu => self.webgpu().await?,
+            Backend::Cpu => self.cpu.clone(),
+            Backend::WebGpu => self.webgpu().await?,
         };
+        if on == Backend::WebGpu && self.fail_next_webgpu.replace(false) {
+            return Err("simulated device loss (test hook)".into());
+        }
         let start = now_ms();
         let result = rec.generate(&[history.to_vec()], sampling, true).read_async().await?;
         Ok(Timed { result, ms: now_ms() - start })

@@ -1,5 +1,6 @@
 //! Asks the browser for a WebGPU adapter before burn touches it, and describes the adapter
-//! (burn's own adapter info is empty in the browser).
+//! (burn's own adapter info is empty in the browser). Works in the worker and on the main thread:
+//! it reads `navigator` from whichever global scope it runs in.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -10,10 +11,10 @@ fn get(target: &JsValue, key: &str) -> JsValue {
 
 /// "vendor architecture description" of the default adapter, or why there is none.
 pub async fn adapter_description() -> Result<String, String> {
-    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let navigator = get(&js_sys::global(), "navigator");
     let gpu = get(&navigator, "gpu");
     if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+        return Err("this browser offers no WebGPU here (navigator.gpu is missing)".into());
     }
     let request = get(&gpu, "requestAdapter").dyn_into::<js_sys::Function>().map_err(|_| "navigator.gpu.requestAdapter is missing")?;
     let promise = request.call0(&gpu).map_err(|e| format!("requestAdapter failed: {e:?}"))?;

@@ -5,10 +5,9 @@ mod app;
 mod bundle_loader;
 mod catalogue;
 mod controls;
-mod engine;
 mod fatal;
-mod gpu_probe;
 mod history_panel;
+mod inference_client;
 mod insight;
 mod map_canvas;
 mod overlay;
@@ -17,6 +16,7 @@ mod runner;
 mod url_sync;
 
 fn main() {
+    diffrec_playground::startup::run_constructors_once();
     fatal::install();
     leptos::mount::mount_to_body(app::App);
 }

@@ -15,7 +15,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, TouchEven
 
 use crate::catalogue::{Catalogue, MapData};
 use crate::controls::checkbox;
-use crate::engine::now_ms;
+use diffrec_playground::clock::now_ms;
 use crate::overlay::{Overlay, overlay};
 use crate::runner::Sinks;
 

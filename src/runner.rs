@@ -1,6 +1,5 @@
-//! Turns page states into recommendations: at most one request runs, only the newest waiting one
-//! runs next (`LatestOnly`), and the main thread gets a turn between requests so dragging a slider
-//! stays smooth.
+//! Turns page states into recommendations: at most one request runs (in the inference worker), only
+//! the newest waiting one runs next (`LatestOnly`), so a dragged slider never builds a queue.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -12,7 +11,7 @@ use seqdiff_model::metrics::{mask_items, rank_of, top_k};
 use seqdiff_model::{GenerationResult, SamplingConfig};
 
 use crate::catalogue::Catalogue;
-use crate::engine::engine;
+use crate::inference_client::{drop_webgpu, generate, start_webgpu, webgpu_status};
 
 /// Recommendations shown per request.
 pub const TOP_K: usize = 10;
@@ -87,8 +86,6 @@ pub fn submit(state: PageState, catalogue: Arc<Catalogue>, sinks: Sinks) {
             let mut job = first;
             loop {
                 execute(&job, &catalogue, sinks).await;
-                // Let queued input events run (and replace the waiting job) before picking the next.
-                gloo_timers::future::TimeoutFuture::new(0).await;
                 let (next, skipped) = GATE.with(|g| {
                     let mut g = g.borrow_mut();
                     (g.finish(), g.skipped())
@@ -117,7 +114,6 @@ pub fn sampling_of(state: &PageState) -> SamplingConfig {
 }
 
 async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
-    let Some(engine) = engine() else { return };
     let (input, answer) = state.model_input();
     if input.is_empty() {
         sinks.output.set(None);
@@ -128,14 +124,14 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
         }));
         return;
     }
-    let mut backend = resolve(state, sinks, engine.webgpu_status());
-    if backend == Runs::WebGpu && engine.webgpu_status() == WebGpuStatus::Unknown {
+    let mut backend = resolve(state, sinks, webgpu_status());
+    if backend == Runs::WebGpu && webgpu_status() == WebGpuStatus::Unknown {
         sinks.gpu_phase.set("starting WebGPU…".into());
-        match engine.webgpu().await {
-            Ok(_) => {
+        match start_webgpu().await {
+            Ok(()) => {
                 // The first run compiles every kernel; it is not the request's latency.
                 sinks.gpu_phase.set("compiling kernels…".into());
-                let _ = engine.run(Runs::WebGpu, input, &sampling_of(state)).await;
+                let _ = generate(Runs::WebGpu, input, &sampling_of(state)).await;
                 sinks.gpu_phase.set("ready".into());
             }
             Err(why) => {
@@ -144,16 +140,16 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
             }
         }
     }
-    backend = resolve(state, sinks, engine.webgpu_status());
+    backend = resolve(state, sinks, webgpu_status());
     let sampling = sampling_of(state);
-    let mut outcome = engine.run(backend, input, &sampling).await;
+    let mut outcome = generate(backend, input, &sampling).await;
     if let (Err(why), Runs::WebGpu) = (&outcome, backend) {
         // WebGPU failed mid-session (e.g. a lost device): drop it, say so, and re-run on the CPU.
-        engine.mark_webgpu_failed(why);
+        drop_webgpu(why);
         sinks.gpu_phase.set(format!("failed: {why}"));
         notify(sinks.notices, format!("WebGPU failed ({why}); this and later requests run on the CPU."));
         backend = Runs::Cpu;
-        outcome = engine.run(backend, input, &sampling).await;
+        outcome = generate(backend, input, &sampling).await;
     }
     match outcome {
         Ok(timed) => {
@@ -196,26 +192,25 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
 /// Auto: one warm-up generation on WebGPU (compiles kernels), then one timed generation on each
 /// backend with the current request; the faster wins. Runs beside the CPU requests.
 pub async fn probe_auto(state: PageState, sinks: Sinks) {
-    let Some(engine) = engine() else { return };
     let (input, _) = state.model_input();
     let input: Vec<u32> = if input.is_empty() { vec![1] } else { input.to_vec() };
     let sampling = sampling_of(&state);
     let decided = |chosen, note: String| AutoPick::Decided { chosen, note };
     sinks.gpu_phase.set("starting WebGPU…".into());
-    if let Err(why) = engine.webgpu().await {
+    if let Err(why) = start_webgpu().await {
         sinks.gpu_phase.set(format!("unavailable: {why}"));
         sinks.auto.set(decided(Runs::Cpu, format!("WebGPU unavailable: {why}")));
         return;
     }
     sinks.gpu_phase.set("compiling kernels…".into());
-    if let Err(why) = engine.run(Runs::WebGpu, &input, &sampling).await {
+    if let Err(why) = generate(Runs::WebGpu, &input, &sampling).await {
         sinks.gpu_phase.set(format!("failed: {why}"));
         sinks.auto.set(decided(Runs::Cpu, format!("WebGPU failed: {why}")));
         return;
     }
     sinks.gpu_phase.set("ready".into());
-    let cpu = engine.run(Runs::Cpu, &input, &sampling).await.map(|t| t.ms).ok();
-    let gpu = engine.run(Runs::WebGpu, &input, &sampling).await.map(|t| t.ms).ok();
+    let cpu = generate(Runs::Cpu, &input, &sampling).await.map(|t| t.ms).ok();
+    let gpu = generate(Runs::WebGpu, &input, &sampling).await.map(|t| t.ms).ok();
     let shown = |t: Option<f64>| t.map_or("failed".to_string(), |ms| format!("{ms:.1} ms"));
     let note = format!("CPU {} vs WebGPU {}", shown(cpu), shown(gpu));
     sinks.auto.set(decided(faster(cpu, gpu), note));

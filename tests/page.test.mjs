@@ -28,6 +28,9 @@ async function open(query = '', contextOptions = {}) {
 const recs = (page) => page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
 const historyItems = (page) => page.getByRole('list', { name: 'History' }).getByRole('listitem');
 
+/** A recommendation's title, without its score. */
+const title = (text) => text.replace(/[\d.]+%.*$/, '').trim();
+
 async function waitForRecs(page, n = 10) {
   await recs(page).nth(n - 1).waitFor({ timeout: 120_000 });
   return recs(page).allTextContents();
@@ -319,12 +322,17 @@ test('without a clipboard (plain HTTP), Copy link shows the link to copy by hand
   await context.close();
 });
 
-test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh load of the final URL shows, with few address-bar writes', async () => {
+test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh load of the final URL shows, with few address-bar writes and no long task on the main thread', async () => {
   const context = await browser.newContext();
   await context.addInitScript(() => {
     window.__writes = [];
     const original = History.prototype.replaceState;
     History.prototype.replaceState = function (...args) { window.__writes.push(performance.now()); return original.apply(this, args); };
+    // Main-thread tasks over 50 ms (the model runs in the worker, so dragging must not stall).
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
   });
   const page = await context.newPage();
   const errors = [];
@@ -332,6 +340,7 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
   await page.goto(base + '/?backend=cpu&seeds=8&steps=50&guidance=0');
   await waitForRecs(page);
   const before = await page.evaluate(() => window.__writes.length);
+  const burstStart = await page.evaluate(() => performance.now());
   const slider = page.getByLabel('Guidance scale', { exact: true });
   const values = [];
   for (let g = 0.5; g <= 8; g += 0.5) values.push(String(g));
@@ -345,6 +354,9 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
   console.log(`${values.length} slider changes → ${times.length} address-bar writes, gaps ${gaps.map((g) => g.toFixed(0)).join(' ')} ms`);
   // Coalesced: never two writes closer than the 250 ms gap (a little slack for timer rounding).
   assert.ok(times.length >= 1 && gaps.every((g) => g >= 240), `writes too close: ${gaps}`);
+  const longTasks = (await page.evaluate(() => window.__longTasks)).filter((t) => t.start >= burstStart);
+  console.log(`main-thread long tasks during the burst: ${longTasks.map((t) => t.ms.toFixed(0)).join(' ') || 'none'}`);
+  assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while the slider moves');
   const fresh = await open(new URL(page.url()).search);
   assert.deepEqual(await waitForRecs(fresh.page), final);
   await fresh.context.close();
@@ -377,5 +389,34 @@ test('a panic inside the module replaces the page with an error screen; its link
   await fresh.context.close();
   // The only page error is the trap that ends the module after the panic.
   assert.ok(errors.length <= 1 && errors.every((e) => /unreachable/i.test(e)), errors.join('\n'));
+  await context.close();
+});
+
+test('a WebGPU failure after start drops WebGPU for the CPU, says so, and the list stays current', async () => {
+  const { page, errors, context } = await open('?backend=webgpu&steps=2&history=1,2,3');
+  await page.getByRole('status').filter({ hasText: 'backend: WebGPU' }).waitFor({ timeout: 180_000 });
+  await waitForRecs(page);
+  // The next WebGPU generation fails as a lost device would; then a slider moves.
+  await page.evaluate(() => window.wasmBindings.simulate_webgpu_loss());
+  await page.getByLabel('Guidance scale', { exact: true }).fill('2.5');
+  await page.getByRole('alert').filter({ hasText: 'WebGPU failed' }).waitFor({ timeout: 60_000 });
+  await page.getByRole('status').filter({ hasText: 'backend: CPU' }).waitFor({ timeout: 60_000 });
+  const list = await waitForRecs(page);
+  // The list on screen is the CPU's answer for the state on screen.
+  const cpu = await open('?backend=cpu&steps=2&history=1,2,3&guidance=2.5');
+  assert.deepEqual((await waitForRecs(cpu.page)).map(title), list.map(title));
+  assert.deepEqual(errors, []);
+  await cpu.context.close();
+  await context.close();
+});
+
+test('a panic inside the inference worker replaces the page with an error screen that names it', async () => {
+  const { page, context } = await open('?backend=cpu&steps=2&history=1,2,3');
+  await waitForRecs(page);
+  await page.evaluate(() => window.wasmBindings.simulate_worker_panic('forced in the worker for the test'));
+  const screen = page.getByRole('alert').filter({ hasText: 'Something went wrong inside the page' });
+  await screen.waitFor({ timeout: 10_000 });
+  assert.match(await screen.textContent(), /inference worker stopped.*forced in the worker for the test/s);
+  assert.equal(new URL(await screen.getByRole('link').getAttribute('href')).searchParams.get('history'), '1,2,3');
   await context.close();
 });

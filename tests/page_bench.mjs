@@ -22,7 +22,7 @@ async function firstRecommendation() {
   return ms;
 }
 
-/** A page on `backend` at S=`steps`, K=`seeds`, once its first request is on screen. It keeps the
+/** A page on `backend` at S=`steps`, K=`seeds`, once its first request is on screen. It keeps the UI
  *  module's memory in `window.__wasmMemory` (Trunk hands the instance's exports to this event). */
 async function requestPage(backend, steps, seeds) {
   const context = await browser.newContext();
@@ -54,11 +54,12 @@ async function latencies(backend, steps, seeds, reps) {
   return out;
 }
 
-/** `n` consecutive requests at S=50, K=8 on the CPU: the wasm memory (which never shrinks, so any
- *  growth would be a leak) and the JS heap, sampled every n/4 requests. */
+/** `n` consecutive requests at S=50, K=8 on the CPU: the wasm memory of the worker (where the model
+ *  runs) and of the UI module (wasm memory never shrinks, so any growth would be a leak) and the UI's
+ *  JS heap, sampled every n/4 requests. */
 async function soak(n) {
   const page = await requestPage('cpu', 50, 8);
-  const memory = () => page.evaluate(() => [window.__wasmMemory?.buffer.byteLength ?? NaN, performance.memory?.usedJSHeapSize ?? NaN]);
+  const memory = () => page.evaluate(async () => [await window.wasmBindings.worker_memory_bytes(), window.__wasmMemory?.buffer.byteLength ?? NaN, performance.memory?.usedJSHeapSize ?? NaN]);
   const samples = [await memory()];
   const start = Date.now();
   for (let seed = 1; seed <= n; seed++) {
@@ -68,12 +69,19 @@ async function soak(n) {
   const seconds = (Date.now() - start) / 1000;
   await page.context().close();
   const at = samples.map((_, i) => (i * n) / 4).join('/');
-  console.log(`soak: ${n} requests (CPU, S=50 K=8) in ${seconds.toFixed(0)} s; at ${at} requests wasm memory ${samples.map((m) => mb(m[0])).join(' / ')} MiB, JS heap ${samples.map((m) => mb(m[1])).join(' / ')} MiB`);
+  const column = (k) => samples.map((m) => mb(m[k])).join(' / ');
+  console.log(`soak: ${n} requests (CPU, S=50 K=8) in ${seconds.toFixed(0)} s; at ${at} requests worker wasm memory ${column(0)} MiB, UI wasm memory ${column(1)} MiB, UI JS heap ${column(2)} MiB`);
 }
 
-const wasm = fs.readdirSync('dist').filter((f) => f.endsWith('.wasm')).map((f) => fs.readFileSync(path.join('dist', f)))[0];
 const mb = (n) => (n / 1024 / 1024).toFixed(2);
-console.log(`wasm: ${mb(wasm.length)} MiB raw, ${mb(zlib.gzipSync(wasm, { level: 9 }).length)} MiB gzipped`);
+let total = [0, 0];
+for (const f of fs.readdirSync('dist').filter((f) => f.endsWith('.wasm'))) {
+  const wasm = fs.readFileSync(path.join('dist', f));
+  const gz = zlib.gzipSync(wasm, { level: 9 }).length;
+  total = [total[0] + wasm.length, total[1] + gz];
+  console.log(`wasm ${f}: ${mb(wasm.length)} MiB raw, ${mb(gz)} MiB gzipped`);
+}
+console.log(`wasm, all modules: ${mb(total[0])} MiB raw, ${mb(total[1])} MiB gzipped`);
 const firsts = [];
 for (let i = 0; i < 3; i++) firsts.push(await firstRecommendation());
 console.log(`navigation → first recommendation (CPU): median ${median(firsts).toFixed(0)} ms over 3 loads (${firsts.map((x) => x.toFixed(0)).join(', ')})`);

@@ -113,9 +113,13 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
 /// Installs every tool the tests and the page build need, skipping what is already there.
 fn setup(root: &Path) -> Result<()> {
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
-    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() {
+    let lavapipe = Path::new("/usr/share/vulkan/icd.d/lvp_icd.x86_64.json");
+    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() || !lavapipe.exists() {
         run(Command::new("apt-get").args(["update", "-qq"]))?;
-        run(Command::new("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        // Mesa's lavapipe (software Vulkan) runs the trainer's `--device wgpu` test without a GPU.
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver", "mesa-vulkan-drivers", "libvulkan1"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     if !has("wasm-bindgen", "--version", WASM_BINDGEN) {
         // `--locked` fails for this version (a locked dependency left the registry) (docs/ARCHITECTURE.md §7).
@@ -147,7 +151,7 @@ const TEST_STAGES: &[&str] = &["native", "browser"];
 fn test(root: &Path) -> Result<()> {
     for stage in TEST_STAGES {
         match *stage {
-            "native" => test_native()?,
+            "native" => test_native(root)?,
             "browser" => test_browser(root)?,
             _ => unreachable!(),
         }
@@ -155,9 +159,11 @@ fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The model crate (sampler, training, data, metrics) and the CLI, natively.
-fn test_native() -> Result<()> {
-    run(Command::new("cargo").args(["test", "--profile", "fast", "-p", "seqdiff-model", "--features", "train", "-p", "seqdiff", "-p", "playground-state"]))
+/// The model crate (sampler, training, data, metrics) and the CLI, natively; the CLI with its GPU
+/// path (`--device wgpu`), checked against the CPU on lavapipe (`crates/seqdiff/tests/gpu.rs`).
+fn test_native(root: &Path) -> Result<()> {
+    setup(root)?;
+    run(Command::new("cargo").args(["test", "--profile", "fast", "-p", "seqdiff-model", "-p", "seqdiff", "-p", "playground-state", "--features", "seqdiff-model/train,seqdiff/wgpu"]))
 }
 
 /// wasm32 tests in headless Chromium (CPU and WebGPU), the Trunk release build and the e2e tests.

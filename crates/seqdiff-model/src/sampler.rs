@@ -43,8 +43,8 @@ pub struct Generation {
     pub endpoints: Option<(Tensor<2>, Tensor<2>)>,
 }
 
-/// A generation read back to the host.
-#[derive(Clone, Debug, PartialEq)]
+/// A generation read back to the host (serialisable: the page's inference worker sends it to the UI).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GenerationResult {
     pub users: usize,
     pub rows: usize,

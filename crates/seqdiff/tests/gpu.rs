@@ -1,0 +1,73 @@
+//! `--device wgpu` against `--device cpu` on a tiny synthetic data set: training and evaluation on a
+//! native GPU through wgpu agree with the CPU run. Built with `--features wgpu`; `cargo xtask test`
+//! runs it on Mesa's lavapipe (a software Vulkan driver), so it needs no GPU.
+#![cfg(feature = "wgpu")]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn seqdiff(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seqdiff")).args(args).output().expect("runs")
+}
+
+fn check(out: &Output) {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// 80 users walking a cycle over 30 items (as in `cli.rs`).
+fn write_cyclic(path: &Path) {
+    let mut text = String::from("user\ttrain\tvalid\ttest\n");
+    for u in 0..80u32 {
+        let len = 6 + (u % 9);
+        let seq: Vec<u32> = (0..len).map(|k| (u * 5 + k) % 30 + 1).collect();
+        let train: Vec<String> = seq[..seq.len() - 2].iter().map(u32::to_string).collect();
+        text.push_str(&format!("{u}\t{}\t{}\t{}\n", train.join(" "), seq[seq.len() - 2], seq[seq.len() - 1]));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// Per epoch: (training loss, validation NDCG@10 of the encoder alone).
+fn epochs(run: &Path) -> Vec<(f64, f64)> {
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    state["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["loss"].as_f64().unwrap(), e["valid_encoder"]["NDCG@10"].as_f64().unwrap()))
+        .collect()
+}
+
+fn eval_json(model: &Path, data: &str, device: &str) -> serde_json::Value {
+    let out = seqdiff(&["eval", "--model", model.to_str().unwrap(), "--data", data, "--split", "test", "--steps", "5", "--guidance", "1", "--json", "--device", device]);
+    check(&out);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn wgpu_training_and_evaluation_agree_with_the_cpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let d = data.to_str().unwrap();
+    let train = |device: &str| {
+        let run = dir.path().join(device);
+        let args = ["train", "--data", d, "--out", run.to_str().unwrap(), "--epochs", "3", "--dim", "16", "--batch-size", "8", "--device", device];
+        check(&seqdiff(&args));
+        run
+    };
+    let (cpu, gpu) = (train("cpu"), train("wgpu"));
+    let (cpu_epochs, gpu_epochs) = (epochs(&cpu), epochs(&gpu));
+    eprintln!("per epoch (loss, valid NDCG@10): cpu {cpu_epochs:?}\n                                 wgpu {gpu_epochs:?}");
+    assert_eq!(cpu_epochs.len(), gpu_epochs.len());
+    // Same start, same batches, masks and noise: the runs differ only in float rounding.
+    for ((cl, cn), (gl, gn)) in cpu_epochs.iter().zip(&gpu_epochs) {
+        assert!((cl - gl).abs() <= 1e-3 * cl.abs(), "loss {cl} (cpu) vs {gl} (wgpu)");
+        assert!((cn - gn).abs() <= 1.0, "valid NDCG@10 {cn} (cpu) vs {gn} (wgpu)");
+    }
+    // The same weights score the same on both devices.
+    let (on_cpu, on_gpu) = (eval_json(&cpu, d, "cpu"), eval_json(&cpu, d, "wgpu"));
+    for key in ["HR@10", "NDCG@10"] {
+        let (c, g) = (on_cpu[key].as_f64().unwrap(), on_gpu[key].as_f64().unwrap());
+        assert!((c - g).abs() <= 0.5, "{key}: {c} (cpu) vs {g} (wgpu)");
+    }
+}

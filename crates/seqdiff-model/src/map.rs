@@ -45,7 +45,18 @@ impl ItemMap {
 }
 
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    // Eight running sums, not one: float addition is not associative, so the compiler cannot turn a
+    // single sum into SIMD lanes, but it does turn these into two f32x4 (wasm SIMD128). The page
+    // places ≈60 points against every item per request with this on the UI thread.
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
+    let mut acc = [0.0f32; 8];
+    for (x, y) in a8.zip(b8) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 /// v / ‖v‖ (a zero vector stays zero).
@@ -99,6 +110,16 @@ mod tests {
     fn items() -> (Vec<Vec<f32>>, Vec<[f32; 2]>) {
         let raw = [vec![0.0, 0.0], vec![1.0, 0.0], vec![0.0, 1.0], vec![-1.0, 0.0]];
         (raw.iter().map(|v| l2_normalised(v)).collect(), vec![[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [-10.0, 0.0]])
+    }
+
+    #[test]
+    fn dot_equals_the_plain_sum_for_every_length() {
+        for n in 0..40 {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11 + 1.0).cos()).collect();
+            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dot(&a, &b) - plain).abs() <= 1e-5, "n={n}: {} vs {plain}", dot(&a, &b));
+        }
     }
 
     #[test]

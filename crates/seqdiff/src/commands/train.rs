@@ -17,7 +17,7 @@ use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::schedule::cosine_alpha_bars;
 use seqdiff_model::train::{LossParts, LrSchedule, Objective, TrainConfig, batch_loss, batches, make_windows};
-use seqdiff_model::{Device, ModelConfig, Recommender, SamplingConfig, SeqDiff};
+use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
 
 use crate::TrainArgs;
 use crate::checkpoint::{device, write_json};
@@ -145,12 +145,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let inference_device = device(args.device)?;
     let device = inference_device.clone().autodiff();
     device.seed(train_cfg.seed);
-    // The weights start on the CPU whatever the training device: each backend has its own random
-    // generator, and the same seed must give the same start everywhere (a GPU run is checked
-    // against a CPU run, `tests/gpu.rs`). On the CPU this is the device above, so nothing changes.
-    let init_device = Device::flex().autodiff();
-    init_device.seed(train_cfg.seed);
-    let mut model = SeqDiff::new(&state.model, &init_device).fork(&device);
+    let mut model = SeqDiff::new(&state.model, &device);
     let mut optim = AdamWConfig::new()
         .with_weight_decay(train_cfg.weight_decay as f32)
         .init();

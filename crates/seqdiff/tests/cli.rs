@@ -1,15 +1,11 @@
 //! The `seqdiff` binary end to end on a tiny synthetic data set, and its bad-input behaviour.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn seqdiff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seqdiff")).args(args).output().expect("runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{seqdiff, stderr, write_cyclic};
 
 /// A run folder's `state.json`.
 fn run_state(run: &Path) -> serde_json::Value {
@@ -19,18 +15,6 @@ fn run_state(run: &Path) -> serde_json::Value {
 /// (loss, valid NDCG@10) of every epoch of a run.
 fn epoch_history(run: &Path) -> Vec<(f64, f64)> {
     run_state(run)["log"].as_array().unwrap().iter().map(|e| (e["loss"].as_f64().unwrap(), e["valid"]["NDCG@10"].as_f64().unwrap())).collect()
-}
-
-/// 80 users walking a cycle over 30 items.
-fn write_cyclic(path: &Path) {
-    let mut text = String::from("user\ttrain\tvalid\ttest\n");
-    for u in 0..80u32 {
-        let len = 6 + (u % 9);
-        let seq: Vec<u32> = (0..len).map(|k| (u * 5 + k) % 30 + 1).collect();
-        let train: Vec<String> = seq[..seq.len() - 2].iter().map(u32::to_string).collect();
-        text.push_str(&format!("{u}\t{}\t{}\t{}\n", train.join(" "), seq[seq.len() - 2], seq[seq.len() - 1]));
-    }
-    std::fs::write(path, text).unwrap();
 }
 
 #[test]

@@ -1,29 +1,18 @@
 //! `--device wgpu` against `--device cpu` on a tiny synthetic data set: a run continued on a native
-//! GPU through wgpu agrees with the same run continued on the CPU, and evaluation agrees too. Built with `--features wgpu`; `cargo xtask test`
-//! runs it on Mesa's lavapipe (a software Vulkan driver), so it needs no GPU.
+//! GPU through wgpu agrees with the same run continued on the CPU, and evaluation agrees too. Built
+//! with `--features wgpu`; `cargo xtask test` runs it on Mesa's lavapipe (a software Vulkan driver),
+//! so it needs no GPU.
 #![cfg(feature = "wgpu")]
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn seqdiff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seqdiff")).args(args).output().expect("runs")
-}
+use std::path::Path;
+use std::process::Output;
+
+use common::{seqdiff, stderr, write_cyclic};
 
 fn check(out: &Output) {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// 80 users walking a cycle over 30 items (as in `cli.rs`).
-fn write_cyclic(path: &Path) {
-    let mut text = String::from("user\ttrain\tvalid\ttest\n");
-    for u in 0..80u32 {
-        let len = 6 + (u % 9);
-        let seq: Vec<u32> = (0..len).map(|k| (u * 5 + k) % 30 + 1).collect();
-        let train: Vec<String> = seq[..seq.len() - 2].iter().map(u32::to_string).collect();
-        text.push_str(&format!("{u}\t{}\t{}\t{}\n", train.join(" "), seq[seq.len() - 2], seq[seq.len() - 1]));
-    }
-    std::fs::write(path, text).unwrap();
+    assert!(out.status.success(), "{}", stderr(out));
 }
 
 /// Per epoch: (training loss, validation NDCG@10 of the encoder alone).

@@ -78,7 +78,9 @@ pub fn drop_webgpu(why: &str) {
 
 /// One generation on `on`, with its trajectory, timed in the worker.
 pub async fn generate(on: Runs, history: &[u32], sampling: &SamplingConfig) -> Result<Timed, String> {
-    if on == Runs::WebGpu {
+    // Only the first WebGPU request asks for the start (it updates the mirrored status); later ones
+    // go straight to generation, which reports a failed device itself.
+    if on == Runs::WebGpu && webgpu_status() == WebGpuStatus::Unknown {
         start_webgpu().await?;
     }
     match call(Request::Generate { on: on.into(), history: history.to_vec(), sampling: sampling.clone() }).await {

@@ -3,8 +3,9 @@
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::gelu::gelu;
 
 use crate::encoder::Attention;
 

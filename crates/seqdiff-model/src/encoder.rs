@@ -2,10 +2,11 @@
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::dropout::dropout;
+use crate::gelu::gelu;
 
 /// Added to the attention score of a forbidden key. exp(−1e9) is exactly 0 in f32.
 pub const MASKED_SCORE: f32 = -1.0e9;

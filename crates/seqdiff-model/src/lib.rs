@@ -11,6 +11,7 @@ pub mod diversity;
 pub mod dropout;
 pub mod encoder;
 pub mod evaluate;
+pub mod gelu;
 pub mod map;
 pub mod metrics;
 pub mod model;

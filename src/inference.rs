@@ -1,6 +1,11 @@
 //! The inference worker's protocol: one request in, one reply out (gloo-worker's oneshot worker, so
 //! concurrent requests each get their own reply). The UI thread sends requests and renders replies;
-//! the worker runs them on its `Engine`.
+//! the worker module (crates/inference-worker) registers the handler that runs them on its model.
+//! Nothing here links the model, so the UI module carries no tensor library.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 
 use gloo_worker::oneshot::oneshot;
 use gloo_worker::{Bincode, Codec};
@@ -71,9 +76,25 @@ pub enum Reply {
     Done,
 }
 
+/// What the worker module runs for each request.
+pub type Handler = fn(Request) -> Pin<Box<dyn Future<Output = Reply>>>;
+
+thread_local! {
+    static HANDLER: Cell<Option<Handler>> = const { Cell::new(None) };
+}
+
 #[oneshot]
 pub async fn InferenceWorker(request: Request) -> Reply {
-    crate::engine::handle(request).await
+    // Set by `register_worker` before the first message can arrive; the UI module only spawns.
+    let handler = HANDLER.with(Cell::get).expect("the inference worker registers its handler first");
+    handler(request).await
+}
+
+/// In the worker module: runs `handler` for every request from the page.
+pub fn register_worker(handler: Handler) {
+    use gloo_worker::Registrable;
+    HANDLER.with(|h| h.set(Some(handler)));
+    InferenceWorker::registrar().encoding::<WorkerCodec>().register();
 }
 
 /// gloo-worker's bincode messages, plus one message that is not bincode: a panic in the worker posts

@@ -1,9 +1,7 @@
 //! What the page's two WebAssembly modules share. The UI module (`src/main.rs`) renders and never
-//! runs the model; the inference worker module (`src/bin/inference-worker.rs`) owns the model on
-//! the CPU and WebGPU. They talk through `inference` (docs/ARCHITECTURE.md §6).
+//! runs the model; the inference worker module (`crates/inference-worker`) owns the model on the
+//! CPU and WebGPU. They talk through `inference` (docs/ARCHITECTURE.md §6).
 
 pub mod clock;
-pub mod engine;
-pub mod gpu_probe;
 pub mod inference;
 pub mod startup;

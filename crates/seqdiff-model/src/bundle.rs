@@ -1,13 +1,17 @@
 //! Weights ↔ bytes (burn's `.bpk` record, the same on every backend) and the bundle manifest
 //! shared by checkpoints (`seqdiff train --out DIR`) and page bundles (`public/models/NAME`).
 
+#[cfg(feature = "model")]
 use burn::module::Module;
+#[cfg(feature = "model")]
 use burn::store::ModuleRecord;
+#[cfg(feature = "model")]
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ModelConfig, SamplingConfig};
 use crate::metrics::Evaluation;
+#[cfg(feature = "model")]
 use crate::model::SeqDiff;
 
 pub const MANIFEST_FORMAT: u32 = 1;
@@ -91,11 +95,13 @@ pub fn parameter_bound(c: &ModelConfig) -> u64 {
 }
 
 /// Serialises a model's weights to `.bpk` bytes.
+#[cfg(feature = "model")]
 pub fn weights_to_bytes(model: &SeqDiff) -> Result<Vec<u8>, String> {
     let bytes = model.clone().into_record().into_bytes().map_err(|e| format!("cannot serialise weights: {e:?}"))?;
     Ok(bytes.to_vec())
 }
 
+#[cfg(feature = "model")]
 /// Builds a model for `config` on `device` and loads `.bpk` bytes into it; any mismatch
 /// (corrupt file, other shapes) is an error, never a panic.
 pub fn model_from_bytes(config: &ModelConfig, bytes: Vec<u8>, device: &Device) -> Result<SeqDiff, String> {

@@ -3,14 +3,18 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "model")]
 use crate::config::SamplingConfig;
+#[cfg(feature = "model")]
 use crate::metrics::top_k;
+#[cfg(feature = "model")]
 use crate::sampler::Recommender;
 
 /// Items per list, as in HR@10.
 pub const LIST: usize = 10;
 
 /// Offset between the two seeds compared (far apart, so their noise streams never overlap).
+#[cfg(feature = "model")]
 const SECOND_SEED: u64 = 1_000_003;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -24,6 +28,7 @@ pub struct Diversity {
     pub users: usize,
 }
 
+#[cfg(feature = "model")]
 /// Top-10 lists for `histories` (as scored, nothing masked) under `sampling`, one per user.
 fn lists(rec: &Recommender, histories: &[Vec<u32>], sampling: &SamplingConfig, first: u64) -> Vec<Vec<u32>> {
     let k = sampling.clamped(rec.model.config.diffusion_steps).ensemble as u64;
@@ -33,6 +38,7 @@ fn lists(rec: &Recommender, histories: &[Vec<u32>], sampling: &SamplingConfig, f
 }
 
 /// Coverage, novelty and seed agreement over `histories`; `popularity_rank[i]` is item i's rank.
+#[cfg(feature = "model")]
 pub fn diversity(rec: &Recommender, histories: &[Vec<u32>], sampling: &SamplingConfig, popularity_rank: &[u32], batch: usize) -> Diversity {
     let n = rec.model.config.num_items;
     let mut covered = vec![false; n + 1];
@@ -69,7 +75,7 @@ pub fn popularity_ranks(counts: &[u32]) -> Vec<u32> {
     rank
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "model"))]
 mod tests {
     use super::*;
     use crate::{Device, ModelConfig, SeqDiff};

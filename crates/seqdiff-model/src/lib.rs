@@ -6,16 +6,24 @@ pub mod bundle;
 pub mod bundle_files;
 pub mod config;
 pub mod data;
+#[cfg(feature = "model")]
 pub mod denoiser;
 pub mod diversity;
+pub mod generation;
+#[cfg(feature = "model")]
 pub mod dropout;
+#[cfg(feature = "model")]
 pub mod encoder;
+#[cfg(feature = "model")]
 pub mod evaluate;
+#[cfg(feature = "model")]
 pub mod gelu;
 pub mod map;
 pub mod metrics;
+#[cfg(feature = "model")]
 pub mod model;
 pub mod noise;
+#[cfg(feature = "model")]
 pub mod sampler;
 pub mod schedule;
 #[cfg(feature = "train")]
@@ -24,8 +32,12 @@ pub mod softmax_ce;
 pub mod train;
 
 pub use config::{DenoiserKind, ModelConfig, SamplingConfig};
+pub use generation::GenerationResult;
+#[cfg(feature = "model")]
 pub use model::SeqDiff;
-pub use sampler::{Generation, GenerationResult, Recommender};
+#[cfg(feature = "model")]
+pub use sampler::{Encoding, Generation, Recommender};
+#[cfg(feature = "model")]
 pub use burn::tensor::Device;
 
 /// Starts WebGPU (browser) once, asynchronously. A burn wgpu runtime cannot be re-initialised, so

@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use crate::config::{DenoiserKind, SamplingConfig};
 use crate::denoiser::FirstLayerBlocks;
 use crate::encoder::padding_bias;
+use crate::generation::{GenerationResult, PackedLayout};
 use crate::model::{Encoded, SeqDiff, left_pad};
 use crate::noise::gaussian;
 use crate::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps};
@@ -31,6 +32,15 @@ pub struct Recommender {
     alpha_bars: Vec<f64>,
 }
 
+/// The encoder's output for a batch of histories (see `Recommender::encode`).
+pub struct Encoding {
+    /// The histories as given (the repeat offset's mask reads all of each, not only the window).
+    pub histories: Vec<Vec<u32>>,
+    encoded: Encoded,
+    /// The condition: the encoder's output at each history's newest position, [U, d].
+    last: Tensor<2>,
+}
+
 /// The lazy (not yet read back) result of one request for U histories and K seeds (R = U·K rows).
 pub struct Generation {
     /// Ensemble-averaged softmax over items, [U, N+1] (column 0 is padding, always 0).
@@ -41,23 +51,6 @@ pub struct Generation {
     pub trajectory: Option<Tensor<3>>,
     /// Conditional and unconditional x̂0 at the last step, [R, d] each (only when guided, w ≠ 0).
     pub endpoints: Option<(Tensor<2>, Tensor<2>)>,
-}
-
-/// A generation read back to the host (serialisable: the page's inference worker sends it to the UI).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GenerationResult {
-    pub users: usize,
-    pub rows: usize,
-    pub dim: usize,
-    pub steps: usize,
-    /// [U][N+1]
-    pub scores: Vec<Vec<f32>>,
-    /// [R][d]
-    pub final_x0: Vec<Vec<f32>>,
-    /// [S][R][d]
-    pub trajectory: Vec<Vec<Vec<f32>>>,
-    /// ([R][d], [R][d])
-    pub endpoints: Option<(Vec<Vec<f32>>, Vec<Vec<f32>>)>,
 }
 
 impl Recommender {
@@ -88,12 +81,25 @@ impl Recommender {
     /// only the newest `max_len` are used. Row r = u·K + k draws its noise from seed + r.
     /// Steps 0 scores the condition c itself (its trajectory is that one point).
     pub fn generate(&self, histories: &[Vec<u32>], sampling: &SamplingConfig, trace: bool) -> Generation {
+        self.generate_encoded(&self.encode(histories), sampling, trace)
+    }
+
+    /// The encoder's part of a request: reusable for any sampling setting of the same histories
+    /// (the page keeps the last one while only guidance, steps, η or seeds change).
+    pub fn encode(&self, histories: &[Vec<u32>]) -> Encoding {
+        let (encoded, last) = self.encode_newest(histories);
+        Encoding { histories: histories.to_vec(), encoded, last }
+    }
+
+    /// `generate` for histories already encoded.
+    pub fn generate_encoded(&self, encoding: &Encoding, sampling: &SamplingConfig, trace: bool) -> Generation {
         let cfg = &self.model.config;
         let s = sampling.clamped(cfg.diffusion_steps);
+        let histories = &encoding.histories[..];
         let (users, k, d) = (histories.len(), s.ensemble, cfg.dim);
         let rows = users * k;
         let device = self.device();
-        let (encoded, last) = self.encode_newest(histories);
+        let (encoded, last) = (&encoding.encoded, encoding.last.clone());
         // Condition = encoder output at the newest position, repeated for each seed: [R, d].
         let cond_rows = last.reshape([users, 1, d]).expand([users, k, d]).reshape([rows, d]);
         if s.steps == 0 {
@@ -292,8 +298,19 @@ impl Generation {
             dim,
             items: n,
             steps: self.trajectory.as_ref().map_or(0, |t| t.dims()[0]),
+            trajectory_rows: self.trajectory.as_ref().map_or(0, |t| t.dims()[1]),
             endpoints: self.endpoints.is_some(),
         }
+    }
+
+    /// Keeps the trajectory of the first `rows` rows only (the page draws row 0's): less to read
+    /// back and to send from the worker.
+    pub fn keep_trajectory_rows(mut self, rows: usize) -> Self {
+        self.trajectory = self.trajectory.map(|t| {
+            let [steps, all, dim] = t.dims();
+            t.slice([0..steps, 0..rows.min(all), 0..dim])
+        });
+        self
     }
 
     /// Native, synchronous readback (the browser uses `read_async`).
@@ -311,32 +328,3 @@ impl Generation {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-pub struct PackedLayout {
-    pub users: usize,
-    pub rows: usize,
-    pub dim: usize,
-    pub items: usize,
-    pub steps: usize,
-    pub endpoints: bool,
-}
-
-impl PackedLayout {
-    pub fn unpack(&self, flat: &[f32]) -> GenerationResult {
-        let mut at = 0;
-        let mut take = |len: usize| {
-            let part = &flat[at..at + len];
-            at += len;
-            part
-        };
-        let rows_of = |part: &[f32], width: usize| part.chunks(width).map(<[f32]>::to_vec).collect::<Vec<_>>();
-        let scores = rows_of(take(self.users * self.items), self.items);
-        let final_x0 = rows_of(take(self.rows * self.dim), self.dim);
-        let trajectory = (0..self.steps).map(|_| rows_of(take(self.rows * self.dim), self.dim)).collect();
-        let endpoints = self.endpoints.then(|| {
-            let c = rows_of(take(self.rows * self.dim), self.dim);
-            (c, rows_of(take(self.rows * self.dim), self.dim))
-        });
-        GenerationResult { users: self.users, rows: self.rows, dim: self.dim, steps: self.steps, scores, final_x0, trajectory, endpoints }
-    }
-}

@@ -160,6 +160,13 @@ fn trajectory_has_one_point_per_step_and_ends_at_the_output() {
     assert_eq!(r.scores[0][0], 0.0, "padding is never scored");
     let total: f32 = r.scores[0].iter().sum();
     assert!((total - 1.0).abs() < 1e-4, "averaged softmax sums to 1, got {total}");
+    // Trimmed to the first row (what the page reads back): the same first row, nothing else changed.
+    let trimmed = rec.generate(&[vec![5, 6]], &s, true).keep_trajectory_rows(1).read();
+    assert_eq!(trimmed.trajectory.len(), 7);
+    for (step, full) in trimmed.trajectory.iter().zip(&r.trajectory) {
+        assert_eq!(step.as_slice(), &full[..1]);
+    }
+    assert_eq!((&trimmed.scores, &trimmed.final_x0, &trimmed.endpoints), (&r.scores, &r.final_x0, &r.endpoints));
 }
 
 #[test]
@@ -284,4 +291,22 @@ fn configs_saved_before_the_residual_option_load_as_plain_models() {
     let old: ModelConfig = serde_json::from_value(json).unwrap();
     assert!(!old.residual_denoiser);
     assert_eq!(old.input_scale, 1.0);
+}
+
+#[test]
+fn one_encoding_serves_every_sampling_setting_unchanged() {
+    // The page keeps one encoding while only sampling controls change: each setting must give what
+    // a fresh request gives, in any order, and reusing it must not alter it (GELU works in place).
+    for kind in [DenoiserKind::Mlp, DenoiserKind::CrossAttn] {
+        let rec = recommender(kind);
+        let histories = vec![vec![3, 9, 4, 12, 7], vec![5]];
+        let encoding = rec.encode(&histories);
+        let settings = [sampling(2.0, 5, 0.0), sampling(0.0, 3, 1.0), sampling(0.0, 0, 0.0), sampling(-1.0, 10, 0.5), sampling(2.0, 5, 0.0)];
+        for s in settings.iter().chain(settings.iter().rev()) {
+            let s = SamplingConfig { ensemble: 3, seed: 11, ..s.clone() };
+            let fresh = rec.generate(&histories, &s, true).read();
+            let reused = rec.generate_encoded(&encoding, &s, true).read();
+            assert_eq!(fresh, reused, "{kind:?} {s:?}");
+        }
+    }
 }

@@ -5,11 +5,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use seqdiff_model::{Device, ModelConfig, Recommender, SamplingConfig};
+use seqdiff_model::{Device, Encoding, ModelConfig, Recommender, SamplingConfig};
 use wasm_bindgen::JsCast;
 
-use crate::clock::now_ms;
-use crate::inference::{Backend, LoadedModel, Reply, Request, Timed};
+use diffrec_playground::clock::now_ms;
+use diffrec_playground::inference::{Backend, LoadedModel, Reply, Request, Timed};
 
 enum GpuSlot {
     Untried,
@@ -25,6 +25,9 @@ pub struct Engine {
     weights: Vec<u8>,
     /// Test hook: the next WebGPU generation fails as a lost device would.
     fail_next_webgpu: std::cell::Cell<bool>,
+    /// The last request's encoding on each backend: a request that changes only sampling controls
+    /// (guidance, steps, η, seeds) skips the encoder.
+    last_encoding: RefCell<Vec<(Backend, Rc<Encoding>)>>,
 }
 
 thread_local! {
@@ -81,6 +84,7 @@ impl Engine {
             config,
             weights,
             fail_next_webgpu: std::cell::Cell::new(false),
+            last_encoding: RefCell::new(Vec::new()),
         })
     }
 
@@ -130,6 +134,7 @@ impl Engine {
     /// does not recover), and every later request runs on the CPU.
     pub fn mark_webgpu_failed(&self, why: &str) {
         *self.gpu.borrow_mut() = GpuSlot::Failed(why.to_string());
+        self.last_encoding.borrow_mut().retain(|(b, _)| *b != Backend::WebGpu);
     }
 
     /// One request on `on`: generation with the per-step trajectory, read back once.
@@ -142,7 +147,21 @@ impl Engine {
             return Err("simulated device loss (test hook)".into());
         }
         let start = now_ms();
-        let result = rec.generate(&[history.to_vec()], sampling, true).read_async().await?;
+        let encoding = self.encoding(on, &rec, history);
+        // The page draws the first row's trajectory only.
+        let result = rec.generate_encoded(&encoding, sampling, true).keep_trajectory_rows(1).read_async().await?;
         Ok(Timed { result, ms: now_ms() - start })
+    }
+
+    /// The encoding of `history` on `on`: the cached one when the history is the last request's.
+    fn encoding(&self, on: Backend, rec: &Recommender, history: &[u32]) -> Rc<Encoding> {
+        let mut cache = self.last_encoding.borrow_mut();
+        if let Some((_, cached)) = cache.iter().find(|(b, e)| *b == on && e.histories.len() == 1 && e.histories[0] == history) {
+            return cached.clone();
+        }
+        let fresh = Rc::new(rec.encode(&[history.to_vec()]));
+        cache.retain(|(b, _)| *b != on);
+        cache.push((on, fresh.clone()));
+        fresh
     }
 }

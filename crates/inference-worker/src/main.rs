@@ -1,0 +1,14 @@
+//! The page's inference worker: the model runs here, off the UI thread (docs/ARCHITECTURE.md §6).
+//! A package of its own so that burn (and its WebGPU stack) is linked into this module only; the UI
+//! module never runs the model. Built by Trunk as a module worker beside the page (`index.html`).
+
+mod engine;
+mod gpu_probe;
+
+use diffrec_playground::inference::{register_worker, worker_panic_hook};
+
+fn main() {
+    diffrec_playground::startup::run_constructors_once();
+    std::panic::set_hook(Box::new(worker_panic_hook));
+    register_worker(|request| Box::pin(engine::handle(request)));
+}

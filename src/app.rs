@@ -29,8 +29,13 @@ pub fn App() -> impl IntoView {
     let loaded = RwSignal::new(None::<Arc<Catalogue>>);
     let notices = RwSignal::new(Vec::<String>::new());
 
-    // The worker's wasm downloads and compiles while the bundle downloads.
-    inference_client::spawn();
+    // The worker's wasm downloads and compiles while the bundle downloads. If it cannot start, say so
+    // at once (a panic later has its own error screen).
+    inference_client::spawn(move |why| {
+        if loaded.get_untracked().is_none() && failure.get_untracked().is_none() {
+            failure.set(Some(format!("The model cannot run: {why}. Reload the page to try again.")));
+        }
+    });
     leptos::task::spawn_local(async move {
         let query = current_query();
         let (dataset, notice) = dataset_from_query(&query);
@@ -49,8 +54,8 @@ pub fn App() -> impl IntoView {
             notify(notices, warning.clone());
         }
         phase.set("preparing the CPU model in the inference worker".into());
-        // A worker that never answers (its script could not be fetched, or the browser has no module
-        // workers) must not leave a loading screen forever.
+        // A worker that never answers and raises no error (a browser without module workers) must not
+        // leave a loading screen forever.
         leptos::task::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(WORKER_START_LIMIT_S * 1000).await;
             if loaded.get_untracked().is_none() && failure.get_untracked().is_none() {

@@ -20,9 +20,27 @@ thread_local! {
 }
 
 /// Starts the worker (its wasm downloads and compiles while the bundle downloads).
-pub fn spawn() {
+/// `on_failure` hears of errors the worker cannot report itself (its script or wasm failed to
+/// download or compile): the browser raises them on the page's window, naming the worker's script.
+pub fn spawn(on_failure: impl Fn(String) + 'static) {
+    watch_worker_errors(on_failure);
     let bridge = InferenceWorker::spawner().encoding::<WorkerCodec>().with_loader(true).as_module(true).spawn(WORKER_SCRIPT);
     CLIENT.with(|c| *c.borrow_mut() = Some(Client { bridge, webgpu: WebGpuStatus::Unknown }));
+}
+
+fn watch_worker_errors(on_failure: impl Fn(String) + 'static) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let listener = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+        if event.filename().contains("inference-worker") {
+            on_failure(format!("the inference worker could not start: {} ({})", event.message(), event.filename()));
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.add_event_listener_with_callback("error", listener.as_ref().unchecked_ref());
+    }
+    // The page's lifetime.
+    listener.forget();
 }
 
 async fn call(request: Request) -> Reply {

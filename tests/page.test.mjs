@@ -277,6 +277,20 @@ test('a missing bundle gives a clear error screen, not a blank page', async () =
   await context.close();
 });
 
+test('a worker whose wasm cannot be downloaded gives an error screen at once, not an endless loading screen', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('**/inference-worker_bg.wasm', (route) => route.abort('connectionreset'));
+  const started = Date.now();
+  await page.goto(base + '/');
+  const alert = page.getByRole('alert').filter({ hasText: 'The model cannot run' });
+  await alert.waitFor({ timeout: 30_000 });
+  assert.match(await alert.textContent(), /inference worker could not start/);
+  assert.ok(Date.now() - started < 30_000, 'well before the 120 s start limit');
+  assert.equal(await page.getByRole('list', { name: 'Recommendations' }).count(), 0);
+  await context.close();
+});
+
 test('corrupt or tampered weights are refused with a clear error screen', async () => {
   for (const tamper of [
     () => Buffer.from('not a burn record'),

@@ -86,12 +86,12 @@ mod tests {
         let device = Device::flex();
         let values: Vec<f32> = (0..600).map(|i| (i as f32 - 300.0) / 37.0).collect();
         let x = Tensor::<2>::from_data(TensorData::new(values.clone(), [20, 30]), &device);
-        let expected = burn_gelu(x.clone()).into_data().to_vec::<f32>().unwrap();
+        let expected = burn_gelu(x.clone()).into_data().try_to_vec::<f32>().unwrap();
         // Shared (x is still alive), unique, and a non-contiguous view (transposed, falls back).
-        let shared = gelu(x.clone()).into_data().to_vec::<f32>().unwrap();
-        let unique = gelu(Tensor::<2>::from_data(TensorData::new(values, [20, 30]), &device)).into_data().to_vec::<f32>().unwrap();
-        let view = gelu(x.clone().transpose()).transpose().into_data().to_vec::<f32>().unwrap();
-        let sliced = gelu(x.clone().slice([5..10])).into_data().to_vec::<f32>().unwrap();
+        let shared = gelu(x.clone()).into_data().try_to_vec::<f32>().unwrap();
+        let unique = gelu(Tensor::<2>::from_data(TensorData::new(values, [20, 30]), &device)).into_data().try_to_vec::<f32>().unwrap();
+        let view = gelu(x.clone().transpose()).transpose().into_data().try_to_vec::<f32>().unwrap();
+        let sliced = gelu(x.clone().slice([5..10])).into_data().try_to_vec::<f32>().unwrap();
         for (i, e) in expected.iter().enumerate() {
             assert!((shared[i] - e).abs() < 2e-6 && (unique[i] - e).abs() < 2e-6 && (view[i] - e).abs() < 2e-6, "at {i}");
         }
@@ -99,6 +99,6 @@ mod tests {
             assert!((s - expected[150 + i]).abs() < 2e-6, "slice at {i}");
         }
         // The input was not modified through a shared buffer.
-        assert_eq!(x.into_data().to_vec::<f32>().unwrap()[0], -300.0 / 37.0);
+        assert_eq!(x.into_data().try_to_vec::<f32>().unwrap()[0], -300.0 / 37.0);
     }
 }

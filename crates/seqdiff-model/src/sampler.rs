@@ -6,7 +6,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::config::{DenoiserKind, SamplingConfig};
-use crate::denoiser::FirstLayerBlocks;
+use crate::denoiser::{DenoiserTail, FirstLayerBlocks};
 use crate::encoder::padding_bias;
 use crate::generation::{GenerationResult, PackedLayout};
 use crate::model::{Encoded, SeqDiff, left_pad};
@@ -27,6 +27,8 @@ pub struct Recommender {
     /// denoiser's steps then multiply only x_t; ARCHITECTURE.md §4).
     first_layer: FirstLayerBlocks,
     time_hidden: Tensor<2>,
+    /// The MLP denoiser's later layers, weights read out once.
+    tail: DenoiserTail,
     /// 0 for real items, −∞ for the padding row: [1, N+1].
     padding_row: Tensor<2>,
     alpha_bars: Vec<f64>,
@@ -65,6 +67,7 @@ impl Recommender {
             item_keys: model.scoring_keys().transpose(),
             repeat_offset: model.repeat_offset_tensor(),
             time_hidden: time_table.clone().matmul(first_layer.time.clone()),
+            tail: model.denoiser.tail(),
             first_layer,
             time_table,
             padding_row: Tensor::from_data(TensorData::new(pad, [1, n]), &device),
@@ -144,7 +147,7 @@ impl Recommender {
                     let x_part = x.clone().matmul(self.first_layer.x.clone());
                     let x_part = if guided { Tensor::cat(vec![x_part.clone(), x_part], 0) } else { x_part };
                     let h = x_part + cond_part.clone() + self.time_hidden.clone().slice([t..t + 1]);
-                    self.model.denoiser.from_first_layer(h, residual.clone())
+                    self.tail.forward(h, residual.clone())
                 }
                 None => {
                     let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);

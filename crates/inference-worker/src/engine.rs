@@ -156,7 +156,7 @@ impl Engine {
     /// The encoding of `history` on `on`: the cached one when the history is the last request's.
     fn encoding(&self, on: Backend, rec: &Recommender, history: &[u32]) -> Rc<Encoding> {
         let mut cache = self.last_encoding.borrow_mut();
-        if let Some((_, cached)) = cache.iter().find(|(b, e)| *b == on && e.histories.len() == 1 && e.histories[0] == history) {
+        if let Some((_, cached)) = cache.iter().find(|(b, e)| *b == on && e.histories == [history]) {
             return cached.clone();
         }
         let fresh = Rc::new(rec.encode(&[history.to_vec()]));

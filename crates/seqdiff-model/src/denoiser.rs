@@ -6,9 +6,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::module::linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::gelu::gelu;
-
 use crate::encoder::Attention;
+use crate::gelu::gelu;
 
 /// Sinusoidal features of t = 0..steps-1, [steps, dim] (host-computed constants).
 pub fn sinusoidal_table(steps: usize, dim: usize) -> Vec<f32> {

@@ -220,17 +220,27 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
         });
         sinks.output.with(|o| o.as_ref().map(|o| overlay(o, &input, answer, m, pca))).unwrap_or_default()
     });
-    // New results: replay the trajectory from its first step.
-    fn tick(progress: RwSignal<f64>, start: f64) {
-        let p = ((now_ms() - start) / ANIMATION_MS).min(1.0);
+    // New results: replay the trajectory from its first step. One frame loop at most: a result that
+    // arrives mid-replay restarts the running loop's clock instead of starting a second loop (during
+    // a slider drag, one loop per result had the map drawn a dozen times a frame).
+    let replay_start = StoredValue::new(0.0f64);
+    let replaying = StoredValue::new(false);
+    fn tick(progress: RwSignal<f64>, start: StoredValue<f64>, replaying: StoredValue<bool>) {
+        let p = ((now_ms() - start.get_value()) / ANIMATION_MS).min(1.0);
         progress.set(p);
         if p < 1.0 {
-            request_animation_frame(move || tick(progress, start));
+            request_animation_frame(move || tick(progress, start, replaying));
+        } else {
+            replaying.set_value(false);
         }
     }
     Effect::new(move |_| {
         layer.track();
-        tick(progress, now_ms());
+        replay_start.set_value(now_ms());
+        if !replaying.get_value() {
+            replaying.set_value(true);
+            tick(progress, replay_start, replaying);
+        }
     });
     let cat = catalogue.clone();
     Effect::new(move |_| {

@@ -336,7 +336,7 @@ test('without a clipboard (plain HTTP), Copy link shows the link to copy by hand
   await context.close();
 });
 
-test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh load of the final URL shows, with few address-bar writes and no long task on the main thread', async () => {
+test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh load of the final URL shows, with few address-bar writes, one map replay loop and no long task on the main thread', async () => {
   const context = await browser.newContext();
   await context.addInitScript(() => {
     window.__writes = [];
@@ -347,6 +347,15 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    // The page's animation-frame callbacks waiting at once (the map's replay must be one loop, not
+    // one per result).
+    window.__framesWaiting = 0;
+    window.__mostFramesWaiting = 0;
+    const requestFrame = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (callback) => {
+      window.__mostFramesWaiting = Math.max(window.__mostFramesWaiting, ++window.__framesWaiting);
+      return requestFrame((t) => { window.__framesWaiting--; callback(t); });
+    };
   });
   const page = await context.newPage();
   const errors = [];
@@ -374,6 +383,9 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
   // collection or first paint can land in the burst), so one short one is tolerated. The model on the
   // UI thread gave 7 tasks of 50–127 ms here (BENCHMARKS.md).
   assert.ok(longTasks.length <= 1 && longTasks.every((t) => t.ms < 100), `main-thread tasks over 50 ms while the slider moves: ${JSON.stringify(longTasks)}`);
+  const framesWaiting = await page.evaluate(() => window.__mostFramesWaiting);
+  console.log(`most animation-frame callbacks waiting at once: ${framesWaiting}`);
+  assert.ok(framesWaiting <= 1, `${framesWaiting} animation-frame callbacks waited at once: the map replays more than once per frame`);
   const fresh = await open(new URL(page.url()).search);
   assert.deepEqual(await waitForRecs(fresh.page), final);
   await fresh.context.close();

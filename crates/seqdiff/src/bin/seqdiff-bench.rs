@@ -56,6 +56,24 @@ fn main() -> anyhow::Result<()> {
         }
         println!("generation S=50 K={k} guided + top-10: median {:.2} ms per user ({} users); reference DiffuRec: 112.6 ms per user", median(times.clone()), times.len());
     }
+    // The page benchmark's own requests (tests/page_bench.mjs): its history, seeds 1..=41, trajectory
+    // kept, the encoding reused as the page's worker does. The same work natively, for the ratio.
+    let page_history = [1u32, 50, 100, 181, 258, 288, 294, 300];
+    let encoding = rec.encode(&[page_history.to_vec()]);
+    for k in [1, 8] {
+        let mut times = Vec::new();
+        for seed in 1..=41 {
+            let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: k, seed };
+            let start = Instant::now();
+            std::hint::black_box(rec.generate_encoded(&encoding, &s, true).keep_trajectory_rows(1).read());
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        let (min, max) = (times.iter().cloned().fold(f64::MAX, f64::min), times.iter().cloned().fold(0.0, f64::max));
+        println!("the page benchmark's requests natively, S=50 K={k} guided, seeds 1-41: median {:.2} ms (min {min:.2}, max {max:.2})", median(times.clone()));
+        if std::env::var_os("BENCH_PER_SEED").is_some() {
+            println!("  per seed: {}", times.iter().map(|t| format!("{t:.2}")).collect::<Vec<_>>().join(" "));
+        }
+    }
     // Soak: 1,000 consecutive generations (guided, S=50, K=8, a different user each) must not grow
     // the process's memory; resident size sampled every 250.
     let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: 8, seed: 0 };

@@ -1,4 +1,5 @@
-//! Fetches a model bundle (manifest, weights, catalogue) with content-hash cache-busting.
+//! Fetches a model bundle (manifest, then weights, catalogue, map and sweep together) with
+//! content-hash cache-busting.
 
 use gloo_net::http::Request;
 use seqdiff_model::bundle::{Manifest, content_hash};
@@ -37,48 +38,63 @@ fn matching(what: &str, bytes: Vec<u8>, expected: Option<&str>) -> Result<Vec<u8
     }
 }
 
-/// Loads `base/manifest.json`, then the files it names. `phase` is told what is downloading.
+/// Loads `base/manifest.json`, then every file it names at once: one round trip after the manifest,
+/// not one per file. `phase` is told what is downloading.
 pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundle, String> {
     phase("downloading manifest");
     let manifest_bytes = fetch_bytes(&format!("{base}/manifest.json")).await?;
     let manifest = Manifest::parse(&String::from_utf8_lossy(&manifest_bytes)).map_err(|e| format!("{base}/manifest.json: {e}"))?;
     let files = &manifest.files;
     let n = manifest.model.num_items;
-    phase("downloading weights");
-    let weights = fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash))
-        .await
-        .and_then(|b| matching(&format!("{base}/{}", files.weights), b, Some(&files.weights_hash)))?;
+    phase("downloading weights, catalogue, item map and validation grid");
+    let weights = async {
+        fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash))
+            .await
+            .and_then(|b| matching(&format!("{base}/{}", files.weights), b, Some(&files.weights_hash)))
+    };
+    let catalogue = async {
+        let Some(name) = &files.catalogue else { return Ok(None) };
+        let bytes = fetch_bytes(&format!("{base}/{name}?v={}", files.catalogue_hash.clone().unwrap_or_default()))
+            .await
+            .and_then(|b| matching(&format!("{base}/{name}"), b, files.catalogue_hash.as_deref()))?;
+        parse_catalogue(&bytes, n).map(Some).map_err(|e| format!("{base}/{name}: {e}"))
+    };
+    // The map and the sweep are optional: without them the page still recommends. One whose
+    // content is not the manifest's is treated as missing.
+    let optional = |name: &'static str| {
+        let listed = files.extras.iter().any(|e| e == name);
+        let url = format!("{base}/{name}?v={}", files.extras_hashes.get(name).cloned().unwrap_or_default());
+        let expected = files.extras_hashes.get(name).map(String::as_str);
+        async move {
+            match listed {
+                true => Some(fetch_bytes(&url).await.and_then(|b| matching(name, b, expected))),
+                false => None,
+            }
+        }
+    };
+    let (weights, catalogue, map_bytes, sweep_bytes) = futures::join!(weights, catalogue, optional("map.json"), optional("sweep.json"));
+    let weights = weights?;
     let mut warnings = Vec::new();
-    let (items, train_counts) = match &files.catalogue {
-        Some(name) => {
-            phase("downloading catalogue");
-            let bytes = fetch_bytes(&format!("{base}/{name}?v={}", files.catalogue_hash.clone().unwrap_or_default()))
-                .await
-                .and_then(|b| matching(&format!("{base}/{name}"), b, files.catalogue_hash.as_deref()))?;
-            let cat = parse_catalogue(&bytes, n).map_err(|e| format!("{base}/{name}: {e}"))?;
+    let (items, train_counts) = match catalogue? {
+        Some(cat) => {
             warnings.extend(cat.warning);
             (cat.items, cat.train_counts)
         }
         None => (Vec::new(), vec![0; n + 1]),
     };
-    // The map and the sweep are optional: without them the page still recommends.
-    let extra = |name: &str| files.extras.iter().any(|e| e == name).then(|| format!("{base}/{name}?v={}", files.extras_hashes.get(name).cloned().unwrap_or_default()));
-    // An optional file whose content is not the manifest's is treated as missing.
-    let checked = |name: &str, bytes: Vec<u8>| matching(name, bytes, files.extras_hashes.get(name).map(String::as_str));
-    let mut map = None;
-    if let Some(url) = extra("map.json") {
-        phase("downloading item map");
-        match fetch_bytes(&url).await.and_then(|b| checked("map.json", b)).and_then(|b| parse_map(&b, n, manifest.model.dim)) {
-            Ok(m) => map = Some(m),
-            Err(e) => warnings.push(format!("The item map is unusable ({e}); the map is hidden.")),
+    let map = map_bytes.and_then(|bytes| match bytes.and_then(|b| parse_map(&b, n, manifest.model.dim)) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            warnings.push(format!("The item map is unusable ({e}); the map is hidden."));
+            None
         }
-    }
-    let mut sweep = None;
-    if let Some(url) = extra("sweep.json") {
-        match fetch_bytes(&url).await.and_then(|b| checked("sweep.json", b)).and_then(|b| parse_sweep(&b)) {
-            Ok(g) => sweep = Some(g),
-            Err(e) => warnings.push(format!("The validation grid is unusable ({e}); it is hidden.")),
+    });
+    let sweep = sweep_bytes.and_then(|bytes| match bytes.and_then(|b| parse_sweep(&b)) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            warnings.push(format!("The validation grid is unusable ({e}); it is hidden."));
+            None
         }
-    }
+    });
     Ok(LoadedBundle { manifest, weights, items, train_counts, map, sweep, warnings })
 }

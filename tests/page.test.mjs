@@ -368,7 +368,8 @@ test('a burst of slider input at Seeds 8 / Steps 50 ends on the list a fresh loa
   const values = [];
   for (let g = 0.5; g <= 8; g += 0.5) values.push(String(g));
   for (const v of values) await slider.fill(v);
-  await page.waitForFunction(() => new URL(location.href).searchParams.get('guidance') === '8');
+  // Polled on a timer: the default polling runs in the page's own animation frames, which are counted below.
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('guidance') === '8', null, { polling: 50 });
   // Let the last request land, then read the list.
   await page.waitForTimeout(1500);
   const final = await recs(page).allTextContents();

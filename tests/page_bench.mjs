@@ -40,6 +40,7 @@ async function requestPage(backend, steps, seeds) {
   const context = await browser.newContext();
   await context.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasmMemory = e.detail.wasm.memory; }));
   const page = await context.newPage();
+  page.on('crash', () => console.log(`the page crashed (${backend}, S=${steps}, K=${seeds})`));
   await page.goto(`${base}/?${history}&backend=${backend}&steps=${steps}&seeds=${seeds}&guidance=1&eta=0&seed=0`);
   await page.getByRole('status').filter({ hasText: new RegExp(`backend: ${backend === 'cpu' ? 'CPU' : 'WebGPU'} · last request`) }).waitFor({ timeout: 300_000 });
   return page;

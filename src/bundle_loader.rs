@@ -66,10 +66,10 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
         let url = format!("{base}/{name}?v={}", files.extras_hashes.get(name).cloned().unwrap_or_default());
         let expected = files.extras_hashes.get(name).map(String::as_str);
         async move {
-            match listed {
-                true => Some(fetch_bytes(&url).await.and_then(|b| matching(name, b, expected))),
-                false => None,
+            if !listed {
+                return None;
             }
+            Some(fetch_bytes(&url).await.and_then(|b| matching(name, b, expected)))
         }
     };
     let (weights, catalogue, map_bytes, sweep_bytes) = futures::join!(weights, catalogue, optional("map.json"), optional("sweep.json"));

@@ -32,42 +32,52 @@ fn sampling(guidance: f64, steps: usize, eta: f64) -> SamplingConfig {
     SamplingConfig { guidance, steps, eta, ensemble: 1, seed: 11 }
 }
 
-/// A host-driven reference chain: one denoiser call per step with explicit time rows, classic DDPM
-/// posterior formulas when `ddpm`, DDIM(η=0) otherwise. Independent of the sampler's code path.
-fn reference_chain(rec: &Recommender, history: &[u32], s: &SamplingConfig, ddpm: bool) -> Vec<f32> {
+/// A host-driven reference chain, written from the formulas and independent of the sampler's code
+/// path: per row r of a K-seed ensemble (noise stream seed + r: slot 0 is x_T, slot i + 1 the z of
+/// step i), per step two denoiser calls with the τ(t) row and x̂0 = (1 + w)·f(x, c) − w·f(x, ∅). Then
+/// DDIM with η: σ = η·√((1 − ᾱ')/(1 − ᾱ))·√(1 − ᾱ/ᾱ'), x' = √ᾱ'·x̂0 + √(1 − ᾱ' − σ²)·ε + σ·z; or,
+/// when `ddpm`, the classic DDPM posterior (full chain only). Returns each row's final x̂0.
+fn reference_rows(rec: &Recommender, history: &[u32], s: &SamplingConfig, ddpm: bool) -> Vec<Vec<f32>> {
     let model = &rec.model;
     let device = model.device();
     let d = model.config.dim;
-    let t_total = model.config.diffusion_steps;
-    let a = cosine_alpha_bars(t_total);
-    let enc = model.encode(vec![history.to_vec()]);
+    let a = cosine_alpha_bars(model.config.diffusion_steps);
     let len = history.len();
-    let cond = enc.outputs.slice([0..1, len - 1..len]).reshape([1, d]);
+    let cond = model.encode(vec![history.to_vec()]).outputs.slice([0..1, len - 1..len]).reshape([1, d]);
     let table = model.denoiser.time_table(&device);
-    let ts = respaced_timesteps(t_total, s.steps);
-    let stream = gaussian(s.seed, ts.len() * d);
-    let row = |slot: usize| Tensor::<2>::from_data(TensorData::new(stream[slot * d..(slot + 1) * d].to_vec(), [1, d]), &device);
-    let mut x = row(0);
-    let mut x0 = x.clone();
-    for (i, &t) in ts.iter().enumerate() {
-        let temb = table.clone().slice([t..t + 1]);
-        let fc = model.denoiser.forward(x.clone(), cond.clone(), temb.clone());
-        let fu = model.denoiser.forward(x.clone(), model.null_rows(1), temb);
-        x0 = fc * (1.0 + s.guidance) - fu * s.guidance;
-        let Some(&tp) = ts.get(i + 1) else { break };
-        if ddpm {
-            assert_eq!(tp + 1, t, "DDPM reference needs the full chain");
-            let alpha = a[t] / a[tp];
-            let beta = 1.0 - alpha;
-            let mean = x0.clone() * (a[tp].sqrt() * beta / (1.0 - a[t])) + x.clone() * (alpha.sqrt() * (1.0 - a[tp]) / (1.0 - a[t]));
-            let var = (1.0 - a[tp]) / (1.0 - a[t]) * beta;
-            x = mean + row(i + 1) * var.sqrt();
-        } else {
-            let eps = (x.clone() - x0.clone() * a[t].sqrt()) / (1.0 - a[t]).sqrt();
-            x = x0.clone() * a[tp].sqrt() + eps * (1.0 - a[tp]).sqrt();
-        }
-    }
-    to_vec(x0)
+    let ts = respaced_timesteps(model.config.diffusion_steps, s.steps);
+    let slots = if ddpm || s.eta > 0.0 { ts.len() } else { 1 };
+    (0..s.ensemble)
+        .map(|r| {
+            let stream = gaussian(s.seed + r as u64, slots * d);
+            let row = |slot: usize| Tensor::<2>::from_data(TensorData::new(stream[slot * d..(slot + 1) * d].to_vec(), [1, d]), &device);
+            let mut x = row(0);
+            let mut x0 = x.clone();
+            for (i, &t) in ts.iter().enumerate() {
+                let temb = table.clone().slice([t..t + 1]);
+                let fc = model.denoiser.forward(x.clone(), cond.clone(), temb.clone());
+                let fu = model.denoiser.forward(x.clone(), model.null_rows(1), temb);
+                x0 = fc * (1.0 + s.guidance) - fu * s.guidance;
+                let Some(&tp) = ts.get(i + 1) else { break };
+                if ddpm {
+                    assert_eq!(tp + 1, t, "DDPM reference needs the full chain");
+                    let alpha = a[t] / a[tp];
+                    let beta = 1.0 - alpha;
+                    let mean = x0.clone() * (a[tp].sqrt() * beta / (1.0 - a[t])) + x.clone() * (alpha.sqrt() * (1.0 - a[tp]) / (1.0 - a[t]));
+                    let var = (1.0 - a[tp]) / (1.0 - a[t]) * beta;
+                    x = mean + row(i + 1) * var.sqrt();
+                    continue;
+                }
+                let sigma = s.eta * ((1.0 - a[tp]) / (1.0 - a[t])).sqrt() * (1.0 - a[t] / a[tp]).sqrt();
+                let eps = (x.clone() - x0.clone() * a[t].sqrt()) / (1.0 - a[t]).sqrt();
+                x = x0.clone() * a[tp].sqrt() + eps * (1.0 - a[tp] - sigma * sigma).sqrt();
+                if sigma > 0.0 {
+                    x = x + row(i + 1) * sigma;
+                }
+            }
+            to_vec(x0)
+        })
+        .collect()
 }
 
 #[test]
@@ -101,7 +111,7 @@ fn eta_one_on_the_full_chain_equals_ddpm() {
     let rec = recommender(DenoiserKind::Mlp);
     let s = sampling(1.5, 50, 1.0);
     let got = rec.generate(&[vec![4, 8, 15, 16]], &s, false).read();
-    let want = reference_chain(&rec, &[4, 8, 15, 16], &s, true);
+    let want = reference_rows(&rec, &[4, 8, 15, 16], &s, true).remove(0);
     assert!(max_abs_diff(&got.final_x0[0], &want) < 1e-3, "{:?} vs {:?}", &got.final_x0[0][..4], &want[..4]);
 }
 
@@ -111,7 +121,7 @@ fn respaced_steps_feed_original_timesteps() {
     for steps in [2, 5, 13] {
         let s = sampling(0.5, steps, 0.0);
         let got = rec.generate(&[vec![1, 2, 3]], &s, false).read();
-        let want = reference_chain(&rec, &[1, 2, 3], &s, false);
+        let want = reference_rows(&rec, &[1, 2, 3], &s, false).remove(0);
         assert!(max_abs_diff(&got.final_x0[0], &want) < 1e-4, "steps={steps}");
     }
     // Feeding 0..S-1 instead (the classic bug) would give another answer: the table rows differ.
@@ -320,44 +330,6 @@ fn shipped() -> Recommender {
     Recommender::new(model_from_bytes(&manifest.model, weights, &Device::flex()).unwrap())
 }
 
-/// A host-driven DDIM chain with η and a K-seed ensemble, written from the formulas: per row r (noise
-/// stream seed + r: slot 0 is x_T, slot i + 1 the z of step i), per step two denoiser calls with the
-/// τ(t) row, x̂0 = (1 + w)·f(x, c) − w·f(x, ∅), σ = η·√((1 − ᾱ')/(1 − ᾱ))·√(1 − ᾱ/ᾱ'),
-/// x' = √ᾱ'·x̂0 + √(1 − ᾱ' − σ²)·ε + σ·z. Returns each row's final x̂0.
-fn reference_rows(rec: &Recommender, history: &[u32], s: &SamplingConfig) -> Vec<Vec<f32>> {
-    let model = &rec.model;
-    let device = model.device();
-    let d = model.config.dim;
-    let a = cosine_alpha_bars(model.config.diffusion_steps);
-    let len = history.len();
-    let cond = model.encode(vec![history.to_vec()]).outputs.slice([0..1, len - 1..len]).reshape([1, d]);
-    let table = model.denoiser.time_table(&device);
-    let ts = respaced_timesteps(model.config.diffusion_steps, s.steps);
-    let slots = if s.eta > 0.0 { ts.len() } else { 1 };
-    (0..s.ensemble)
-        .map(|r| {
-            let stream = gaussian(s.seed + r as u64, slots * d);
-            let row = |slot: usize| Tensor::<2>::from_data(TensorData::new(stream[slot * d..(slot + 1) * d].to_vec(), [1, d]), &device);
-            let mut x = row(0);
-            let mut x0 = x.clone();
-            for (i, &t) in ts.iter().enumerate() {
-                let temb = table.clone().slice([t..t + 1]);
-                let fc = model.denoiser.forward(x.clone(), cond.clone(), temb.clone());
-                let fu = model.denoiser.forward(x.clone(), model.null_rows(1), temb);
-                x0 = fc * (1.0 + s.guidance) - fu * s.guidance;
-                let Some(&tp) = ts.get(i + 1) else { break };
-                let sigma = s.eta * ((1.0 - a[tp]) / (1.0 - a[t])).sqrt() * (1.0 - a[t] / a[tp]).sqrt();
-                let eps = (x.clone() - x0.clone() * a[t].sqrt()) / (1.0 - a[t]).sqrt();
-                x = x0.clone() * a[tp].sqrt() + eps * (1.0 - a[tp] - sigma * sigma).sqrt();
-                if sigma > 0.0 {
-                    x = x + row(i + 1) * sigma;
-                }
-            }
-            to_vec(x0)
-        })
-        .collect()
-}
-
 #[test]
 fn the_shipped_model_samples_as_the_formulas_say_for_every_setting() {
     let rec = shipped();
@@ -369,7 +341,7 @@ fn the_shipped_model_samples_as_the_formulas_say_for_every_setting() {
                 for ensemble in [1, 4] {
                     let s = SamplingConfig { guidance, steps, eta, ensemble, seed: 5 };
                     let got = rec.generate(&[history.to_vec()], &s, false).read();
-                    for (r, want) in reference_rows(&rec, &history, &s).iter().enumerate() {
+                    for (r, want) in reference_rows(&rec, &history, &s, false).iter().enumerate() {
                         // Relative to the row's size: guidance w multiplies rounding by 1 + 2w.
                         let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
                         let diff = max_abs_diff(&got.final_x0[r], want) / scale;

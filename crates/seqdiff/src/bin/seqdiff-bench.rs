@@ -60,16 +60,18 @@ fn main() -> anyhow::Result<()> {
     // kept, the encoding reused as the page's worker does. The same work natively, for the ratio.
     let page_history = [1u32, 50, 100, 181, 258, 288, 294, 300];
     let encoding = rec.encode(&[page_history.to_vec()]);
+    // BENCH_REQUESTS=N for a longer run (with BENCH_PER_SEED=1, to see slow spells).
+    let requests: u64 = std::env::var("BENCH_REQUESTS").ok().and_then(|n| n.parse().ok()).unwrap_or(41);
     for k in [1, 8] {
         let mut times = Vec::new();
-        for seed in 1..=41 {
+        for seed in 1..=requests {
             let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: k, seed };
             let start = Instant::now();
             std::hint::black_box(rec.generate_encoded(&encoding, &s, true).keep_trajectory_rows(1).read());
             times.push(start.elapsed().as_secs_f64() * 1e3);
         }
         let (min, max) = (times.iter().cloned().fold(f64::MAX, f64::min), times.iter().cloned().fold(0.0, f64::max));
-        println!("the page benchmark's requests natively, S=50 K={k} guided, seeds 1-41: median {:.2} ms (min {min:.2}, max {max:.2})", median(times.clone()));
+        println!("the page benchmark's requests natively, S=50 K={k} guided, seeds 1-{requests}: median {:.2} ms (min {min:.2}, max {max:.2})", median(times.clone()));
         if std::env::var_os("BENCH_PER_SEED").is_some() {
             println!("  per seed: {}", times.iter().map(|t| format!("{t:.2}")).collect::<Vec<_>>().join(" "));
         }

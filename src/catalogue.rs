@@ -7,7 +7,7 @@ use playground_state::presets::Preset;
 use seqdiff_model::data::ItemInfo;
 
 use playground_state::map_view::GridIndex;
-use seqdiff_model::map::{ItemMap, l2_normalised};
+use seqdiff_model::map::{ItemMap, UnitItems};
 
 use crate::bundle_loader::LoadedBundle;
 use seqdiff_model::bundle_files::SweepResult;
@@ -16,7 +16,7 @@ use seqdiff_model::bundle_files::SweepResult;
 pub struct MapData {
     pub map: ItemMap,
     /// L2-normalised item vectors (row i = item i) for placing x̂0 among the items.
-    pub unit_items: Vec<Vec<f32>>,
+    pub unit_items: UnitItems,
     /// Legend entry of each item (its least common genre: the most telling one).
     pub colour_of: Vec<usize>,
     pub legend: Vec<String>,
@@ -131,7 +131,7 @@ fn map_data(map: ItemMap, items: &[ItemInfo], item_vectors: Vec<Vec<f32>>) -> Ma
     MapData {
         tsne_index: GridIndex::new(&map.tsne, &[0]),
         pca_index: GridIndex::new(&map.pca, &[0]),
-        unit_items: item_vectors.iter().map(|v| l2_normalised(v)).collect(),
+        unit_items: UnitItems::new(&item_vectors),
         colour_of,
         legend,
         map,

@@ -2,7 +2,7 @@
 //! the held-out answer, the denoising trajectory, the seed cloud and the guidance direction —
 //! all placed on the active view (t-SNE by nearest items, PCA exactly).
 
-use seqdiff_model::map::{Placement, dot, l2_normalised, place};
+use seqdiff_model::map::{Placement, UnitItems, l2_normalised, place};
 
 use crate::catalogue::MapData;
 use crate::runner::Output;
@@ -48,10 +48,8 @@ pub fn overlay(output: &Output, input: &[u32], answer: Option<u32>, map: &MapDat
 }
 
 /// Top-`k` items of one seed's x̂0 (the softmax is monotone in x̂0·ẽ, so the dot product ranks).
-pub fn seed_top(x0: &[f32], unit_items: &[Vec<f32>], masked: &[u32], k: usize) -> Vec<u32> {
+pub fn seed_top(x0: &[f32], unit_items: &UnitItems, masked: &[u32], k: usize) -> Vec<u32> {
     let u = l2_normalised(x0);
-    let mut scored: Vec<(f32, u32)> =
-        unit_items.iter().enumerate().skip(1).filter(|(i, _)| !masked.contains(&(*i as u32))).map(|(i, v)| (dot(&u, v), i as u32)).collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().take(k).map(|(_, i)| i).collect()
+    // Largest similarity first: the smallest of its negation.
+    unit_items.smallest(&u, k, |i| masked.contains(&(i as u32)), |similarity| -similarity).into_iter().map(|(_, i)| i as u32).collect()
 }

@@ -70,12 +70,20 @@ async function request(page, seed) {
   return [Number(/last request ([\d.]+) ms/.exec(status)[1]), roundTrip];
 }
 
+/** `reps` requests, and how long the page's main (UI) thread was busy per request meanwhile, from
+ *  Chromium's own task accounting (CDP `Performance.getMetrics`): all tasks, and the script part. */
 async function latencies(backend, steps, seeds, reps) {
   const page = await requestPage(backend, steps, seeds);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const before = await metrics();
   const out = [];
   for (let seed = 1; seed <= reps; seed++) out.push(await request(page, seed));
+  const after = await metrics();
   await page.context().close();
-  return out;
+  const perRequest = (name) => (1000 * (after[name] - before[name])) / reps;
+  return { runs: out, uiBusy: perRequest('TaskDuration'), uiScript: perRequest('ScriptDuration') };
 }
 
 /** `n` consecutive requests at S=50, K=8 on the CPU: the wasm memory of the worker (where the model
@@ -114,10 +122,10 @@ console.log(`navigation → first recommendation (CPU), 5 loads, each in a fresh
   `painted (the next frame) median ${median(firsts.map((f) => f[1])).toFixed(0)} ms (${list(firsts.map((f) => f[1]))})`);
 for (const [backend, reps] of [['cpu', 41], ['webgpu', 5]]) {
   for (const seeds of [1, 8]) {
-    const runs = await latencies(backend, 50, seeds, reps);
+    const { runs, uiBusy, uiScript } = await latencies(backend, 50, seeds, reps);
     const xs = runs.map((r) => r[0]);
     const trips = runs.map((r) => r[1]);
-    console.log(`${backend.padEnd(6)} S=50 K=${seeds}: median ${median(xs).toFixed(1)} ms per request in the worker (${(median(xs) / 50).toFixed(2)} ms per step; ${reps} requests, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}); round trip seen by the page: median ${median(trips).toFixed(0)} ms`);
+    console.log(`${backend.padEnd(6)} S=50 K=${seeds}: median ${median(xs).toFixed(1)} ms per request in the worker (${(median(xs) / 50).toFixed(2)} ms per step; ${reps} requests, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}); round trip seen by the page: median ${median(trips).toFixed(0)} ms; UI thread busy ${uiBusy.toFixed(1)} ms per request (script ${uiScript.toFixed(1)})`);
   }
 }
 await soak(Number(process.env.SOAK_REQUESTS || 1000));

@@ -2,7 +2,7 @@
 // (a new seed each, S=50, guided, K from `K`, default 1), with function names. Needs a release build
 // (`trunk build --release`): it serves a copy of dist/ whose worker wasm is the named one Trunk left in
 // target/wasm-bindgen/release/ (before wasm-opt strips the names), warms up, profiles 60 requests, and
-// prints self and inclusive time per function. Run with `node tests/profile_worker.mjs` (BENCHMARKS.md).
+// prints self and inclusive time per function (the top 30, or `TOP`). Run with `node tests/profile_worker.mjs` (BENCHMARKS.md).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,7 +71,7 @@ const busy = [...self.entries()].filter(([name]) => name !== '(idle)').reduce((s
 const short = (name) => name.replace(/::h[0-9a-f]{16}/g, '').slice(0, 140);
 for (const [title, map] of [['self', self], ['inclusive', inclusive]]) {
   console.log(`-- ${title} time (ms, % of the worker's busy ${busy.toFixed(0)} ms)`);
-  for (const [name, ms] of [...map.entries()].filter(([n]) => !['(idle)', '(root)'].includes(n)).sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+  for (const [name, ms] of [...map.entries()].filter(([n]) => !['(idle)', '(root)'].includes(n)).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 30))) {
     console.log(ms.toFixed(1).padStart(8), `${(100 * ms / busy).toFixed(1).padStart(5)}%`, short(name));
   }
 }

@@ -44,10 +44,20 @@ impl ItemMap {
     }
 }
 
+/// a · b over their common length. The page places ≈60 points against every item per request with
+/// this on the UI thread.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight running sums, not one: float addition is not associative, so the compiler cannot turn a
-    // single sum into SIMD lanes, but it does turn these into two f32x4 (wasm SIMD128). The page
-    // places ≈60 points against every item per request with this on the UI thread.
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return dot_simd128(a, b);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    dot_lanes(a, b)
+}
+
+/// Eight running sums (lane k adds the products at positions ≡ k mod 8), then the lanes in order,
+/// then the products past the last multiple of 8. The definition every `dot` computes bit for bit.
+pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
     let mut acc = [0.0f32; 8];
@@ -57,6 +67,38 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     acc.iter().sum::<f32>() + tail
+}
+
+/// `dot_lanes` with its eight sums in two f32x4 registers, written out: the UI module is built for
+/// size (opt-level "z"), at which the compiler does not vectorise `dot_lanes` itself.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn dot_simd128(a: &[f32], b: &[f32]) -> f32 {
+    use core::arch::wasm32::{f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128, v128_load};
+    let whole = a.len() / 8 * 8;
+    let (mut low, mut high) = (f32x4_splat(0.0), f32x4_splat(0.0));
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let mut i = 0;
+    while i < whole {
+        // SAFETY: i + 8 ≤ whole ≤ a.len() = b.len(), and v128_load accepts any alignment.
+        unsafe {
+            let load = |p: *const f32| v128_load(p as *const v128);
+            low = f32x4_add(low, f32x4_mul(load(pa.add(i)), load(pb.add(i))));
+            high = f32x4_add(high, f32x4_mul(load(pa.add(i + 4)), load(pb.add(i + 4))));
+        }
+        i += 8;
+    }
+    let tail: f32 = a[whole..].iter().zip(&b[whole..]).map(|(x, y)| x * y).sum();
+    let lanes = [
+        f32x4_extract_lane::<0>(low),
+        f32x4_extract_lane::<1>(low),
+        f32x4_extract_lane::<2>(low),
+        f32x4_extract_lane::<3>(low),
+        f32x4_extract_lane::<0>(high),
+        f32x4_extract_lane::<1>(high),
+        f32x4_extract_lane::<2>(high),
+        f32x4_extract_lane::<3>(high),
+    ];
+    lanes.iter().sum::<f32>() + tail
 }
 
 /// v / ‖v‖ (a zero vector stays zero).
@@ -74,20 +116,55 @@ pub struct Placement {
     pub nearest_distance: f32,
 }
 
-/// Places `v` by the distance-weighted average (weights 1/distance) of the map coordinates of its
-/// `k` nearest items by cosine distance. `unit_items` are the L2-normalised item vectors, row i =
-/// item i; row 0 (padding) is skipped. A point on an item lands exactly on it.
-pub fn place(v: &[f32], unit_items: &[Vec<f32>], coords: &[[f32; 2]], k: usize) -> Placement {
-    let u = l2_normalised(v);
-    let mut near: Vec<(f32, usize)> = unit_items.iter().enumerate().skip(1).map(|(i, item)| ((1.0 - dot(&u, item)).max(0.0), i)).collect();
-    let k = k.clamp(1, near.len().max(1));
-    if near.is_empty() {
-        return Placement { xy: [0.0, 0.0], nearest: 0, nearest_distance: 1.0 };
+/// The L2-normalised item vectors in one flat table, row i = item i (row 0, padding, is never
+/// returned). The page looks up the nearest items of ≈60 points per request in it on the UI thread,
+/// so a lookup keeps only its best k while it scans, instead of collecting and sorting every item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitItems {
+    dim: usize,
+    rows: Vec<f32>,
+}
+
+impl UnitItems {
+    /// From the item vectors (row i = item i), each L2-normalised.
+    pub fn new(item_vectors: &[Vec<f32>]) -> Self {
+        let dim = item_vectors.first().map_or(0, Vec::len);
+        let rows = item_vectors.iter().flat_map(|v| l2_normalised(v).into_iter().chain(std::iter::repeat(0.0)).take(dim)).collect();
+        UnitItems { dim, rows }
     }
-    near.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    near.truncate(k);
-    near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let (best_distance, best) = near[0];
+
+    /// The `k` items (padding and `skip`ped ones excluded) with the smallest `key(u · item)`, smallest
+    /// first, ties by item index: the same items and order as sorting every item by (key, index).
+    pub fn smallest(&self, u: &[f32], k: usize, skip: impl Fn(usize) -> bool, key: impl Fn(f32) -> f32) -> Vec<(f32, usize)> {
+        let mut best: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
+        if k == 0 || self.dim == 0 {
+            return best;
+        }
+        for (i, row) in self.rows.chunks_exact(self.dim).enumerate().skip(1) {
+            if skip(i) {
+                continue;
+            }
+            let value = key(dot(u, row));
+            // Items come in index order, so an equal key never displaces an earlier item.
+            if best.len() == k && !value.total_cmp(&best[k - 1].0).is_lt() {
+                continue;
+            }
+            let at = best.partition_point(|b| b.0.total_cmp(&value).is_le());
+            best.insert(at, (value, i));
+            best.truncate(k);
+        }
+        best
+    }
+}
+
+/// Places `v` by the distance-weighted average (weights 1/distance) of the map coordinates of its
+/// `k` nearest items by cosine distance. A point on an item lands exactly on it.
+pub fn place(v: &[f32], items: &UnitItems, coords: &[[f32; 2]], k: usize) -> Placement {
+    let u = l2_normalised(v);
+    let near = items.smallest(&u, k.max(1), |_| false, |similarity| (1.0 - similarity).max(0.0));
+    let Some(&(best_distance, best)) = near.first() else {
+        return Placement { xy: [0.0, 0.0], nearest: 0, nearest_distance: 1.0 };
+    };
     let xy = if best_distance < 1e-6 {
         coords[best]
     } else {
@@ -107,9 +184,38 @@ pub fn place(v: &[f32], unit_items: &[Vec<f32>], coords: &[[f32; 2]], k: usize) 
 mod tests {
     use super::*;
 
-    fn items() -> (Vec<Vec<f32>>, Vec<[f32; 2]>) {
+    fn items() -> (UnitItems, Vec<[f32; 2]>) {
         let raw = [vec![0.0, 0.0], vec![1.0, 0.0], vec![0.0, 1.0], vec![-1.0, 0.0]];
-        (raw.iter().map(|v| l2_normalised(v)).collect(), vec![[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [-10.0, 0.0]])
+        (UnitItems::new(&raw), vec![[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [-10.0, 0.0]])
+    }
+
+    /// The definition `smallest` replaces: every item's key, sorted by (key, index).
+    fn sorted_all(items: &[Vec<f32>], u: &[f32], k: usize, skip: impl Fn(usize) -> bool, key: impl Fn(f32) -> f32) -> Vec<(f32, usize)> {
+        let mut all: Vec<(f32, usize)> = items.iter().enumerate().skip(1).filter(|(i, _)| !skip(*i)).map(|(i, v)| (key(dot(u, &l2_normalised(v))), i)).collect();
+        all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        all.truncate(k);
+        all
+    }
+
+    #[test]
+    fn smallest_equals_sorting_every_item_including_ties() {
+        // 300 items in 8 dimensions, every fifth a copy of an earlier one (exact ties), one zero row.
+        let mut raw: Vec<Vec<f32>> = (0..300).map(|i| (0..8).map(|j| ((i * 31 + j * 17) as f32 * 0.37).sin()).collect()).collect();
+        for i in (5..300).step_by(5) {
+            raw[i] = raw[i - 3].clone();
+        }
+        raw[7] = vec![0.0; 8];
+        let items = UnitItems::new(&raw);
+        for q in 0..20 {
+            let u = l2_normalised(&(0..8).map(|j| ((q * 13 + j * 7) as f32 * 0.29).cos()).collect::<Vec<f32>>());
+            let distance = |s: f32| (1.0 - s).max(0.0);
+            for k in [1, 2, 10, 299, 400] {
+                assert_eq!(items.smallest(&u, k, |_| false, distance), sorted_all(&raw, &u, k, |_| false, distance), "q={q} k={k}");
+                let skip = |i: usize| i % 3 == 0;
+                assert_eq!(items.smallest(&u, k, skip, |s| -s), sorted_all(&raw, &u, k, skip, |s| -s), "q={q} k={k}, by similarity");
+            }
+            assert!(items.smallest(&u, 0, |_| false, distance).is_empty());
+        }
     }
 
     #[test]
@@ -119,6 +225,7 @@ mod tests {
             let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11 + 1.0).cos()).collect();
             let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             assert!((dot(&a, &b) - plain).abs() <= 1e-5, "n={n}: {} vs {plain}", dot(&a, &b));
+            assert_eq!(dot(&a, &b).to_bits(), dot_lanes(&a, &b).to_bits());
         }
     }
 

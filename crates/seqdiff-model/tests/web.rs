@@ -57,3 +57,17 @@ async fn webgpu_agrees_with_cpu() {
     let dx = cpu.final_x0.iter().flatten().zip(gpu.final_x0.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(dx < 1e-3, "x0 differs by {dx}");
 }
+
+/// The page's `dot` in wasm is written with SIMD128 intrinsics; it must equal its portable
+/// definition bit for bit at every length (whole groups of eight and the tail).
+#[wasm_bindgen_test]
+fn simd_dot_equals_its_definition_bit_for_bit() {
+    use seqdiff_model::map::{dot, dot_lanes};
+    for n in 0..70 {
+        let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
+        let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11 + 1.0).cos()).collect();
+        assert_eq!(dot(&a, &b).to_bits(), dot_lanes(&a, &b).to_bits(), "n={n}");
+        // Unequal lengths: the common prefix.
+        assert_eq!(dot(&a, &b[..n / 2]).to_bits(), dot_lanes(&a[..n / 2], &b[..n / 2]).to_bits(), "n={n}, halved");
+    }
+}

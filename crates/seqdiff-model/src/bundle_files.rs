@@ -36,6 +36,13 @@ pub struct SweepResult {
 }
 
 impl SweepResult {
+    /// The metrics of the best cell (the higher unmasked NDCG@10 of the best diffusion setting and
+    /// the encoder alone).
+    pub fn best_metrics(&self) -> Option<Evaluation> {
+        let (diffusion, encoder) = self.diffusion_and_encoder();
+        [diffusion, encoder].into_iter().flatten().max_by(|a, b| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10))
+    }
+
     /// The best diffusion setting's metrics (steps ≥ 1, ensembles included) and the encoder's
     /// (steps 0), where the grid has them: what "the diffusion beats its encoder" is read from.
     pub fn diffusion_and_encoder(&self) -> (Option<Evaluation>, Option<Evaluation>) {

@@ -46,6 +46,33 @@ impl std::str::FromStr for Scoring {
     }
 }
 
+/// The space the diffusion runs in: what x_t is built from, what the denoiser predicts and what its
+/// output is scored against (ARCHITECTURE.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiffusionSpace {
+    /// x0 = the target's RMS-normalised key, but x̂0 = c + MLP is scored like the encoder's query
+    /// (dot with the raw table): the sampler feeds query-like x̂0 back into x_t, which training never
+    /// built, and the chain runs away (BENCHMARKS.md). Bundles saved before this option existed.
+    #[default]
+    Query,
+    /// One space: x0 = the target's normalised key, x̂0 = MLP(x_t, c, τ) is scored against the
+    /// normalised keys with a learned scale, so the sampler's x_t is built from the kind of
+    /// vector training built it from.
+    Key,
+}
+
+impl std::str::FromStr for DiffusionSpace {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "query" => Ok(Self::Query),
+            "key" => Ok(Self::Key),
+            _ => Err(format!("unknown diffusion space '{s}' (expected query or key)")),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
     /// Items are 1..=num_items; row 0 of the item table is padding.
@@ -81,6 +108,8 @@ pub struct ModelConfig {
     /// they do). Off in bundles saved before this option existed.
     #[serde(default)]
     pub repeat_offset: bool,
+    #[serde(default)]
+    pub diffusion_space: DiffusionSpace,
 }
 
 fn one() -> f64 {
@@ -104,6 +133,7 @@ impl ModelConfig {
             input_scale: 8.0,
             scoring: Scoring::Normalised,
             repeat_offset: false,
+            diffusion_space: DiffusionSpace::Query,
         }
     }
 }
@@ -121,15 +151,27 @@ pub struct SamplingConfig {
     /// Seeds in the ensemble K (softmaxes averaged).
     pub ensemble: usize,
     pub seed: u64,
+    /// Start strength s ∈ (0, 1]: the chain starts at timestep s·(T−1) from the encoder's
+    /// prediction noised to that level (1 = pure noise, the classic sampler; towards 0 the encoder).
+    #[serde(default = "one")]
+    pub start: f64,
 }
 
 impl Default for SamplingConfig {
     fn default() -> Self {
-        SamplingConfig { guidance: 0.0, steps: 10, eta: 0.0, ensemble: 1, seed: 0 }
+        SamplingConfig { guidance: 0.0, steps: 10, eta: 0.0, ensemble: 1, seed: 0, start: 1.0 }
     }
 }
 
+/// The smallest start strength: the chain keeps at least its last timestep.
+pub const MIN_START: f64 = 0.01;
+
 impl SamplingConfig {
+    /// The timestep the chain starts at: s·(T−1), rounded (T−1 at s = 1).
+    pub fn start_timestep(&self, diffusion_steps: usize) -> usize {
+        ((diffusion_steps.saturating_sub(1)) as f64 * self.start.clamp(0.0, 1.0)).round() as usize
+    }
+
     /// Clamps every field into its legal range (bad input never crashes the sampler).
     pub fn clamped(&self, diffusion_steps: usize) -> Self {
         let finite = |v: f64, default: f64| if v.is_finite() { v } else { default };
@@ -139,6 +181,7 @@ impl SamplingConfig {
             eta: finite(self.eta, 0.0).clamp(0.0, 1.0),
             ensemble: self.ensemble.clamp(1, 8),
             seed: self.seed,
+            start: finite(self.start, 1.0).clamp(MIN_START, 1.0),
         }
     }
 }

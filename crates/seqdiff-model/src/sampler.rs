@@ -5,19 +5,22 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::config::{DenoiserKind, SamplingConfig};
+use crate::config::{DenoiserKind, DiffusionSpace, SamplingConfig};
 use crate::denoiser::{DenoiserTail, FirstLayerBlocks};
 use crate::encoder::padding_bias;
 use crate::generation::{GenerationResult, PackedLayout};
 use crate::model::{Encoded, SeqDiff, left_pad};
 use crate::noise::gaussian;
-use crate::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps};
+use crate::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps_from};
 
 /// A model made ready for inference: the per-request-independent tensors are computed once.
 pub struct Recommender {
     pub model: SeqDiff,
     /// The scoring keys (see `SeqDiff::scoring_keys`), transposed: [d, N+1].
     item_keys: Tensor<2>,
+    /// What x̂0 is scored against in key space (`SeqDiff::diffusion_keys`, transposed [d, N+1]) and
+    /// its learned scale β [1]; None in query space, where x̂0 is scored like the encoder.
+    key_space: Option<(Tensor<2>, Tensor<1>)>,
     /// The learned repeat offset b, [1], on the device (None when the model has none): reading it
     /// back here would be a synchronous readback, which WebGPU in the browser cannot do.
     repeat_offset: Option<Tensor<1>>,
@@ -53,6 +56,8 @@ pub struct Generation {
     pub trajectory: Option<Tensor<3>>,
     /// Conditional and unconditional x̂0 at the last step, [R, d] each (only when guided, w ≠ 0).
     pub endpoints: Option<(Tensor<2>, Tensor<2>)>,
+    /// x_t fed to the denoiser at every step, [S, R, d] (native diagnostics only: `generate_traced`).
+    pub chain_inputs: Option<Tensor<3>>,
 }
 
 impl Recommender {
@@ -65,6 +70,8 @@ impl Recommender {
         let first_layer = model.denoiser.first_layer_blocks();
         Recommender {
             item_keys: model.scoring_keys().transpose(),
+            key_space: (model.config.diffusion_space == DiffusionSpace::Key)
+                .then(|| (model.diffusion_keys().transpose(), model.diffusion_logit_scale())),
             repeat_offset: model.repeat_offset_tensor(),
             time_hidden: time_table.clone().matmul(first_layer.time.clone()),
             tail: model.denoiser.tail(),
@@ -96,6 +103,15 @@ impl Recommender {
 
     /// `generate` for histories already encoded.
     pub fn generate_encoded(&self, encoding: &Encoding, sampling: &SamplingConfig, trace: bool) -> Generation {
+        self.sample(encoding, sampling, trace, false)
+    }
+
+    /// `generate` with the trajectory and the chain's inputs x_t kept (`seqdiff chain`'s view).
+    pub fn generate_traced(&self, encoding: &Encoding, sampling: &SamplingConfig) -> Generation {
+        self.sample(encoding, sampling, true, true)
+    }
+
+    fn sample(&self, encoding: &Encoding, sampling: &SamplingConfig, trace: bool, trace_inputs: bool) -> Generation {
         let cfg = &self.model.config;
         let s = sampling.clamped(cfg.diffusion_steps);
         let histories = &encoding.histories[..];
@@ -112,12 +128,20 @@ impl Recommender {
                 trajectory: trace.then(|| cond_rows.clone().unsqueeze_dim::<3>(0)),
                 final_x0: cond_rows,
                 endpoints: None,
+                chain_inputs: None,
             };
         }
         let null_rows = self.model.null_rows(rows);
-        let timesteps = respaced_timesteps(cfg.diffusion_steps, s.steps);
+        let start = s.start_timestep(cfg.diffusion_steps);
+        let timesteps = respaced_timesteps_from(start, s.steps);
         let noise = self.noise(s.seed, rows, d, if s.eta > 0.0 { timesteps.len() } else { 1 });
         let mut x = noise.clone().slice([0..1]).reshape([rows, d]);
+        if s.start < 1.0 {
+            // Start from the encoder's prediction noised to the start timestep's level.
+            let a = self.alpha_bars[start];
+            x = self.encoder_prior(cond_rows.clone(), histories, k) * a.sqrt() + x * (1.0 - a).sqrt();
+        }
+        let mut inputs = Vec::new();
         let guided = s.guidance != 0.0;
         let cross = (cfg.denoiser == DenoiserKind::CrossAttn).then(|| {
             let keys = encoded.outputs.clone();
@@ -140,6 +164,9 @@ impl Recommender {
         let mut x0 = x.clone();
         let mut endpoints = None;
         for (i, &t) in timesteps.iter().enumerate() {
+            if trace_inputs {
+                inputs.push(x.clone().unsqueeze_dim::<3>(0));
+            }
             // The denoiser's output for the conditional rows, then (when guided) the unconditional ones.
             let out = match &mlp {
                 Some((cond_part, residual)) => {
@@ -189,14 +216,18 @@ impl Recommender {
             if trace {
                 trajectory.push(x0.clone().unsqueeze_dim::<3>(0));
             }
-            x = self.ddim_step(x, x0.clone(), &timesteps, i, s.eta, &noise, rows, d);
+            // Key space feeds back the key the step's distribution expects (score interpolation, as
+            // CDCD): x_t is then built from mixtures of keys, as training built it from keys.
+            let x0_fed = if self.key_space.is_some() { self.expected_key(x0.clone(), histories, k) } else { x0.clone() };
+            x = self.ddim_step(x, x0_fed, &timesteps, i, s.eta, &noise, rows, d);
         }
-        let scores = self.score(x0.clone(), histories, k);
+        let scores = self.score_generated(x0.clone(), histories, k);
         Generation {
             scores,
             final_x0: x0,
             trajectory: trace.then(|| Tensor::cat(trajectory, 0)),
             endpoints,
+            chain_inputs: trace_inputs.then(|| Tensor::cat(inputs, 0)),
         }
     }
 
@@ -237,19 +268,59 @@ impl Recommender {
         self.model.repeat_offset()
     }
 
-    /// Ensemble-averaged softmax over items for x̂0 rows [U·K, d] (row u·K + k belongs to
+    /// Ensemble-averaged softmax over items for encoder outputs [U·K, d] (row u·K + k belongs to
     /// `histories[u]`) → [U, N+1]. Items of a user's history get the repeat offset.
     pub fn score(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
-        let (users, n) = (histories.len(), self.model.config.num_items + 1);
         let scale = self.model.logit_scale();
         let logits = x0.matmul(self.item_keys.clone());
         // Dot scoring has scale 1: no pass over the [R, N] logits for it.
         let logits = if scale == 1.0 { logits } else { logits * scale };
+        self.softmax_of(logits, histories, k)
+    }
+
+    /// `score` for the denoiser's output x̂0: in key space against the normalised keys with the
+    /// learned β, in query space as the encoder's.
+    pub fn score_generated(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
+        match &self.key_space {
+            Some((keys, beta)) => self.softmax_of(x0.matmul(keys.clone()) * beta.clone().reshape([1, 1]), histories, k),
+            None => self.score(x0, histories, k),
+        }
+    }
+
+    /// Where a chain that starts from the encoder starts, [R, d] for condition rows [R, d]: the
+    /// encoder's output (query space) or the key it expects, Σ_j p_j·ẽ_j under its softmax (key space).
+    fn encoder_prior(&self, cond_rows: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
+        let Some((keys, _)) = &self.key_space else { return cond_rows };
+        let [rows, d] = cond_rows.dims();
+        let users = histories.len();
+        let expected = self.score(cond_rows, histories, k).matmul(keys.clone().transpose());
+        expected.reshape([users, 1, d]).expand([users, k, d]).reshape([rows, d])
+    }
+
+    /// Softmax over items of logits [U·K, N+1] with padding removed and the repeat offset added,
+    /// averaged over each user's K rows → [U, N+1].
+    fn softmax_of(&self, logits: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
+        let (users, n) = (histories.len(), self.model.config.num_items + 1);
+        self.row_softmax(logits, histories, k).mean_dim(1).reshape([users, n])
+    }
+
+    /// The softmax of each row of logits [U·K, N+1] (padding removed, repeat offset added): [U, K, N+1].
+    fn row_softmax(&self, logits: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<3> {
+        let (users, n) = (histories.len(), self.model.config.num_items + 1);
         let mut logits = logits.reshape([users, k, n]) + self.padding_row.clone().reshape([1, 1, n]);
         if let Some(b) = &self.repeat_offset {
             logits = logits + (self.history_mask(histories) * b.clone().reshape([1, 1])).reshape([users, 1, n]);
         }
-        softmax(logits, 2).mean_dim(1).reshape([users, n])
+        softmax(logits, 2)
+    }
+
+    /// Key space: Σ_j p_j·ẽ_j for each row of x̂0 [R, d], p its softmax over items → [R, d].
+    fn expected_key(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
+        let Some((keys, beta)) = &self.key_space else { return x0 };
+        let [rows, _] = x0.dims();
+        let n = self.model.config.num_items + 1;
+        let p = self.row_softmax(x0.matmul(keys.clone()) * beta.clone().reshape([1, 1]), histories, k);
+        p.reshape([rows, n]).matmul(keys.clone().transpose())
     }
 
     /// [U, N+1]: 1 at each user's history items (padding column excluded), 0 elsewhere.

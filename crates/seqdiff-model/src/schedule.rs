@@ -18,12 +18,18 @@ pub fn cosine_alpha_bars(steps: usize) -> Vec<f64> {
 /// `steps` timesteps evenly spaced over 0..T-1, from T-1 down to 0 (S = 1 gives just T-1).
 /// The denoiser must be fed these ORIGINAL indices, not 0..S-1.
 pub fn respaced_timesteps(total: usize, steps: usize) -> Vec<usize> {
-    let steps = steps.clamp(1, total);
+    respaced_timesteps_from(total - 1, steps)
+}
+
+/// `steps` timesteps evenly spaced from `start` down to 0 (a chain that starts part-way, from a
+/// noised prior; at most start + 1 distinct steps).
+pub fn respaced_timesteps_from(start: usize, steps: usize) -> Vec<usize> {
+    let steps = steps.clamp(1, start + 1);
     if steps == 1 {
-        return vec![total - 1];
+        return vec![start];
     }
     (0..steps)
-        .map(|i| ((total - 1) as f64 * (1.0 - i as f64 / (steps - 1) as f64)).round() as usize)
+        .map(|i| (start as f64 * (1.0 - i as f64 / (steps - 1) as f64)).round() as usize)
         .collect()
 }
 

@@ -59,6 +59,10 @@ pub struct TrainConfig {
     /// away from its CE (measured on Beauty: BENCHMARKS.md). Runs saved before it existed were joint.
     #[serde(default)]
     pub denoiser_on_top: bool,
+    /// The item table, encoder and repeat offset are frozen (staged training: they come from an
+    /// encoder run and the trainer freezes them); the encoder's CE is neither computed nor trained.
+    #[serde(default)]
+    pub frozen_encoder: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -133,6 +137,7 @@ impl Default for TrainConfig {
             window_stride: 0,
             objective: Objective::Diffusion,
             denoiser_on_top: true,
+            frozen_encoder: false,
         }
     }
 }
@@ -239,13 +244,17 @@ pub fn loss(
     let trained_index: Vec<u32> = trained.iter().map(|&r| target_index[r]).collect();
     let weights = vec![1.0 / count; trained.len()];
     let encoder_repeat = repeat(&trained);
-    let encoder_ce = softmax_cross_entropy(
-        outputs * scale,
-        keys.clone(),
-        &trained_index,
-        &weights,
-        encoder_repeat.as_ref().map(|(bias, seen)| RepeatOffset { bias: bias.clone(), seen }),
-    );
+    let encoder_ce = if config.frozen_encoder && !encoder_only {
+        Tensor::<1>::zeros([1], &device)
+    } else {
+        softmax_cross_entropy(
+            outputs * scale,
+            keys.clone(),
+            &trained_index,
+            &weights,
+            encoder_repeat.as_ref().map(|(bias, seen)| RepeatOffset { bias: bias.clone(), seen }),
+        )
+    };
     if encoder_only {
         let zero = Tensor::<1>::zeros([1], &device);
         return LossParts { total: encoder_ce.clone(), ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
@@ -308,16 +317,28 @@ pub fn loss(
     let x0_hat = model.denoiser.forward(x_t, cond, temb);
 
     let diffusion_repeat = repeat(&chosen);
+    // x̂0 is scored as the sampler scores it: against the encoder's keys (query space) or the
+    // normalised keys with the learned β (key space).
+    let (keys, x0_logits) = match cfg.diffusion_space {
+        crate::config::DiffusionSpace::Query => (keys, x0_hat.clone() * scale),
+        crate::config::DiffusionSpace::Key => {
+            (model.normalised_items().slice(1..n), x0_hat.clone() * model.diffusion_logit_scale().reshape([1, 1]))
+        }
+    };
     let keys = if on_top { keys.detach() } else { keys };
     let ce = softmax_cross_entropy(
-        x0_hat.clone() * scale,
+        x0_logits,
         keys,
         &chosen_index,
         &chosen_weights,
         diffusion_repeat.as_ref().map(|(bias, seen)| RepeatOffset { bias: if on_top { bias.clone().detach() } else { bias.clone() }, seen }),
     );
-    let mse_weights = rowcol(chosen_weights);
-    let mse = ((x0_hat - x0).powf_scalar(2.0).mean_dim(1) * mse_weights).sum();
+    // Key space trains by CE alone (as CDCD): the sampler feeds back the softmax's expected key, not
+    // x̂0, so there is nothing for an MSE on x̂0 to keep in place.
+    let mse = match cfg.diffusion_space {
+        crate::config::DiffusionSpace::Query => ((x0_hat - x0).powf_scalar(2.0).mean_dim(1) * rowcol(chosen_weights)).sum(),
+        crate::config::DiffusionSpace::Key => Tensor::<1>::zeros([1], &device),
+    };
     let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
     LossParts { total, ce, mse, encoder_ce, targets: count as usize }
 }

@@ -29,7 +29,7 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 }
 
 fn sampling(guidance: f64, steps: usize, eta: f64) -> SamplingConfig {
-    SamplingConfig { guidance, steps, eta, ensemble: 1, seed: 11 }
+    SamplingConfig { guidance, steps, eta, ensemble: 1, seed: 11, start: 1.0 }
 }
 
 /// A host-driven reference chain, written from the formulas and independent of the sampler's code
@@ -246,7 +246,7 @@ fn cross_attention_denoiser_samples_and_guides() {
 #[test]
 fn bad_sampling_values_are_clamped_not_fatal() {
     let rec = recommender(DenoiserKind::Mlp);
-    let s = SamplingConfig { guidance: f64::NAN, steps: 10_000, eta: 9.0, ensemble: 100, seed: 1 };
+    let s = SamplingConfig { guidance: f64::NAN, steps: 10_000, eta: 9.0, ensemble: 100, seed: 1, start: 1.0 };
     let r = rec.generate(&[vec![1]], &s, true).read();
     assert_eq!(r.steps, rec.model.config.diffusion_steps);
     assert_eq!(r.rows, 8);
@@ -262,7 +262,7 @@ fn zero_steps_is_the_encoder_alone_for_every_seed_and_guidance() {
     let histories = vec![vec![1, 2, 3], vec![4]];
     let encoder = to_vec(rec.encoder_scores(&histories));
     for (guidance, ensemble, seed) in [(0.0, 1, 0), (4.0, 3, 7)] {
-        let s = SamplingConfig { guidance, steps: 0, eta: 0.5, ensemble, seed };
+        let s = SamplingConfig { guidance, steps: 0, eta: 0.5, ensemble, seed, start: 1.0 };
         let r = rec.generate(&histories, &s, true).read();
         let scores: Vec<f32> = r.scores.iter().flatten().copied().collect();
         assert!(max_abs_diff(&scores, &encoder) < 1e-6, "w={guidance} K={ensemble}");
@@ -339,7 +339,7 @@ fn the_shipped_model_samples_as_the_formulas_say_for_every_setting() {
         for steps in [1, 10, 50] {
             for eta in [0.0, 0.5] {
                 for ensemble in [1, 4] {
-                    let s = SamplingConfig { guidance, steps, eta, ensemble, seed: 5 };
+                    let s = SamplingConfig { guidance, steps, eta, ensemble, seed: 5, start: 1.0 };
                     let got = rec.generate(&[history.to_vec()], &s, false).read();
                     for (r, want) in reference_rows(&rec, &history, &s, false).iter().enumerate() {
                         // Relative to the row's size: guidance w multiplies rounding by 1 + 2w.

@@ -23,7 +23,7 @@ fn config() -> ModelConfig {
 }
 
 fn sampling() -> SamplingConfig {
-    SamplingConfig { guidance: 1.5, steps: 8, eta: 0.5, ensemble: 3, seed: 5 }
+    SamplingConfig { guidance: 1.5, steps: 8, eta: 0.5, ensemble: 3, seed: 5, start: 1.0 }
 }
 
 #[wasm_bindgen_test]

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use seqdiff_model::{DenoiserKind, ModelConfig};
-use seqdiff_model::config::Scoring;
+use seqdiff_model::config::{DiffusionSpace, Scoring};
 use seqdiff_model::train::{LrSchedule, Objective, TrainConfig};
 
 #[derive(Parser)]
@@ -33,6 +33,9 @@ enum Command {
     Export(ExportArgs),
     /// Plot validation NDCG@10 against training minutes for run folders, as an SVG.
     Curves(CurvesArgs),
+    /// Follow the denoising chain step by step on a split: norms and nearest-key cosines of x_t and
+    /// x̂0 beside the training range, and the accuracy of x̂0 at every step.
+    Chain(ChainArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -89,6 +92,15 @@ pub struct TrainArgs {
     /// Learn a logit offset for items already in the user's history (true/false).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub repeat_offset: bool,
+    /// What the diffusion runs in: `query` (x0 = the target's normalised key, x̂0 = c + MLP scored like
+    /// the encoder) or `key` (x0, x̂0 and their scoring all in normalised-key space, with a learned
+    /// scale; the denoiser is then never residual).
+    #[arg(long, default_value = "query")]
+    pub diffusion_space: DiffusionSpace,
+    /// Staged training: take the item table, encoder and repeat offset from this run (its best
+    /// weights), freeze them and train the denoiser alone (the encoder's CE is not computed).
+    #[arg(long)]
+    pub encoder_from: Option<PathBuf>,
     /// Denoiser: `mlp` (on concat[x_t, c, τ(t)]) or `cross-attn` (x_t also attends to the encoder outputs).
     #[arg(long, default_value = "mlp")]
     pub denoiser: DenoiserKind,
@@ -174,6 +186,10 @@ pub struct SamplingArgs {
     pub ensemble: Option<usize>,
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Start strength s ∈ (0, 1]: 1 starts from pure noise; smaller starts part-way down the chain
+    /// from the encoder's prediction. Default: the checkpoint's.
+    #[arg(long)]
+    pub start: Option<f64>,
 }
 
 #[derive(Args, Debug)]
@@ -214,6 +230,9 @@ pub struct SweepArgs {
     /// Also sweep the ensemble size at the best (guidance, steps).
     #[arg(long, value_delimiter = ',', default_value = "1,4,8")]
     pub ensemble: Vec<usize>,
+    /// Start strengths to sweep (each a full guidance × steps grid; the best one is kept).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub start: Vec<f64>,
     /// `valid` (then the best setting becomes the model's default) or `test`.
     #[arg(long, default_value = "valid")]
     pub split: seqdiff_model::evaluate::Split,
@@ -222,6 +241,27 @@ pub struct SweepArgs {
     pub out: Option<PathBuf>,
     #[arg(long, default_value_t = 256)]
     pub batch: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ChainArgs {
+    /// A run folder (from train) or a bundle folder (from export).
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "valid")]
+    pub split: seqdiff_model::evaluate::Split,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// Users followed (evenly spread over the split; 0 = all).
+    #[arg(long, default_value_t = 1000)]
+    pub users: usize,
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -269,6 +309,7 @@ impl TrainArgs {
             dropout: self.dropout,
             temperature: self.temperature,
             residual_denoiser: self.residual_denoiser,
+            diffusion_space: self.diffusion_space,
             input_scale: self.input_scale.unwrap_or((self.dim as f64).sqrt()),
             ..ModelConfig::new(num_items)
         }
@@ -292,6 +333,7 @@ impl TrainArgs {
             window_stride: self.window_stride,
             objective: self.objective,
             denoiser_on_top: self.denoiser_on_top,
+            frozen_encoder: self.encoder_from.is_some(),
         }
     }
 }
@@ -307,6 +349,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => commands::sweep::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Curves(args) => commands::curves::run(args),
+        Command::Chain(args) => commands::chain::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

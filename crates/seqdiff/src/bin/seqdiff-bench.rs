@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
     let rec = Recommender::new(model_from_bytes(&manifest.model, weights, &device).map_err(anyhow::Error::msg)?);
     println!("model {} ({} items, d={}), data {}, {} CPU threads", model_dir.display(), manifest.model.num_items, manifest.model.dim, data.display(), std::thread::available_parallelism().map_or(1, |n| n.get()));
     for k in [1, 8] {
-        let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: k, seed: 0 };
+        let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: k, seed: 0, start: 1.0 };
         let mut times = Vec::new();
         for (i, user) in dataset.users.iter().take(200).enumerate() {
             let start = Instant::now();
@@ -65,7 +65,7 @@ fn main() -> anyhow::Result<()> {
     for k in [1, 8] {
         let mut times = Vec::new();
         for seed in 1..=requests {
-            let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: k, seed };
+            let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: k, seed, start: 1.0 };
             let start = Instant::now();
             std::hint::black_box(rec.generate_encoded(&encoding, &s, true).keep_trajectory_rows(1).read());
             times.push(start.elapsed().as_secs_f64() * 1e3);
@@ -78,7 +78,7 @@ fn main() -> anyhow::Result<()> {
     }
     // Soak: 1,000 consecutive generations (guided, S=50, K=8, a different user each) must not grow
     // the process's memory; resident size sampled every 250.
-    let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: 8, seed: 0 };
+    let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: 8, seed: 0, start: 1.0 };
     let users: Vec<_> = dataset.users.iter().map(|u| u.train.clone()).collect();
     let mut samples = vec![resident_mib()];
     let start = Instant::now();

@@ -15,6 +15,7 @@ pub fn resolve(args: &SamplingArgs, defaults: &SamplingConfig) -> SamplingConfig
         eta: args.eta.unwrap_or(defaults.eta),
         ensemble: args.ensemble.unwrap_or(defaults.ensemble),
         seed: args.seed.unwrap_or(defaults.seed),
+        start: args.start.unwrap_or(defaults.start),
     }
 }
 

@@ -1,3 +1,4 @@
+pub mod chain;
 pub mod curves;
 pub mod eval;
 pub mod export;

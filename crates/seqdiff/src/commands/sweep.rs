@@ -14,14 +14,15 @@ use crate::checkpoint::{device, load_matching_dataset, load_model, write_json};
 /// Validation (or test) metrics over guidance × steps; the best cell by unmasked NDCG@10, then the
 /// ensemble sizes at it. Steps 0 (the encoder alone) is a cell like any other, so the diffusion is
 /// chosen only where it beats its own encoder; it does not depend on guidance and is evaluated once.
-pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64], steps: &[usize], ensemble: &[usize], batch: usize, split: &str) -> SweepResult {
+#[allow(clippy::too_many_arguments)]
+pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64], steps: &[usize], start: f64, ensemble: &[usize], batch: usize, split: &str) -> SweepResult {
     let mut metrics = Vec::new();
     let mut best = (f64::MIN, SamplingConfig::default());
     let mut encoder_alone: Option<Evaluation> = None;
     for &w in guidance {
         let mut row = Vec::new();
         for &s in steps {
-            let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0 };
+            let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0, start };
             let m = match (s, encoder_alone) {
                 (0, Some(m)) => m,
                 _ => evaluate(rec, cases, &cfg, batch),
@@ -29,7 +30,7 @@ pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64]
             if s == 0 {
                 encoder_alone = Some(m);
             }
-            eprintln!("  guidance {w:>4} steps {s:>2}: {m}");
+            eprintln!("  start {start} guidance {w:>4} steps {s:>2}: {m}");
             if m.unmasked.ndcg10 > best.0 {
                 best = (m.unmasked.ndcg10, cfg);
             }
@@ -66,7 +67,17 @@ pub fn run(args: SweepArgs) -> Result<()> {
     let rec = Recommender::new(model);
     let cases = split_cases(&dataset, args.split);
     let split = format!("{:?}", args.split).to_lowercase();
-    let mut result = sweep_grid(&rec, &cases, &args.guidance, &args.steps, &args.ensemble, args.batch, &split);
+    // One guidance × steps grid per start strength; the grid of the best one is kept.
+    let mut result: Option<seqdiff_model::bundle_files::SweepResult> = None;
+    for &start in &args.start {
+        let grid = sweep_grid(&rec, &cases, &args.guidance, &args.steps, start, &args.ensemble, args.batch, &split);
+        let score = |r: &seqdiff_model::bundle_files::SweepResult| r.best_metrics().map_or(f64::MIN, |m| m.unmasked.ndcg10);
+        if result.as_ref().is_none_or(|r| score(&grid) > score(r)) {
+            result = Some(grid);
+        }
+    }
+    let Some(mut result) = result else { anyhow::bail!("--start needs at least one value") };
+    let start = result.best.start;
     let ranks = popularity_ranks(&dataset.item_counts());
     let histories: Vec<Vec<u32>> = cases.iter().map(|c| c.0.clone()).collect();
     result.diversity = args
@@ -76,7 +87,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
             args.steps
                 .iter()
                 .map(|&s| {
-                    let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0 };
+                    let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0, start };
                     let d = diversity(&rec, &histories, &cfg, &ranks, args.batch);
                     eprintln!("  guidance {w:>4} steps {s:>2}: coverage {:.1}%, novelty {:.0}, seed overlap {:.1}%", d.coverage, d.novelty, d.seed_overlap);
                     d

@@ -27,7 +27,7 @@ use crate::commands::sweep::sweep_grid;
 
 /// Sampling used for per-epoch model selection (cheap and deterministic).
 pub fn selection_sampling() -> SamplingConfig {
-    SamplingConfig { guidance: 1.0, steps: 2, eta: 0.0, ensemble: 1, seed: 0 }
+    SamplingConfig { guidance: 1.0, steps: 2, eta: 0.0, ensemble: 1, seed: 0, start: 1.0 }
 }
 
 /// `state.json`: what a resumed run needs besides the weights and optimizer files.
@@ -153,6 +153,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let last = args.out.join("last.bpk");
         model = model.try_load_file(&last).map_err(|e| anyhow::anyhow!("{}: cannot load: {e:?}", last.display()))?;
         optim = optim.load(args.out.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
+    } else if let Some(from) = &args.encoder_from {
+        model = with_encoder_of(model, from, &device)?;
+    }
+    if train_cfg.frozen_encoder {
+        model = freeze_encoder(model);
     }
 
     let windows = make_windows(&dataset.users, state.model.max_len, train_cfg.window_stride);
@@ -257,7 +262,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
             valid,
             valid_encoder: Some(valid_encoder),
         };
-        let selected = log.selected().expect("one validation row").unmasked;
+        // A frozen encoder is the same every epoch: the denoiser's own output selects.
+        let selected = if train_cfg.frozen_encoder { log.valid } else { log.selected() }.expect("one validation row").unmasked;
         let improved = !warmup && selected.ndcg10 > state.best_ndcg10;
         let row = |e: &Evaluation| {
             let m = e.masked.unwrap_or_default();
@@ -307,7 +313,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (selection_sampling(), evaluate_encoder(&recommender, &test_cases, args.eval_batch))
     } else {
         eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
-        let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[0, 1, 2, 5, 10, 50], &[1], args.eval_batch, "valid");
+        let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[0, 1, 2, 5, 10, 50], 1.0, &[1], args.eval_batch, "valid");
         write_json(&args.out.join("sweep.json"), &selection)?;
         // Say plainly whether the diffusion output beats the encoder it is built on.
         if let (Some(diffusion), Some(encoder)) = selection.diffusion_and_encoder() {
@@ -337,6 +343,41 @@ pub fn run(args: TrainArgs) -> Result<()> {
     eprintln!("test: {test}");
     eprintln!("files: {} (eval: seqdiff eval --model {} --data {})", args.out.display(), args.out.display(), args.data.display());
     Ok(())
+}
+
+/// `model` with the item table, encoder and repeat offset of the run (or bundle) in `from`.
+fn with_encoder_of(mut model: SeqDiff, from: &std::path::Path, device: &seqdiff_model::Device) -> Result<SeqDiff> {
+    let (manifest, source) = crate::checkpoint::load_model(from, device)?;
+    let (a, b) = (&manifest.model, &model.config);
+    let same = a.num_items == b.num_items
+        && a.dim == b.dim
+        && a.max_len == b.max_len
+        && a.layers == b.layers
+        && a.heads == b.heads
+        && a.scoring == b.scoring
+        && a.repeat_offset == b.repeat_offset
+        && a.input_scale == b.input_scale
+        && (a.scoring != seqdiff_model::config::Scoring::Normalised || a.temperature == b.temperature);
+    if !same {
+        bail!(
+            "--encoder-from {}: its encoder ({} items, d={}, max_len {}, {} layers, {} heads, {:?} scoring, repeat offset {}) differs from this run's ({} items, d={}, max_len {}, {} layers, {} heads, {:?}, {}): repeat its options",
+            from.display(), a.num_items, a.dim, a.max_len, a.layers, a.heads, a.scoring, a.repeat_offset,
+            b.num_items, b.dim, b.max_len, b.layers, b.heads, b.scoring, b.repeat_offset
+        );
+    }
+    eprintln!("encoder, item table and repeat offset from {} (frozen)", from.display());
+    model.items = source.items;
+    model.encoder = source.encoder;
+    model.repeat_bias = source.repeat_bias;
+    Ok(model)
+}
+
+/// Stops the gradients and dropout of everything the denoiser is trained on top of.
+fn freeze_encoder(mut model: SeqDiff) -> SeqDiff {
+    model.items = model.items.freeze();
+    model.encoder = model.encoder.freeze();
+    model.repeat_bias = model.repeat_bias.map(|b| b.set_require_grad(false));
+    model
 }
 
 /// What a resumed run would change: every option whose value differs from the one the run was

@@ -56,9 +56,9 @@ pub enum DiffusionSpace {
     /// built, and the chain runs away (BENCHMARKS.md). Bundles saved before this option existed.
     #[default]
     Query,
-    /// One space: x0 = the target's normalised key, x̂0 = MLP(x_t, c, τ) is scored against the
-    /// normalised keys with a learned scale, so the sampler's x_t is built from the kind of
-    /// vector training built it from.
+    /// One space for the chain: x̂0 is scored like the encoder's query, and the sampler feeds back
+    /// the normalised key its softmax expects, Σ_j p_j·ẽ_j (score interpolation, as CDCD), so x_t is
+    /// built from keys in sampling as in training. Trained by CE alone.
     Key,
 }
 

@@ -23,6 +23,7 @@ pub mod metrics;
 #[cfg(feature = "model")]
 pub mod model;
 pub mod noise;
+pub mod plain_sampling;
 #[cfg(feature = "model")]
 pub mod sampler;
 pub mod schedule;

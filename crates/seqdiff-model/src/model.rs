@@ -4,7 +4,7 @@ use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, Initializer};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::config::{DenoiserKind, DiffusionSpace, ModelConfig, Scoring};
+use crate::config::{DenoiserKind, ModelConfig, Scoring};
 use crate::denoiser::Denoiser;
 use crate::encoder::{HistoryEncoder, attention_bias};
 
@@ -22,9 +22,6 @@ pub struct SeqDiff {
     pub null_cond: Param<Tensor<1>>,
     /// The learned repeat offset b / REPEAT_OFFSET_SCALE, [1] (present when `config.repeat_offset`).
     pub repeat_bias: Option<Param<Tensor<1>>>,
-    /// ln β, [1]: key-space diffusion scores x̂0 by β·x̂0·ẽ_j (present when `config.diffusion_space`
-    /// is `Key`). Learned, since how sharp the generated key's neighbourhood should be is data's call.
-    pub key_scale: Option<Param<Tensor<1>>>,
     pub encoder: HistoryEncoder,
     pub denoiser: Denoiser,
     #[module(skip)]
@@ -52,12 +49,8 @@ impl SeqDiff {
                 .init(device),
             null_cond: Initializer::Normal { mean: 0.0, std: 1.0 }.init([d], device),
             repeat_bias: config.repeat_offset.then(|| Initializer::Zeros.init([1], device)),
-            // β starts at 1/temperature: a target key scores d/temperature (8 at d = 64).
-            key_scale: (config.diffusion_space == DiffusionSpace::Key)
-                .then(|| Initializer::Constant { value: (1.0 / config.temperature).ln() }.init([1], device)),
             encoder: HistoryEncoder::new(d, config.heads, config.layers, config.max_len, config.dropout, device),
-            // x̂0 = c + MLP would put a key-space prediction in query space: key space is never residual.
-            denoiser: Denoiser::new(d, config.denoiser_hidden, config.diffusion_steps, cross_heads, config.residual_denoiser && config.diffusion_space == DiffusionSpace::Query, device),
+            denoiser: Denoiser::new(d, config.denoiser_hidden, config.diffusion_steps, cross_heads, config.residual_denoiser, device),
             config: config.clone(),
         }
     }
@@ -100,23 +93,6 @@ impl SeqDiff {
         match self.config.scoring {
             Scoring::Normalised => 1.0 / self.config.temperature,
             Scoring::Dot => 1.0,
-        }
-    }
-
-    /// The keys the denoiser's output x̂0 is scored against, [N+1, d]: the encoder's (query space) or
-    /// the RMS-normalised table (key space).
-    pub fn diffusion_keys(&self) -> Tensor<2> {
-        match self.config.diffusion_space {
-            DiffusionSpace::Query => self.scoring_keys(),
-            DiffusionSpace::Key => self.normalised_items(),
-        }
-    }
-
-    /// x̂0's logits = (x̂0 · key) × this, [1]: the encoder's fixed scale, or the learned β (key space).
-    pub fn diffusion_logit_scale(&self) -> Tensor<1> {
-        match &self.key_scale {
-            Some(ln_beta) => ln_beta.val().exp(),
-            None => Tensor::<1>::from_data(TensorData::new(vec![self.logit_scale() as f32], [1]), &self.device()),
         }
     }
 

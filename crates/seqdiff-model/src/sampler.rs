@@ -18,9 +18,9 @@ pub struct Recommender {
     pub model: SeqDiff,
     /// The scoring keys (see `SeqDiff::scoring_keys`), transposed: [d, N+1].
     item_keys: Tensor<2>,
-    /// What x̂0 is scored against in key space (`SeqDiff::diffusion_keys`, transposed [d, N+1]) and
-    /// its learned scale β [1]; None in query space, where x̂0 is scored like the encoder.
-    key_space: Option<(Tensor<2>, Tensor<1>)>,
+    /// Key space: the RMS-normalised item table [N+1, d] whose softmax-weighted mean is fed back
+    /// into the chain (None in query space, which feeds back x̂0 itself).
+    key_space: Option<Tensor<2>>,
     /// The learned repeat offset b, [1], on the device (None when the model has none): reading it
     /// back here would be a synchronous readback, which WebGPU in the browser cannot do.
     repeat_offset: Option<Tensor<1>>,
@@ -70,8 +70,7 @@ impl Recommender {
         let first_layer = model.denoiser.first_layer_blocks();
         Recommender {
             item_keys: model.scoring_keys().transpose(),
-            key_space: (model.config.diffusion_space == DiffusionSpace::Key)
-                .then(|| (model.diffusion_keys().transpose(), model.diffusion_logit_scale())),
+            key_space: (model.config.diffusion_space == DiffusionSpace::Key).then(|| model.normalised_items()),
             repeat_offset: model.repeat_offset_tensor(),
             time_hidden: time_table.clone().matmul(first_layer.time.clone()),
             tail: model.denoiser.tail(),
@@ -221,7 +220,7 @@ impl Recommender {
             let x0_fed = if self.key_space.is_some() { self.expected_key(x0.clone(), histories, k) } else { x0.clone() };
             x = self.ddim_step(x, x0_fed, &timesteps, i, s.eta, &noise, rows, d);
         }
-        let scores = self.score_generated(x0.clone(), histories, k);
+        let scores = self.score(x0.clone(), histories, k);
         Generation {
             scores,
             final_x0: x0,
@@ -268,45 +267,28 @@ impl Recommender {
         self.model.repeat_offset()
     }
 
-    /// Ensemble-averaged softmax over items for encoder outputs [U·K, d] (row u·K + k belongs to
-    /// `histories[u]`) → [U, N+1]. Items of a user's history get the repeat offset.
+    /// Ensemble-averaged softmax over items for encoder outputs or x̂0 rows [U·K, d] (row u·K + k
+    /// belongs to `histories[u]`) → [U, N+1]. Items of a user's history get the repeat offset.
     pub fn score(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
-        let scale = self.model.logit_scale();
-        let logits = x0.matmul(self.item_keys.clone());
-        // Dot scoring has scale 1: no pass over the [R, N] logits for it.
-        let logits = if scale == 1.0 { logits } else { logits * scale };
-        self.softmax_of(logits, histories, k)
-    }
-
-    /// `score` for the denoiser's output x̂0: in key space against the normalised keys with the
-    /// learned β, in query space as the encoder's.
-    pub fn score_generated(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
-        match &self.key_space {
-            Some((keys, beta)) => self.softmax_of(x0.matmul(keys.clone()) * beta.clone().reshape([1, 1]), histories, k),
-            None => self.score(x0, histories, k),
-        }
+        let (users, n) = (histories.len(), self.model.config.num_items + 1);
+        self.row_softmax(x0, histories, k).mean_dim(1).reshape([users, n])
     }
 
     /// Where a chain that starts from the encoder starts, [R, d] for condition rows [R, d]: the
     /// encoder's output (query space) or the key it expects, Σ_j p_j·ẽ_j under its softmax (key space).
     fn encoder_prior(&self, cond_rows: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
-        let Some((keys, _)) = &self.key_space else { return cond_rows };
-        let [rows, d] = cond_rows.dims();
-        let users = histories.len();
-        let expected = self.score(cond_rows, histories, k).matmul(keys.clone().transpose());
-        expected.reshape([users, 1, d]).expand([users, k, d]).reshape([rows, d])
+        self.expected_key(cond_rows, histories, k)
     }
 
     /// Softmax over items of logits [U·K, N+1] with padding removed and the repeat offset added,
     /// averaged over each user's K rows → [U, N+1].
-    fn softmax_of(&self, logits: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
+    /// The softmax over items of each row of x [U·K, d] (padding removed, repeat offset added): [U, K, N+1].
+    fn row_softmax(&self, x: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<3> {
         let (users, n) = (histories.len(), self.model.config.num_items + 1);
-        self.row_softmax(logits, histories, k).mean_dim(1).reshape([users, n])
-    }
-
-    /// The softmax of each row of logits [U·K, N+1] (padding removed, repeat offset added): [U, K, N+1].
-    fn row_softmax(&self, logits: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<3> {
-        let (users, n) = (histories.len(), self.model.config.num_items + 1);
+        let scale = self.model.logit_scale();
+        let logits = x.matmul(self.item_keys.clone());
+        // Dot scoring has scale 1: no pass over the [R, N] logits for it.
+        let logits = if scale == 1.0 { logits } else { logits * scale };
         let mut logits = logits.reshape([users, k, n]) + self.padding_row.clone().reshape([1, 1, n]);
         if let Some(b) = &self.repeat_offset {
             logits = logits + (self.history_mask(histories) * b.clone().reshape([1, 1])).reshape([users, 1, n]);
@@ -314,13 +296,13 @@ impl Recommender {
         softmax(logits, 2)
     }
 
-    /// Key space: Σ_j p_j·ẽ_j for each row of x̂0 [R, d], p its softmax over items → [R, d].
+    /// Key space: Σ_j p_j·ẽ_j for each row of x̂0 [R, d], p its softmax over items → [R, d]
+    /// (query space: x̂0 itself).
     fn expected_key(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
-        let Some((keys, beta)) = &self.key_space else { return x0 };
+        let Some(keys) = &self.key_space else { return x0 };
         let [rows, _] = x0.dims();
         let n = self.model.config.num_items + 1;
-        let p = self.row_softmax(x0.matmul(keys.clone()) * beta.clone().reshape([1, 1]), histories, k);
-        p.reshape([rows, n]).matmul(keys.clone().transpose())
+        self.row_softmax(x0, histories, k).reshape([rows, n]).matmul(keys.clone())
     }
 
     /// [U, N+1]: 1 at each user's history items (padding column excluded), 0 elsewhere.

@@ -63,6 +63,10 @@ pub struct TrainConfig {
     /// encoder run and the trainer freezes them); the encoder's CE is neither computed nor trained.
     #[serde(default)]
     pub frozen_encoder: bool,
+    /// With a frozen encoder: keep its dropout on while the denoiser trains, so the condition it
+    /// learns from is as uncertain as one the encoder has not fitted (off: the inference-time c).
+    #[serde(default)]
+    pub frozen_encoder_dropout: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -138,6 +142,7 @@ impl Default for TrainConfig {
             objective: Objective::Diffusion,
             denoiser_on_top: true,
             frozen_encoder: false,
+            frozen_encoder_dropout: false,
         }
     }
 }
@@ -317,24 +322,16 @@ pub fn loss(
     let x0_hat = model.denoiser.forward(x_t, cond, temb);
 
     let diffusion_repeat = repeat(&chosen);
-    // x̂0 is scored as the sampler scores it: against the encoder's keys (query space) or the
-    // normalised keys with the learned β (key space).
-    let (keys, x0_logits) = match cfg.diffusion_space {
-        crate::config::DiffusionSpace::Query => (keys, x0_hat.clone() * scale),
-        crate::config::DiffusionSpace::Key => {
-            (model.normalised_items().slice(1..n), x0_hat.clone() * model.diffusion_logit_scale().reshape([1, 1]))
-        }
-    };
     let keys = if on_top { keys.detach() } else { keys };
     let ce = softmax_cross_entropy(
-        x0_logits,
+        x0_hat.clone() * scale,
         keys,
         &chosen_index,
         &chosen_weights,
         diffusion_repeat.as_ref().map(|(bias, seen)| RepeatOffset { bias: if on_top { bias.clone().detach() } else { bias.clone() }, seen }),
     );
     // Key space trains by CE alone (as CDCD): the sampler feeds back the softmax's expected key, not
-    // x̂0, so there is nothing for an MSE on x̂0 to keep in place.
+    // x̂0, so an MSE pulling x̂0 towards the key would only fight the CE.
     let mse = match cfg.diffusion_space {
         crate::config::DiffusionSpace::Query => ((x0_hat - x0).powf_scalar(2.0).mean_dim(1) * rowcol(chosen_weights)).sum(),
         crate::config::DiffusionSpace::Key => Tensor::<1>::zeros([1], &device),

@@ -36,6 +36,9 @@ enum Command {
     /// Follow the denoising chain step by step on a split: norms and nearest-key cosines of x_t and
     /// x̂0 beside the training range, and the accuracy of x̂0 at every step.
     Chain(ChainArgs),
+    /// Accuracy against diversity (coverage, novelty, intra-list diversity) of the diffusion's
+    /// settings beside softmax sampling and MMR re-ranking of the same encoder.
+    Frontier(FrontierArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -92,15 +95,19 @@ pub struct TrainArgs {
     /// Learn a logit offset for items already in the user's history (true/false).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub repeat_offset: bool,
-    /// What the diffusion runs in: `query` (x0 = the target's normalised key, x̂0 = c + MLP scored like
-    /// the encoder) or `key` (x0, x̂0 and their scoring all in normalised-key space, with a learned
-    /// scale; the denoiser is then never residual).
+    /// What the chain feeds back: `query` (x̂0 itself, a query-like vector, while training builds x_t
+    /// from the target's normalised key) or `key` (the normalised key x̂0's softmax expects, so x_t is
+    /// built from keys in training and sampling alike; trained by CE alone, --mse-weight unused).
     #[arg(long, default_value = "query")]
     pub diffusion_space: DiffusionSpace,
     /// Staged training: take the item table, encoder and repeat offset from this run (its best
     /// weights), freeze them and train the denoiser alone (the encoder's CE is not computed).
     #[arg(long)]
     pub encoder_from: Option<PathBuf>,
+    /// With --encoder-from: keep the frozen encoder's dropout on while the denoiser trains (its
+    /// condition then looks like one the encoder has not fitted).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    pub frozen_encoder_dropout: bool,
     /// Denoiser: `mlp` (on concat[x_t, c, τ(t)]) or `cross-attn` (x_t also attends to the encoder outputs).
     #[arg(long, default_value = "mlp")]
     pub denoiser: DenoiserKind,
@@ -265,6 +272,50 @@ pub struct ChainArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct FrontierArgs {
+    /// A run folder (from train) or a bundle folder (from export).
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "valid")]
+    pub split: seqdiff_model::evaluate::Split,
+    /// Users measured (evenly spread over the split; 0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub users: usize,
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_value = "0,1,2,4")]
+    pub guidance: Vec<f64>,
+    #[arg(long, value_delimiter = ',', default_value = "1,2,5,10,50")]
+    pub steps: Vec<usize>,
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub start: Vec<f64>,
+    #[arg(long, default_value_t = 1)]
+    pub ensemble: usize,
+    #[arg(long, default_value_t = 0.0)]
+    pub eta: f64,
+    /// Softmax-sampling temperatures of the baseline (Gumbel-top-k of the encoder's softmax).
+    #[arg(long, value_delimiter = ',', default_value = "0.5,0.75,1,1.25,1.5,2,3")]
+    pub temperature: Vec<f64>,
+    /// MMR trade-offs λ of the baseline (1 = the encoder's own list).
+    #[arg(long, value_delimiter = ',', default_value = "0.9,0.8,0.7,0.6,0.5,0.3")]
+    pub mmr_lambda: Vec<f64>,
+    /// Popularity penalties γ of the baseline: ln p − γ·ln(1 + training count).
+    #[arg(long, value_delimiter = ',', default_value = "0.05,0.1,0.2,0.3,0.5,0.8")]
+    pub pop_penalty: Vec<f64>,
+    /// JSON with every method's points.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also draw the chart, e.g. docs/frontier-beauty.svg.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// The chart's title (default: the model's name).
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+}
+
+#[derive(Args, Debug)]
 pub struct CurvesArgs {
     /// A run folder of `seqdiff train` (its state.json is read); repeat for one panel per run.
     #[arg(long, required = true)]
@@ -334,6 +385,7 @@ impl TrainArgs {
             objective: self.objective,
             denoiser_on_top: self.denoiser_on_top,
             frozen_encoder: self.encoder_from.is_some(),
+            frozen_encoder_dropout: self.frozen_encoder_dropout,
         }
     }
 }
@@ -350,6 +402,7 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(args),
         Command::Curves(args) => commands::curves::run(args),
         Command::Chain(args) => commands::chain::run(args),
+        Command::Frontier(args) => commands::frontier::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -90,7 +90,7 @@ pub fn run(args: ChainArgs) -> Result<()> {
                 *norm += nsum;
                 *cos += csum;
             }
-            let scores = rec.score_generated(x0, &histories, k).into_data().try_into_vec::<f32>().expect("f32 scores");
+            let scores = rec.score(x0, &histories, k).into_data().try_into_vec::<f32>().expect("f32 scores");
             for (u, &target) in targets.iter().enumerate() {
                 let row_scores = &scores[u * n..(u + 1) * n];
                 metric_sums[i].add_rank(rank_of(row_scores, target as usize));

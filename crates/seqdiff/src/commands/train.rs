@@ -157,7 +157,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         model = with_encoder_of(model, from, &device)?;
     }
     if train_cfg.frozen_encoder {
-        model = freeze_encoder(model);
+        model = freeze_encoder(model, train_cfg.frozen_encoder_dropout);
     }
 
     let windows = make_windows(&dataset.users, state.model.max_len, train_cfg.window_stride);
@@ -372,10 +372,11 @@ fn with_encoder_of(mut model: SeqDiff, from: &std::path::Path, device: &seqdiff_
     Ok(model)
 }
 
-/// Stops the gradients and dropout of everything the denoiser is trained on top of.
-fn freeze_encoder(mut model: SeqDiff) -> SeqDiff {
+/// Stops the gradients (and, unless `dropout`, the dropout) of everything the denoiser is trained
+/// on top of.
+fn freeze_encoder(mut model: SeqDiff, dropout: bool) -> SeqDiff {
     model.items = model.items.freeze();
-    model.encoder = model.encoder.freeze();
+    model.encoder = if dropout { model.encoder.no_grad() } else { model.encoder.freeze() };
     model.repeat_bias = model.repeat_bias.map(|b| b.set_require_grad(false));
     model
 }

@@ -131,6 +131,7 @@ impl Recommender {
             };
         }
         let null_rows = self.model.null_rows(rows);
+        let bias = self.item_bias(histories);
         let start = s.start_timestep(cfg.diffusion_steps);
         let timesteps = respaced_timesteps_from(start, s.steps);
         let noise = self.noise(s.seed, rows, d, if s.eta > 0.0 { timesteps.len() } else { 1 });
@@ -138,7 +139,7 @@ impl Recommender {
         if s.start < 1.0 {
             // Start from the encoder's prediction noised to the start timestep's level.
             let a = self.alpha_bars[start];
-            x = self.encoder_prior(cond_rows.clone(), histories, k) * a.sqrt() + x * (1.0 - a).sqrt();
+            x = self.expected_key(cond_rows.clone(), &bias, k) * a.sqrt() + x * (1.0 - a).sqrt();
         }
         let mut inputs = Vec::new();
         let guided = s.guidance != 0.0;
@@ -217,10 +218,10 @@ impl Recommender {
             }
             // Key space feeds back the key the step's distribution expects (score interpolation, as
             // CDCD): x_t is then built from mixtures of keys, as training built it from keys.
-            let x0_fed = if self.key_space.is_some() { self.expected_key(x0.clone(), histories, k) } else { x0.clone() };
+            let x0_fed = self.expected_key(x0.clone(), &bias, k);
             x = self.ddim_step(x, x0_fed, &timesteps, i, s.eta, &noise, rows, d);
         }
-        let scores = self.score(x0.clone(), histories, k);
+        let scores = self.score_with(x0.clone(), &bias, k);
         Generation {
             scores,
             final_x0: x0,
@@ -270,39 +271,43 @@ impl Recommender {
     /// Ensemble-averaged softmax over items for encoder outputs or x̂0 rows [U·K, d] (row u·K + k
     /// belongs to `histories[u]`) → [U, N+1]. Items of a user's history get the repeat offset.
     pub fn score(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
-        let (users, n) = (histories.len(), self.model.config.num_items + 1);
-        self.row_softmax(x0, histories, k).mean_dim(1).reshape([users, n])
+        self.score_with(x0, &self.item_bias(histories), k)
     }
 
-    /// Where a chain that starts from the encoder starts, [R, d] for condition rows [R, d]: the
-    /// encoder's output (query space) or the key it expects, Σ_j p_j·ẽ_j under its softmax (key space).
-    fn encoder_prior(&self, cond_rows: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
-        self.expected_key(cond_rows, histories, k)
+    /// `score` with the request's item bias made once (`item_bias`).
+    fn score_with(&self, x0: Tensor<2>, bias: &Tensor<3>, k: usize) -> Tensor<2> {
+        let [users, _, n] = bias.dims();
+        self.row_softmax(x0, bias, k).mean_dim(1).reshape([users, n])
     }
 
-    /// Softmax over items of logits [U·K, N+1] with padding removed and the repeat offset added,
-    /// averaged over each user's K rows → [U, N+1].
-    /// The softmax over items of each row of x [U·K, d] (padding removed, repeat offset added): [U, K, N+1].
-    fn row_softmax(&self, x: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<3> {
+    /// What every logit row of a user gets added, [U, 1, N+1]: −∞ on the padding column, the repeat
+    /// offset on the user's history items. Made once per request.
+    fn item_bias(&self, histories: &[Vec<u32>]) -> Tensor<3> {
         let (users, n) = (histories.len(), self.model.config.num_items + 1);
+        let mut bias = self.padding_row.clone().expand([users, n]);
+        if let Some(b) = &self.repeat_offset {
+            bias = bias + self.history_mask(histories) * b.clone().reshape([1, 1]);
+        }
+        bias.reshape([users, 1, n])
+    }
+
+    /// The softmax over items of each row of x [U·K, d] plus the users' item bias: [U, K, N+1].
+    fn row_softmax(&self, x: Tensor<2>, bias: &Tensor<3>, k: usize) -> Tensor<3> {
+        let [users, _, n] = bias.dims();
         let scale = self.model.logit_scale();
         let logits = x.matmul(self.item_keys.clone());
         // Dot scoring has scale 1: no pass over the [R, N] logits for it.
         let logits = if scale == 1.0 { logits } else { logits * scale };
-        let mut logits = logits.reshape([users, k, n]) + self.padding_row.clone().reshape([1, 1, n]);
-        if let Some(b) = &self.repeat_offset {
-            logits = logits + (self.history_mask(histories) * b.clone().reshape([1, 1])).reshape([users, 1, n]);
-        }
-        softmax(logits, 2)
+        softmax(logits.reshape([users, k, n]) + bias.clone(), 2)
     }
 
     /// Key space: Σ_j p_j·ẽ_j for each row of x̂0 [R, d], p its softmax over items → [R, d]
-    /// (query space: x̂0 itself).
-    fn expected_key(&self, x0: Tensor<2>, histories: &[Vec<u32>], k: usize) -> Tensor<2> {
+    /// (query space: x̂0 itself). Also where a chain that starts from the encoder starts.
+    fn expected_key(&self, x0: Tensor<2>, bias: &Tensor<3>, k: usize) -> Tensor<2> {
         let Some(keys) = &self.key_space else { return x0 };
         let [rows, _] = x0.dims();
         let n = self.model.config.num_items + 1;
-        self.row_softmax(x0, histories, k).reshape([rows, n]).matmul(keys.clone())
+        self.row_softmax(x0, bias, k).reshape([rows, n]).matmul(keys.clone())
     }
 
     /// [U, N+1]: 1 at each user's history items (padding column excluded), 0 elsewhere.

@@ -82,6 +82,11 @@ pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: 
             <legend>"Sampling"</legend>
             {slider("guidance", "Guidance scale", (GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_STEP), move || state.with(|s| s.guidance), move |v| state.update(|s| s.guidance = v))}
             {slider("steps", "Steps", (0.0, max_steps, 1.0), move || state.with(|s| s.steps as f64), move |v| state.update(|s| s.steps = v as usize))}
+            // Where the controls below do nothing, say so where they are (a new user took a still
+            // list for a broken slider).
+            <p class="muted" id="encoder-alone-note" hidden=move || state.with(|s| s.steps > 0)>
+                "Steps 0 is the encoder alone, with no denoising: guidance, seeds, η and seed change nothing until Steps is above 0."
+            </p>
             {slider("seeds", "Seeds in ensemble", (1.0, SEEDS_MAX as f64, 1.0), move || state.with(|s| s.seeds as f64), move |v| state.update(|s| s.seeds = v as usize))}
             {slider("eta", "η", (0.0, 1.0, ETA_STEP), move || state.with(|s| s.eta), move |v| state.update(|s| s.eta = (v * 20.0).round() / 20.0))}
             <div class="control">

@@ -98,6 +98,19 @@ test('first load shows ten recommendations for a preset history, and the URL car
   await context.close();
 });
 
+test('at steps 0 the page says that guidance, seeds and η do nothing, and stops saying it once steps are added', async () => {
+  const { page, errors, context } = await open('?backend=cpu&steps=0');
+  await waitForRecs(page);
+  const note = page.locator('#encoder-alone-note');
+  assert.ok(await note.isVisible(), 'the note shows at steps 0');
+  assert.match(await note.textContent(), /encoder alone.*guidance, seeds, η and seed change nothing/);
+  await page.getByLabel('Steps', { exact: true }).fill('2');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('steps') === '2');
+  assert.ok(await note.isHidden(), 'no note once the diffusion runs');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('guidance and steps change the results live and update the URL without new history entries', async () => {
   // Two steps: the bundle's chosen default may be steps 0 (the encoder alone), where guidance does nothing.
   const { page, errors, context } = await open('?backend=cpu&steps=2');

@@ -16,6 +16,7 @@ use seqdiff_model::Recommender;
 use crate::ChainArgs;
 use crate::checkpoint::{device, load_matching_dataset, load_model};
 use crate::commands::eval::resolve;
+use crate::commands::spread;
 
 /// One step of the chain, averaged over the followed users (and seeds).
 #[derive(Serialize, Default, Clone)]
@@ -48,9 +49,7 @@ pub fn run(args: ChainArgs) -> Result<()> {
         bail!("steps 0 is the encoder alone: there is no chain to follow (pass --steps N)");
     }
     let rec = Recommender::new(model);
-    let all = split_cases(&dataset, args.split);
-    let take = if args.users == 0 { all.len() } else { args.users.min(all.len()) };
-    let cases: Vec<(Vec<u32>, u32)> = (0..take).map(|i| all[i * all.len() / take].clone()).collect();
+    let cases = spread(split_cases(&dataset, args.split), args.users);
 
     let timesteps = respaced_timesteps_from(sampling.start_timestep(steps_total), sampling.steps);
     let alpha_bars = cosine_alpha_bars(steps_total);

@@ -15,6 +15,7 @@ use seqdiff_model::{Recommender, SamplingConfig};
 use crate::FrontierArgs;
 use crate::checkpoint::{device, load_matching_dataset, load_model, write_atomic, write_json};
 use crate::commands::frontier_chart::{Measure, chart};
+use crate::commands::spread;
 
 /// Every method's points: the frontier's data.
 #[derive(Serialize)]
@@ -41,9 +42,7 @@ pub fn run(args: FrontierArgs) -> Result<()> {
         bail!("--batch must be positive");
     }
     let rec = Recommender::new(model);
-    let all = split_cases(&dataset, args.split);
-    let take = if args.users == 0 { all.len() } else { args.users.min(all.len()) };
-    let cases: Vec<(Vec<u32>, u32)> = (0..take).map(|i| all[i * all.len() / take].clone()).collect();
+    let cases = spread(split_cases(&dataset, args.split), args.users);
     let counts = dataset.item_counts();
     let ranks = popularity_ranks(&counts);
     let vectors = unit_rows(&rec.model.item_vectors());

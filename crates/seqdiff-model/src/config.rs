@@ -46,8 +46,8 @@ impl std::str::FromStr for Scoring {
     }
 }
 
-/// The space the diffusion runs in: what x_t is built from, what the denoiser predicts and what its
-/// output is scored against (ARCHITECTURE.md §2).
+/// What the sampler feeds back into the chain after each step (ARCHITECTURE.md §2): x̂0 itself, or
+/// the normalised key its softmax expects. Training builds x_t from normalised keys in both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum DiffusionSpace {

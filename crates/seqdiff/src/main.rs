@@ -138,7 +138,7 @@ pub struct TrainArgs {
     /// Weight of the auxiliary CE on the encoder output (0 = off).
     #[arg(long, default_value_t = TrainConfig::default().encoder_ce_weight)]
     pub encoder_ce_weight: f64,
-    /// λ in CE + λ·MSE.
+    /// λ in CE + λ·MSE (query space; key space trains by CE alone).
     #[arg(long, default_value_t = TrainConfig::default().mse_weight)]
     pub mse_weight: f64,
     /// Condition dropout: the share of training rows whose condition is replaced by the learned ∅

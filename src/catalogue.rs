@@ -68,6 +68,7 @@ impl Catalogue {
             steps: s.steps,
             seeds: s.ensemble,
             eta: s.eta,
+            start: s.start,
             seed: s.seed,
             mask_history: true,
             hold_out: false,

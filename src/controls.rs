@@ -1,10 +1,10 @@
-//! The sampling controls: guidance, steps, seeds, η, seed, mask history, hold-out, backend, and
+//! The sampling controls: guidance, steps, start strength, seeds, η, seed, mask history, hold-out, backend, and
 //! "Copy link". Each has a visible `<label>` whose text is its accessible name.
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use playground_state::url_state::{ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX};
+use playground_state::url_state::{ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN, START_STEP, snap};
 use playground_state::{Backend, PageState};
 use wasm_bindgen_futures::JsFuture;
 
@@ -85,10 +85,13 @@ pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: 
             // Where the controls below do nothing, say so where they are (a new user took a still
             // list for a broken slider).
             <p class="muted" id="encoder-alone-note" hidden=move || state.with(|s| s.steps > 0)>
-                "Steps 0 is the encoder alone, with no denoising: guidance, seeds, η and seed change nothing until Steps is above 0."
+                "Steps 0 is the encoder alone, with no denoising: guidance, start strength, seeds, η and seed change nothing until Steps is above 0."
             </p>
+            // s = 1 starts from pure noise; smaller s starts part-way down the chain from the encoder's
+            // prediction (docs/ARCHITECTURE.md §4).
+            {slider("start", "Start strength", (START_MIN, 1.0, START_STEP), move || state.with(|s| s.start), move |v| state.update(|s| s.start = snap(v, START_STEP)))}
             {slider("seeds", "Seeds in ensemble", (1.0, SEEDS_MAX as f64, 1.0), move || state.with(|s| s.seeds as f64), move |v| state.update(|s| s.seeds = v as usize))}
-            {slider("eta", "η", (0.0, 1.0, ETA_STEP), move || state.with(|s| s.eta), move |v| state.update(|s| s.eta = (v * 20.0).round() / 20.0))}
+            {slider("eta", "η", (0.0, 1.0, ETA_STEP), move || state.with(|s| s.eta), move |v| state.update(|s| s.eta = snap(v, ETA_STEP)))}
             <div class="control">
                 <label for="seed">"Seed"</label>
                 <input

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use playground_state::PageState;
-use playground_state::trade_off::{Cell, Measure, nearest_index as nearest, render_svg};
+use playground_state::trade_off::{Cell, Curve, Measure, curve_colour, nearest_index as nearest, render_svg};
 use seqdiff_model::bundle_files::SweepResult;
+use seqdiff_model::diversity::Diversity;
+use seqdiff_model::plain_sampling::ListMeasures;
 
 use crate::catalogue::Catalogue;
 use crate::overlay::seed_top;
@@ -25,19 +27,53 @@ fn seed_overlap(tops: &[Vec<u32>]) -> Option<f64> {
     (pairs > 0).then(|| shared as f64 / (pairs * TOP_K) as f64)
 }
 
-const COVERAGE: Measure = Measure { name: "coverage", axis: "catalogue coverage of the top-10 lists", decimals: 1, unit: "%" };
-const NOVELTY: Measure = Measure { name: "novelty", axis: "mean popularity rank of the top 10", decimals: 0, unit: "" };
+/// The diversity measure on a trade-off chart's x axis.
+#[derive(Clone, Copy)]
+enum Axis {
+    Coverage,
+    Novelty,
+}
+
+impl Axis {
+    fn measure(self) -> Measure {
+        match self {
+            Axis::Coverage => Measure { name: "coverage", axis: "catalogue coverage of the top-10 lists", decimals: 1, unit: "%" },
+            Axis::Novelty => Measure { name: "novelty", axis: "mean popularity rank of the top 10", decimals: 0, unit: "" },
+        }
+    }
+
+    fn of_grid(self, d: &Diversity) -> f64 {
+        match self {
+            Axis::Coverage => d.coverage,
+            Axis::Novelty => d.novelty,
+        }
+    }
+
+    fn of_list(self, m: &ListMeasures) -> f64 {
+        match self {
+            Axis::Coverage => m.coverage,
+            Axis::Novelty => m.novelty,
+        }
+    }
+}
 
 /// The grid's cells as (diversity measure, HR@10) points, row by row; empty without diversity.
-fn cells(g: &SweepResult, measure: &Measure) -> Vec<Cell> {
+fn cells(g: &SweepResult, axis: Axis) -> Vec<Cell> {
     let mut out = Vec::new();
     for (gi, row) in g.diversity.iter().enumerate() {
         for (si, d) in row.iter().enumerate() {
-            let x = if measure.name == "coverage" { d.coverage } else { d.novelty };
-            out.push(Cell { guidance: g.guidance[gi], steps: g.steps[si], x, hr10: g.metrics[gi][si].unmasked.hr10 });
+            out.push(Cell { guidance: g.guidance[gi], steps: g.steps[si], x: axis.of_grid(d), hr10: g.metrics[gi][si].unmasked.hr10 });
         }
     }
     out
+}
+
+/// The bundle's plain baselines as lines on the same axes.
+fn curves(g: &SweepResult, axis: Axis) -> Vec<Curve> {
+    g.baselines
+        .iter()
+        .map(|b| Curve { name: b.name.clone(), parameter: b.parameter.clone(), points: b.points.iter().map(|(p, m)| (*p, axis.of_list(m), m.hr10)).collect() })
+        .collect()
 }
 
 struct RequestFacts {
@@ -113,16 +149,31 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                         </tbody>
                     </table>
                     {(!g.diversity.is_empty()).then(|| {
-                        let (by_coverage, by_novelty) = (cells(&g, &COVERAGE), cells(&g, &NOVELTY));
+                        let (coverage, novelty) = (Axis::Coverage, Axis::Novelty);
+                        let (by_coverage, by_novelty) = (cells(&g, coverage), cells(&g, novelty));
+                        let (lines_coverage, lines_novelty) = (curves(&g, coverage), curves(&g, novelty));
+                        let legend: Vec<(String, String, &'static str)> =
+                            g.baselines.iter().enumerate().map(|(i, b)| (b.name.clone(), b.parameter.clone(), curve_colour(i))).collect();
                         let columns = g.steps.len();
                         let current = move || { let (gi, si) = marked.get(); gi * columns + si };
                         view! {
                             <figure class="trade-off">
                                 <div class="charts">
-                                    <div inner_html=move || render_svg(&by_coverage, current(), &COVERAGE)></div>
-                                    <div inner_html=move || render_svg(&by_novelty, current(), &NOVELTY)></div>
+                                    <div inner_html=move || render_svg(&by_coverage, current(), &coverage.measure(), &lines_coverage)></div>
+                                    <div inner_html=move || render_svg(&by_novelty, current(), &novelty.measure(), &lines_novelty)></div>
                                 </div>
-                                <figcaption>"What the sliders trade: each dot is one guidance × steps setting on validation (one seed; grey = steps 0, the encoder alone). Up is more accurate; right covers more of the catalogue, or recommends less popular items. The red ring is the current setting."</figcaption>
+                                <figcaption>
+                                    "What the sliders trade: each dot is one guidance × steps setting on validation (one seed; grey = steps 0, the encoder alone). Up is more accurate; right covers more of the catalogue, or recommends less popular items. The red ring is the current setting."
+                                    {(!legend.is_empty()).then(|| view! {
+                                        " Dashed lines: the same encoder made diverse without diffusion, for comparison — "
+                                        <ul class="baseline-legend" aria-label="Baselines">
+                                            {legend.into_iter().map(|(name, parameter, colour)| view! {
+                                                <li><span class="swatch" style=format!("background: {colour}") aria-hidden="true"></span>{format!("{name} (over {parameter})")}</li>
+                                            }).collect_view()}
+                                        </ul>
+                                        " Where a line runs above the dots, that plain method reaches the same diversity with more accuracy than the diffusion."
+                                    })}
+                                </figcaption>
                             </figure>
                         }
                     })}

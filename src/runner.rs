@@ -110,7 +110,7 @@ fn resolve(state: &PageState, sinks: Sinks, webgpu: WebGpuStatus) -> Runs {
 }
 
 pub fn sampling_of(state: &PageState) -> SamplingConfig {
-    SamplingConfig { guidance: state.guidance, steps: state.steps, eta: state.eta, ensemble: state.seeds, seed: state.seed, start: 1.0 }
+    SamplingConfig { guidance: state.guidance, steps: state.steps, eta: state.eta, ensemble: state.seeds, seed: state.seed, start: state.start }
 }
 
 async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {

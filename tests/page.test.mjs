@@ -87,7 +87,7 @@ test('first load shows ten recommendations for a preset history, and the URL car
   assert.match(await page.getByRole('status').textContent(), /backend: CPU .*last request [\d.]+ ms \([\d.]+ ms per step/);
   assert.ok((await historyItems(page).count()) >= 2, 'a preset history is shown');
   const url = new URL(page.url());
-  for (const key of ['dataset', 'history', 'guidance', 'steps', 'seeds', 'eta', 'seed', 'mask', 'holdout', 'backend']) {
+  for (const key of ['dataset', 'history', 'guidance', 'steps', 'seeds', 'eta', 'start', 'seed', 'mask', 'holdout', 'backend']) {
     assert.ok(url.searchParams.has(key), `URL lacks ${key}: ${url}`);
   }
   // Masked history: nothing already watched is recommended.
@@ -98,12 +98,12 @@ test('first load shows ten recommendations for a preset history, and the URL car
   await context.close();
 });
 
-test('at steps 0 the page says that guidance, seeds and η do nothing, and stops saying it once steps are added', async () => {
+test('at steps 0 the page says that guidance, start strength, seeds and η do nothing, and stops saying it once steps are added', async () => {
   const { page, errors, context } = await open('?backend=cpu&steps=0');
   await waitForRecs(page);
   const note = page.locator('#encoder-alone-note');
   assert.ok(await note.isVisible(), 'the note shows at steps 0');
-  assert.match(await note.textContent(), /encoder alone.*guidance, seeds, η and seed change nothing/);
+  assert.match(await note.textContent(), /encoder alone.*guidance, start strength, seeds, η and seed change nothing/);
   await page.getByLabel('Steps', { exact: true }).fill('2');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('steps') === '2');
   assert.ok(await note.isHidden(), 'no note once the diffusion runs');
@@ -133,6 +133,30 @@ test('guidance and steps change the results live and update the URL without new 
   await context.close();
 });
 
+test('start strength changes the list, is stored in the URL, and a link with it opens at it', async () => {
+  const { page, errors, context } = await open('?backend=cpu&steps=5&guidance=1&start=1');
+  let list = await waitForRecs(page);
+  const slider = page.getByLabel('Start strength', { exact: true });
+  assert.equal(await slider.inputValue(), '1');
+  // Near 0 the chain starts close to the encoder's prediction, so the list moves.
+  await slider.fill('0.1');
+  list = await waitForChange(page, list);
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('start') === '0.1');
+  // Keyboard: one step of 0.05 up, written exactly.
+  await slider.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('start') === '0.15');
+  await page.waitForTimeout(300);
+  list = await recs(page).allTextContents();
+  const fresh = await open(page.url().slice(base.length + 1));
+  assert.deepEqual(await waitForRecs(fresh.page), list, 'the link reproduces the list');
+  assert.equal(await fresh.page.getByLabel('Start strength', { exact: true }).inputValue(), '0.15');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(fresh.errors, []);
+  await fresh.context.close();
+  await context.close();
+});
+
 test('a copied link reproduces the exact list in a fresh page', async () => {
   // Five steps: η only acts between steps, and the bundle's chosen default may be a single step.
   const { page, context } = await open('?backend=cpu&steps=5', { permissions: ['clipboard-read', 'clipboard-write'] });
@@ -140,6 +164,8 @@ test('a copied link reproduces the exact list in a fresh page', async () => {
   await page.getByLabel('Seeds in ensemble', { exact: true }).fill('3');
   list = await waitForChange(page, list);
   await page.getByLabel('η', { exact: true }).fill('0.5');
+  list = await waitForChange(page, list);
+  await page.getByLabel('Start strength', { exact: true }).fill('0.5');
   list = await waitForChange(page, list);
   await page.getByLabel('Seed', { exact: true }).fill('42');
   await page.getByLabel('Seed', { exact: true }).press('Enter');
@@ -200,14 +226,14 @@ test('hold out last item ranks the held-out answer', async () => {
 
 test('a hostile URL renders the page with a notice, injects nothing, and raises no page errors', async () => {
   const markup = '<img src=x onerror="window.__pwned=1">';
-  const q = `?history=abc,99999,1,${encodeURIComponent(markup)},2&guidance=NaN&steps=1000&seeds=-3&eta=2&seed=x&mask=maybe`
+  const q = `?history=abc,99999,1,${encodeURIComponent(markup)},2&guidance=NaN&steps=1000&seeds=-3&eta=2&start=0&seed=x&mask=maybe`
     + `&backend=${encodeURIComponent('<script>window.__pwned=1</script>')}&${encodeURIComponent(markup)}=1&dataset=ml-100k`;
   const { page, errors, context } = await open(q);
   await waitForRecs(page);
   const alert = page.getByRole('alert');
   await alert.waitFor();
   const text = await alert.textContent();
-  for (const expected of ['unknown item ids', 'guidance', 'steps', 'seeds', 'eta', 'seed', 'mask', 'unknown backend', 'unknown field']) {
+  for (const expected of ['unknown item ids', 'guidance', 'steps', 'seeds', 'eta', 'start', 'seed', 'mask', 'unknown backend', 'unknown field']) {
     assert.ok(text.includes(expected), `notice mentions ${expected}: ${text}`);
   }
   assert.ok(text.includes('<img'), 'markup is shown as text');
@@ -217,6 +243,7 @@ test('a hostile URL renders the page with a notice, injects nothing, and raises 
   // The page rewrote the URL to the clamped, valid state.
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('steps'), '50');
+  assert.equal(url.searchParams.get('start'), '0.05', 'start 0 is raised to the smallest start strength');
   assert.equal(url.searchParams.get('history'), '1,2');
   await page.getByRole('button', { name: 'Dismiss' }).click();
   assert.equal(await page.getByRole('alert').count(), 0);

@@ -1,5 +1,6 @@
 //! Geometry of the accuracy-against-diversity charts: every (guidance, steps) cell of the
-//! validation grid is one point (x = a diversity measure, y = HR@10), drawn in a fixed SVG box.
+//! validation grid is one point (x = a diversity measure, y = HR@10), drawn in a fixed SVG box,
+//! beside the curves of plain ways of diversifying the same encoder (the bundle's baselines).
 
 /// Index of the grid value nearest to `v` (0 for an empty grid): which cell the sliders are on.
 pub fn nearest_index(grid: &[f64], v: f64) -> usize {
@@ -76,15 +77,47 @@ pub struct Measure {
     pub unit: &'static str,
 }
 
+/// A plain baseline as drawn: a line through its (x, HR@10) points, one per parameter value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    pub name: String,
+    /// The parameter's symbol (τ, λ, γ).
+    pub parameter: String,
+    /// (parameter value, x, HR@10).
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// Line colours of the baselines, in order (the legend uses the same).
+pub const CURVE_COLOURS: [&str; 3] = ["#b35300", "#1e7d44", "#7d3c98"];
+
+pub fn curve_colour(index: usize) -> &'static str {
+    CURVE_COLOURS[index % CURVE_COLOURS.len()]
+}
+
+/// Text for SVG markup: names come from a bundle file, which is untrusted input.
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 const WIDTH: f64 = 300.0;
 const HEIGHT: f64 = 210.0;
 const MARGIN: f64 = 34.0;
 
-/// The chart as SVG markup: a dot per cell (grey for steps 0, the encoder alone), the cell at
-/// `current` ringed in red and drawn last, each dot titled with its setting and numbers. Only
-/// numbers and the fixed labels above enter the markup, so nothing needs escaping.
-pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure) -> String {
-    let points: Vec<(f64, f64)> = cells.iter().map(|c| (c.x, c.hr10)).collect();
+/// The chart as SVG markup: each baseline as a line, a dot per cell (grey for steps 0, the encoder
+/// alone), the cell at `current` ringed in red and drawn last, each dot titled with its setting
+/// and numbers. Baseline names are escaped; everything else is numbers and the fixed labels above.
+pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[Curve]) -> String {
+    let points: Vec<(f64, f64)> =
+        cells.iter().map(|c| (c.x, c.hr10)).chain(curves.iter().flat_map(|c| c.points.iter().map(|p| (p.1, p.2)))).collect();
     let chart = Chart::fit(&points, WIDTH, HEIGHT, MARGIN);
     let d = measure.decimals;
     let mut svg = format!(
@@ -109,6 +142,25 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure) -> String {
             c.guidance, c.steps, c.hr10, measure.name, c.x, measure.unit
         )
     };
+    for (i, curve) in curves.iter().enumerate() {
+        let colour = curve_colour(i);
+        let name = escape(&curve.name);
+        let line: Vec<String> = curve.points.iter().map(|p| {
+            let (sx, sy) = chart.to_screen((p.1, p.2));
+            format!("{sx:.1},{sy:.1}")
+        }).collect();
+        svg += &format!(
+            "<polyline class=\"baseline\" data-name=\"{name}\" points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" stroke-dasharray=\"4 2\"><title>{name}</title></polyline>",
+            line.join(" ")
+        );
+        for p in &curve.points {
+            let (sx, sy) = chart.to_screen((p.1, p.2));
+            svg += &format!(
+                "<rect class=\"baseline-point\" x=\"{:.1}\" y=\"{:.1}\" width=\"4\" height=\"4\" fill=\"{colour}\"><title>{name}, {} = {}: HR@10 {:.2}, {} {:.d$}{}</title></rect>",
+                sx - 2.0, sy - 2.0, escape(&curve.parameter), p.0, p.2, measure.name, p.1, measure.unit
+            );
+        }
+    }
     for c in cells {
         let fill = if c.steps == 0 { "#6b7480" } else { "#2c6bd1" };
         svg += &dot(c, 3.5, &format!("fill=\"{fill}\" fill-opacity=\"0.75\""), "cell");
@@ -166,7 +218,7 @@ mod tests {
     #[test]
     fn the_svg_has_a_dot_per_cell_and_rings_only_the_current_one() {
         let cells: Vec<Cell> = [(0.0, 0), (0.0, 5), (2.0, 0), (2.0, 5)].iter().enumerate().map(|(i, &(g, s))| Cell { guidance: g, steps: s, x: 10.0 + i as f64, hr10: 20.0 - i as f64 }).collect();
-        let svg = render_svg(&cells, 3, &COVERAGE);
+        let svg = render_svg(&cells, 3, &COVERAGE, &[]);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("aria-label=\"Accuracy against coverage\""));
         assert_eq!(svg.matches("class=\"cell\"").count(), 4);
@@ -175,6 +227,28 @@ mod tests {
         assert!(svg.contains("<title>encoder alone: HR@10 20.00, coverage 10.0%</title>"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         // A current index past the end (no grid cell matches) rings nothing rather than panicking.
-        assert_eq!(render_svg(&cells, 99, &COVERAGE).matches("class=\"current\"").count(), 0);
+        assert_eq!(render_svg(&cells, 99, &COVERAGE, &[]).matches("class=\"current\"").count(), 0);
+    }
+
+    #[test]
+    fn baselines_are_lines_inside_the_plot_with_their_names_escaped() {
+        let cells = vec![Cell { guidance: 0.0, steps: 0, x: 50.0, hr10: 23.0 }];
+        let curves = vec![
+            Curve { name: "popularity penalty".into(), parameter: "γ".into(), points: vec![(0.0, 50.0, 23.0), (0.5, 70.0, 19.0), (0.8, 90.0, 12.0)] },
+            Curve { name: "<script>x</script>".into(), parameter: "\"τ".into(), points: vec![(0.0, 50.0, 23.0), (3.0, 99.0, 2.0)] },
+        ];
+        let svg = render_svg(&cells, 0, &COVERAGE, &curves);
+        assert_eq!(svg.matches("class=\"baseline\"").count(), 2);
+        assert_eq!(svg.matches("class=\"baseline-point\"").count(), 5);
+        assert!(svg.contains("<title>popularity penalty, γ = 0.5: HR@10 19.00, coverage 70.0%</title>"), "{svg}");
+        assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;") && svg.contains("&quot;τ"));
+        // The plot's range takes in the curves: every vertex lies inside the frame.
+        for points in svg.split("points=\"").skip(1).map(|p| p.split('"').next().unwrap()) {
+            for vertex in points.split(' ') {
+                let (x, y) = vertex.split_once(',').unwrap();
+                let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+                assert!((MARGIN..=WIDTH - MARGIN).contains(&x) && (MARGIN..=HEIGHT - MARGIN).contains(&y), "{vertex}");
+            }
+        }
     }
 }

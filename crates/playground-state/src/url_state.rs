@@ -11,6 +11,9 @@ pub const GUIDANCE_MIN: f64 = -1.0;
 pub const GUIDANCE_MAX: f64 = 8.0;
 pub const GUIDANCE_STEP: f64 = 0.5;
 pub const ETA_STEP: f64 = 0.05;
+/// Start strength s: the chain starts at s·(T−1) from the encoder's prediction noised to that level.
+pub const START_MIN: f64 = 0.05;
+pub const START_STEP: f64 = 0.05;
 pub const SEEDS_MAX: usize = 8;
 /// Seeds stay within what a JavaScript number and an `<input type=number>` hold exactly.
 pub const SEED_MAX: u64 = u32::MAX as u64;
@@ -71,6 +74,8 @@ pub struct PageState {
     /// Seeds in the ensemble (K).
     pub seeds: usize,
     pub eta: f64,
+    /// Start strength s ∈ [START_MIN, 1] (1 = from pure noise).
+    pub start: f64,
     pub seed: u64,
     pub mask_history: bool,
     /// Take the last history item out of the model's input and treat it as the answer.
@@ -120,7 +125,7 @@ fn number(v: f64) -> String {
 
 /// Nearest multiple of `step` (a unit fraction such as 0.5 or 0.05), computed as k/n so that
 /// 0.35 comes out as the same f64 a user types.
-fn snap(v: f64, step: f64) -> f64 {
+pub fn snap(v: f64, step: f64) -> f64 {
     let per_unit = (1.0 / step).round();
     (v * per_unit).round() / per_unit
 }
@@ -132,13 +137,14 @@ impl PageState {
         let mut q = String::new();
         let _ = write!(
             q,
-            "dataset={}&history={}&guidance={}&steps={}&seeds={}&eta={}&seed={}&mask={}&holdout={}&backend={}",
+            "dataset={}&history={}&guidance={}&steps={}&seeds={}&eta={}&start={}&seed={}&mask={}&holdout={}&backend={}",
             self.dataset,
             history.join(","),
             number(self.guidance),
             self.steps,
             self.seeds,
             number(self.eta),
+            number(self.start),
             self.seed,
             u8::from(self.mask_history),
             u8::from(self.hold_out),
@@ -170,6 +176,7 @@ impl PageState {
                     state.guidance = parse_float(v, "guidance", GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_STEP, defaults.guidance, &mut notices)
                 }
                 "eta" => state.eta = parse_float(v, "eta", 0.0, 1.0, ETA_STEP, defaults.eta, &mut notices),
+                "start" => state.start = parse_float(v, "start", START_MIN, 1.0, START_STEP, defaults.start, &mut notices),
                 "steps" => state.steps = parse_int(v, "steps", 0, limits.max_steps as u64, defaults.steps as u64, &mut notices) as usize,
                 "seeds" => state.seeds = parse_int(v, "seeds", 1, SEEDS_MAX as u64, defaults.seeds as u64, &mut notices) as usize,
                 "seed" => state.seed = parse_int(v, "seed", 0, SEED_MAX, defaults.seed, &mut notices),

@@ -4,12 +4,12 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use playground_state::url_state::{
-    DATASETS, ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, dataset_from_query,
+    DATASETS, ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN, START_STEP, dataset_from_query,
 };
 use playground_state::{Backend, Limits, PageState};
 use proptest::prelude::*;
 
-const FIELDS: &[&str] = &["dataset", "history", "guidance", "steps", "seeds", "eta", "seed", "mask", "holdout", "backend"];
+const FIELDS: &[&str] = &["dataset", "history", "guidance", "steps", "seeds", "eta", "start", "seed", "mask", "holdout", "backend"];
 
 fn number_text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -93,6 +93,7 @@ fn defaults(limits: &Limits) -> PageState {
         steps: limits.max_steps.min(2),
         seeds: 1,
         eta: 0.0,
+        start: 1.0,
         seed: 0,
         mask_history: true,
         hold_out: false,
@@ -112,7 +113,7 @@ fn literal(key: &str, raw: &str) -> Option<String> {
     let number = |x: f64| if x == 0.0 { "0".to_string() } else { x.to_string() };
     match key {
         "dataset" => Some(v.to_string()),
-        "guidance" | "eta" => v.parse::<f64>().ok().map(number),
+        "guidance" | "eta" | "start" => v.parse::<f64>().ok().map(number),
         "steps" | "seeds" | "seed" => v.parse::<u64>().ok().map(|x| x.to_string()),
         "mask" | "holdout" => match v.to_ascii_lowercase().as_str() {
             "1" | "true" | "on" | "yes" => Some("1".into()),
@@ -153,6 +154,7 @@ fn check(query: &str, limits: &Limits) -> Result<(), TestCaseError> {
     prop_assert_eq!(&state.dataset, &dataset_from_query(query).0);
     prop_assert!(state.guidance.is_finite() && (GUIDANCE_MIN..=GUIDANCE_MAX).contains(&state.guidance) && on_grid(state.guidance, GUIDANCE_STEP));
     prop_assert!(state.eta.is_finite() && (0.0..=1.0).contains(&state.eta) && on_grid(state.eta, ETA_STEP));
+    prop_assert!(state.start.is_finite() && (START_MIN..=1.0).contains(&state.start) && on_grid(state.start, START_STEP));
     prop_assert!(state.steps <= limits.max_steps);
     prop_assert!((1..=SEEDS_MAX).contains(&state.seeds));
     prop_assert!(state.seed <= SEED_MAX);

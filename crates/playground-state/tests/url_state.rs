@@ -17,6 +17,7 @@ fn defaults() -> PageState {
         steps: 2,
         seeds: 1,
         eta: 0.0,
+        start: 1.0,
         seed: 0,
         mask_history: false,
         hold_out: false,
@@ -40,6 +41,7 @@ fn every_state_survives_a_round_trip() {
             steps: 50,
             seeds: 8,
             eta: 0.35,
+            start: 0.15,
             seed: u32::MAX as u64,
             mask_history: true,
             hold_out: true,
@@ -47,6 +49,7 @@ fn every_state_survives_a_round_trip() {
             ..defaults()
         },
         PageState { guidance: 7.5, eta: 1.0, backend: Backend::Cpu, ..defaults() },
+        PageState { start: 0.05, ..defaults() },
     ];
     for s in states {
         let q = s.to_query();
@@ -87,6 +90,14 @@ fn out_of_range_numbers_are_clamped_with_a_notice() {
     // Steps 0 (the encoder alone, no denoising) is a setting, not an error.
     let (s, notices) = parse("steps=0");
     assert_eq!((s.steps, notices.len()), (0, 0));
+    // Start strength: 0 would leave no chain; it is raised to the smallest start, above 1 lowered.
+    let (s, notices) = parse("start=0");
+    assert_eq!((s.start, notices.len()), (0.05, 1));
+    assert!(notices[0].starts_with("start") && notices[0].contains("using 0.05"), "{notices:?}");
+    assert_eq!(parse("start=7").0.start, 1.0);
+    assert_eq!(parse("start=0.33").0.start, 0.35);
+    let (s, notices) = parse("start=NaN");
+    assert_eq!((s.start, notices.len()), (1.0, 1));
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

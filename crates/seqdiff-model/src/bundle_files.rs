@@ -9,6 +9,7 @@ use crate::map::ItemMap;
 use crate::config::SamplingConfig;
 use crate::diversity::Diversity;
 use crate::metrics::Evaluation;
+use crate::plain_sampling::ListMeasures;
 
 /// Largest data file the page parses (the shipped ML-100K files are < 1 MiB; an ML-1M bundle's
 /// map is ≈ 0.3 MiB). JSON parsing allocates in proportion to its input, so this caps memory.
@@ -33,6 +34,22 @@ pub struct SweepResult {
     /// guidance[i], steps[j] (`seqdiff sweep` only; the trainer's selection grid leaves it empty).
     #[serde(default)]
     pub diversity: Vec<Vec<Diversity>>,
+    /// The same encoder made diverse without diffusion (softmax sampling, MMR, a popularity
+    /// penalty), each a curve over its one parameter, for the page's trade-off charts
+    /// (`seqdiff sweep` only).
+    #[serde(default)]
+    pub baselines: Vec<BaselineCurve>,
+}
+
+/// One plain way of diversifying the encoder's list, measured over its parameter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineCurve {
+    /// What it is ("popularity penalty").
+    pub name: String,
+    /// Its parameter's symbol ("γ").
+    pub parameter: String,
+    /// (parameter value, accuracy and diversity of its top-10 lists), in parameter order.
+    pub points: Vec<(f64, ListMeasures)>,
 }
 
 impl SweepResult {
@@ -115,6 +132,10 @@ pub fn parse_sweep(bytes: &[u8]) -> Result<SweepResult, String> {
     }
     if !grid.guidance.iter().all(|g| g.is_finite()) {
         return Err("validation grid has a non-finite guidance value".into());
+    }
+    let finite = |(p, m): &(f64, ListMeasures)| [*p, m.hr10, m.ndcg10, m.coverage, m.novelty, m.ild].iter().all(|v| v.is_finite());
+    if !grid.baselines.iter().all(|b| b.points.iter().all(finite)) {
+        return Err("validation grid has a non-finite baseline value".into());
     }
     Ok(grid)
 }

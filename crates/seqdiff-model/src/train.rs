@@ -67,6 +67,11 @@ pub struct TrainConfig {
     /// learns from is as uncertain as one the encoder has not fitted (off: the inference-time c).
     #[serde(default)]
     pub frozen_encoder_dropout: bool,
+    /// Cross-fitting in time (0 = off): an encoder run withholds each user's last K train items; a
+    /// staged run (`frozen_encoder`) trains the denoiser on exactly those K targets, which an encoder
+    /// trained with the same K never fitted, so the denoiser learns from conditions like validation's.
+    #[serde(default)]
+    pub holdout_last: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -143,6 +148,7 @@ impl Default for TrainConfig {
             denoiser_on_top: true,
             frozen_encoder: false,
             frozen_encoder_dropout: false,
+            holdout_last: 0,
         }
     }
 }
@@ -188,6 +194,40 @@ pub fn make_windows(users: &[UserSequence], max_len: usize, stride: usize) -> Ve
             }
             end = older_end;
         }
+    }
+    out
+}
+
+/// The training windows a run uses: every train target, or with `holdout_last` = K the encoder's
+/// share (each user's train sequence without its last K items) or the denoiser's (only those K).
+pub fn training_windows(users: &[UserSequence], max_len: usize, config: &TrainConfig) -> Vec<Window> {
+    let k = config.holdout_last;
+    if k == 0 {
+        make_windows(users, max_len, config.window_stride)
+    } else if config.frozen_encoder {
+        last_target_windows(users, max_len, k)
+    } else {
+        let kept: Vec<UserSequence> =
+            users.iter().map(|u| UserSequence { train: u.train[..u.train.len().saturating_sub(k)].to_vec(), ..u.clone() }).collect();
+        make_windows(&kept, max_len, config.window_stride)
+    }
+}
+
+/// One window per user whose trained targets are the user's last `k` train items (at most its
+/// train length − 1), each with up to `max_len` items of context.
+pub fn last_target_windows(users: &[UserSequence], max_len: usize, k: usize) -> Vec<Window> {
+    let mut out = Vec::new();
+    for user in users {
+        let s = &user.train;
+        if s.len() < 2 {
+            continue;
+        }
+        let end = s.len() - 1;
+        let start = end.saturating_sub(max_len);
+        let mut targets = s[start + 1..end + 1].to_vec();
+        let untrained = targets.len().saturating_sub(k);
+        targets.iter_mut().take(untrained).for_each(|t| *t = 0);
+        out.push(Window { history: s[..start].to_vec(), inputs: s[start..end].to_vec(), targets });
     }
     out
 }
@@ -557,6 +597,27 @@ mod tests {
                 assert_eq!(windows.iter().map(Window::trained).sum::<usize>(), len.saturating_sub(1) as usize);
             }
         }
+    }
+
+    #[test]
+    fn holdout_splits_each_users_targets_between_encoder_and_denoiser() {
+        let users = [user(&(1..=12).collect::<Vec<_>>()), user(&[7, 8, 9]), user(&[5])];
+        let config = |frozen| TrainConfig { holdout_last: 3, frozen_encoder: frozen, ..TrainConfig::default() };
+        let targets = |w: &[Window]| {
+            let mut t: Vec<u32> = w.iter().flat_map(|w| w.targets.iter().copied().filter(|&t| t > 0)).collect();
+            t.sort();
+            t
+        };
+        let encoder = training_windows(&users, 5, &config(false));
+        let denoiser = training_windows(&users, 5, &config(true));
+        // The encoder never sees the last three items (not as targets, not as inputs).
+        assert_eq!(targets(&encoder), (2..=9).collect::<Vec<_>>());
+        assert!(encoder.iter().all(|w| w.inputs.iter().all(|&i| i <= 8)));
+        // The denoiser trains on exactly them (the short user: both its targets), with full context.
+        assert_eq!(targets(&denoiser), vec![8, 9, 10, 11, 12]);
+        assert_eq!(denoiser[0], Window { history: (1..=6).collect(), inputs: vec![7, 8, 9, 10, 11], targets: vec![0, 0, 10, 11, 12] });
+        // Off: every target, as before.
+        assert_eq!(targets(&training_windows(&users, 5, &TrainConfig::default())).len(), 11 + 2);
     }
 
     #[test]

@@ -108,6 +108,11 @@ pub struct TrainArgs {
     /// condition then looks like one the encoder has not fitted).
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
     pub frozen_encoder_dropout: bool,
+    /// Cross-fitting in time (0 = off): with --objective encoder, each user's last K train items are
+    /// withheld; with --encoder-from (an encoder trained with the same K), the denoiser trains on
+    /// exactly those K targets, which its encoder never fitted.
+    #[arg(long, default_value_t = 0)]
+    pub holdout_last: usize,
     /// Denoiser: `mlp` (on concat[x_t, c, τ(t)]) or `cross-attn` (x_t also attends to the encoder outputs).
     #[arg(long, default_value = "mlp")]
     pub denoiser: DenoiserKind,
@@ -294,13 +299,13 @@ pub struct FrontierArgs {
     #[arg(long, default_value_t = 0.0)]
     pub eta: f64,
     /// Softmax-sampling temperatures of the baseline (Gumbel-top-k of the encoder's softmax).
-    #[arg(long, value_delimiter = ',', default_value = "0.5,0.75,1,1.25,1.5,2,3")]
+    #[arg(long, value_delimiter = ',', default_values_t = commands::frontier::TEMPERATURES.to_vec())]
     pub temperature: Vec<f64>,
     /// MMR trade-offs λ of the baseline (1 = the encoder's own list).
-    #[arg(long, value_delimiter = ',', default_value = "0.9,0.8,0.7,0.6,0.5,0.3")]
+    #[arg(long, value_delimiter = ',', default_values_t = commands::frontier::MMR_LAMBDAS.to_vec())]
     pub mmr_lambda: Vec<f64>,
     /// Popularity penalties γ of the baseline: ln p − γ·ln(1 + training count).
-    #[arg(long, value_delimiter = ',', default_value = "0.05,0.1,0.2,0.3,0.5,0.8")]
+    #[arg(long, value_delimiter = ',', default_values_t = commands::frontier::POPULARITY_PENALTIES.to_vec())]
     pub pop_penalty: Vec<f64>,
     /// JSON with every method's points.
     #[arg(long)]
@@ -386,6 +391,7 @@ impl TrainArgs {
             denoiser_on_top: self.denoiser_on_top,
             frozen_encoder: self.encoder_from.is_some(),
             frozen_encoder_dropout: self.frozen_encoder_dropout,
+            holdout_last: self.holdout_last,
         }
     }
 }

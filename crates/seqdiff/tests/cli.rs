@@ -65,6 +65,25 @@ fn train_eval_export_round_trip() {
     assert_eq!(json["masked"]["users"], 80);
     assert!(json["repeat_offset"].as_f64().is_some(), "{json}");
 
+    // `seqdiff sweep` measures every cell's diversity and the plain baselines' curves, which start
+    // where the encoder alone (steps 0) is: the same lists, measured by two code paths.
+    let sweep = seqdiff(&["sweep", "--model", r, "--data", d, "--guidance", "0,1", "--steps", "0,2", "--ensemble", "1"]);
+    assert!(sweep.status.success(), "{}", stderr(&sweep));
+    let grid: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("sweep.json")).unwrap()).unwrap();
+    let names: Vec<&str> = grid["baselines"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["softmax sampling", "MMR", "popularity penalty"]);
+    let (encoder_cell, encoder_diversity) = (&grid["metrics"][0][0], &grid["diversity"][0][0]);
+    for curve in grid["baselines"].as_array().unwrap() {
+        let points = curve["points"].as_array().unwrap();
+        assert!(points.len() >= 6, "{curve}");
+        let start = &points[0][1];
+        assert!((start["hr10"].as_f64().unwrap() - encoder_cell["HR@10"].as_f64().unwrap()).abs() < 1e-9, "{start} vs {encoder_cell}");
+        assert!((start["coverage"].as_f64().unwrap() - encoder_diversity["coverage"].as_f64().unwrap()).abs() < 1e-9, "{start} vs {encoder_diversity}");
+    }
+    // The strongest popularity penalty recommends less popular items than the encoder does.
+    let penalty = grid["baselines"][2]["points"].as_array().unwrap();
+    assert!(penalty.last().unwrap()[1]["novelty"].as_f64().unwrap() > penalty[0][1]["novelty"].as_f64().unwrap(), "{penalty:?}");
+
     let bundle = dir.path().join("bundle");
     let export = seqdiff(&["export", "--model", r, "--data", d, "--out", bundle.to_str().unwrap()]);
     assert!(export.status.success(), "{}", stderr(&export));

@@ -10,6 +10,7 @@ use seqdiff_model::diversity::popularity_ranks;
 use seqdiff_model::evaluate::split_cases;
 use seqdiff_model::metrics::top_k;
 use seqdiff_model::plain_sampling::{ListMeasures, ListStats, gumbel_top_k, mmr, popularity_penalised, unit_rows};
+use seqdiff_model::bundle_files::BaselineCurve;
 use seqdiff_model::{Recommender, SamplingConfig};
 
 use crate::FrontierArgs;
@@ -22,17 +23,83 @@ use crate::commands::spread;
 pub struct Frontier {
     pub split: String,
     pub users: usize,
-    /// The encoder's own top-10 (τ → 0, λ = 1, steps 0).
+    #[serde(flatten)]
+    pub plain: Baselines,
+    pub diffusion: Vec<(SamplingConfig, ListMeasures)>,
+}
+
+/// The encoder's own lists and the three plain ways of diversifying them.
+#[derive(Serialize)]
+pub struct Baselines {
+    /// The encoder's own top-10 (τ → 0, λ = 1, γ = 0, steps 0).
     pub encoder: ListMeasures,
     pub temperature: Vec<(f64, ListMeasures)>,
     pub mmr: Vec<(f64, ListMeasures)>,
     /// The encoder's scores with γ·ln(1 + count) subtracted (a plain novelty control).
     pub popularity_penalty: Vec<(f64, ListMeasures)>,
-    pub diffusion: Vec<(SamplingConfig, ListMeasures)>,
 }
+
+/// The baselines' parameters: `seqdiff frontier`'s defaults, and what `seqdiff sweep` ships.
+pub const TEMPERATURES: &[f64] = &[0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0];
+pub const MMR_LAMBDAS: &[f64] = &[0.9, 0.8, 0.7, 0.6, 0.5, 0.3];
+pub const POPULARITY_PENALTIES: &[f64] = &[0.05, 0.1, 0.2, 0.3, 0.5, 0.8];
 
 /// MMR re-ranks this many of the encoder's best items.
 const MMR_CANDIDATES: usize = 100;
+
+/// Measures the encoder's top-10 and each baseline at each of its parameters over `cases`
+/// (user i of the split draws its softmax sample with seed i).
+pub fn measure_baselines(rec: &Recommender, cases: &[(Vec<u32>, u32)], counts: &[u32], temperatures: &[f64], lambdas: &[f64], gammas: &[f64], batch: usize) -> Baselines {
+    let n = rec.model.config.num_items;
+    let ranks = popularity_ranks(counts);
+    let vectors = unit_rows(&rec.model.item_vectors());
+    let mut encoder = ListStats::new(n);
+    let mut temperature: Vec<ListStats> = temperatures.iter().map(|_| ListStats::new(n)).collect();
+    let mut reranked: Vec<ListStats> = lambdas.iter().map(|_| ListStats::new(n)).collect();
+    let mut penalised: Vec<ListStats> = gammas.iter().map(|_| ListStats::new(n)).collect();
+    for (batch_no, chunk) in cases.chunks(batch.max(1)).enumerate() {
+        let histories: Vec<Vec<u32>> = chunk.iter().map(|c| c.0.clone()).collect();
+        let first = (batch_no * batch.max(1)) as u64;
+        let probs = rec.encoder_scores(&histories).into_data().try_into_vec::<f32>().expect("f32 scores");
+        for (u, (_, target)) in chunk.iter().enumerate() {
+            let row = &probs[u * (n + 1)..(u + 1) * (n + 1)];
+            encoder.add(&top10(row), *target, &ranks, &vectors);
+            for (stats, &tau) in temperature.iter_mut().zip(temperatures) {
+                stats.add(&gumbel_top_k(row, tau, 10, first + u as u64), *target, &ranks, &vectors);
+            }
+            for (stats, &lambda) in reranked.iter_mut().zip(lambdas) {
+                stats.add(&mmr(row, &vectors, lambda, 10, MMR_CANDIDATES), *target, &ranks, &vectors);
+            }
+            for (stats, &gamma) in penalised.iter_mut().zip(gammas) {
+                stats.add(&popularity_penalised(row, counts, gamma, 10), *target, &ranks, &vectors);
+            }
+        }
+    }
+    let zip = |params: &[f64], stats: &[ListStats]| params.iter().copied().zip(stats.iter().map(ListStats::finish)).collect();
+    Baselines {
+        encoder: encoder.finish(),
+        temperature: zip(temperatures, &temperature),
+        mmr: zip(lambdas, &reranked),
+        popularity_penalty: zip(gammas, &penalised),
+    }
+}
+
+impl Baselines {
+    /// One curve per baseline for the bundle's sweep, each starting at the encoder's own lists
+    /// (τ = 0, λ = 1, γ = 0), where all three meet.
+    pub fn curves(&self) -> Vec<BaselineCurve> {
+        let curve = |name: &str, parameter: &str, at_encoder: f64, points: &[(f64, ListMeasures)]| BaselineCurve {
+            name: name.into(),
+            parameter: parameter.into(),
+            points: std::iter::once((at_encoder, self.encoder)).chain(points.iter().copied()).collect(),
+        };
+        vec![
+            curve("softmax sampling", "τ", 0.0, &self.temperature),
+            curve("MMR", "λ", 1.0, &self.mmr),
+            curve("popularity penalty", "γ", 0.0, &self.popularity_penalty),
+        ]
+    }
+}
 
 pub fn run(args: FrontierArgs) -> Result<()> {
     let dev = device(crate::DeviceChoice::Cpu)?;
@@ -55,30 +122,10 @@ pub fn run(args: FrontierArgs) -> Result<()> {
             }
         }
     }
-
-    let mut encoder = ListStats::new(n);
-    let mut temperature: Vec<ListStats> = args.temperature.iter().map(|_| ListStats::new(n)).collect();
-    let mut reranked: Vec<ListStats> = args.mmr_lambda.iter().map(|_| ListStats::new(n)).collect();
-    let mut penalised: Vec<ListStats> = args.pop_penalty.iter().map(|_| ListStats::new(n)).collect();
     let mut diffusion: Vec<ListStats> = settings.iter().map(|_| ListStats::new(n)).collect();
     for (batch_no, chunk) in cases.chunks(args.batch).enumerate() {
         let histories: Vec<Vec<u32>> = chunk.iter().map(|c| c.0.clone()).collect();
         let first = (batch_no * args.batch) as u64;
-        let probs = rec.encoder_scores(&histories).into_data().try_into_vec::<f32>().expect("f32 scores");
-        for (u, (_, target)) in chunk.iter().enumerate() {
-            let row = &probs[u * (n + 1)..(u + 1) * (n + 1)];
-            let user_seed = first + u as u64;
-            encoder.add(&top10(row), *target, &ranks, &vectors);
-            for (stats, &tau) in temperature.iter_mut().zip(&args.temperature) {
-                stats.add(&gumbel_top_k(row, tau, 10, user_seed), *target, &ranks, &vectors);
-            }
-            for (stats, &lambda) in reranked.iter_mut().zip(&args.mmr_lambda) {
-                stats.add(&mmr(row, &vectors, lambda, 10, MMR_CANDIDATES), *target, &ranks, &vectors);
-            }
-            for (stats, &gamma) in penalised.iter_mut().zip(&args.pop_penalty) {
-                stats.add(&popularity_penalised(row, &counts, gamma, 10), *target, &ranks, &vectors);
-            }
-        }
         let encoding = rec.encode(&histories);
         for (stats, setting) in diffusion.iter_mut().zip(&settings) {
             let k = setting.clamped(manifest.model.diffusion_steps).ensemble as u64;
@@ -94,10 +141,7 @@ pub fn run(args: FrontierArgs) -> Result<()> {
     let frontier = Frontier {
         split: format!("{:?}", args.split).to_lowercase(),
         users: cases.len(),
-        encoder: encoder.finish(),
-        temperature: args.temperature.iter().copied().zip(temperature.iter().map(ListStats::finish)).collect(),
-        mmr: args.mmr_lambda.iter().copied().zip(reranked.iter().map(ListStats::finish)).collect(),
-        popularity_penalty: args.pop_penalty.iter().copied().zip(penalised.iter().map(ListStats::finish)).collect(),
+        plain: measure_baselines(&rec, &cases, &counts, &args.temperature, &args.mmr_lambda, &args.pop_penalty, args.batch),
         diffusion: settings.into_iter().zip(diffusion.iter().map(ListStats::finish)).collect(),
     };
     print_table(&frontier);
@@ -132,22 +176,22 @@ fn print_table(f: &Frontier) {
     };
     println!("{} split, {} users", f.split, f.users);
     println!("{:<34} {:>6} {:>7} {:>8} {:>8} {:>6}", "method", "HR@10", "NDCG@10", "cover %", "novelty", "ILD");
-    row("encoder top-10".into(), &f.encoder);
-    for (tau, m) in &f.temperature {
+    row("encoder top-10".into(), &f.plain.encoder);
+    for (tau, m) in &f.plain.temperature {
         row(format!("softmax sampling τ={tau}"), m);
     }
-    for (lambda, m) in &f.mmr {
+    for (lambda, m) in &f.plain.mmr {
         row(format!("MMR λ={lambda}"), m);
     }
-    for (gamma, m) in &f.popularity_penalty {
+    for (gamma, m) in &f.plain.popularity_penalty {
         row(format!("popularity penalty γ={gamma}"), m);
     }
     for (s, m) in &f.diffusion {
         row(format!("diffusion w={} S={} s={} K={}", s.guidance, s.steps, s.start, s.ensemble), m);
     }
     // Each diffusion setting against each baseline at its own diversity (where the baseline reaches it).
-    let with_encoder = |points: &[(f64, ListMeasures)]| -> Vec<ListMeasures> { std::iter::once(f.encoder).chain(points.iter().map(|p| p.1)).collect() };
-    let (temp, rerank, pop) = (with_encoder(&f.temperature), with_encoder(&f.mmr), with_encoder(&f.popularity_penalty));
+    let with_encoder = |points: &[(f64, ListMeasures)]| -> Vec<ListMeasures> { std::iter::once(f.plain.encoder).chain(points.iter().map(|p| p.1)).collect() };
+    let (temp, rerank, pop) = (with_encoder(&f.plain.temperature), with_encoder(&f.plain.mmr), with_encoder(&f.plain.popularity_penalty));
     println!("\nHR@10 of the diffusion minus each baseline's at the same diversity (τ: softmax sampling, MMR, γ: popularity penalty; — where the baseline does not reach it):");
     println!("{:<34} {:>20} {:>20} {:>20}", "diffusion setting", "coverage τ|MMR|γ", "ILD τ|MMR|γ", "novelty τ|MMR|γ");
     for (s, m) in &f.diffusion {

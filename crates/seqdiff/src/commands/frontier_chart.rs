@@ -45,9 +45,9 @@ fn escaped(text: &str) -> String {
 
 fn panel(f: &Frontier, measure: Measure, left: f64) -> String {
     let point = |m: &ListMeasures| (measure.of(m), m.hr10);
-    let temp: Vec<(f64, f64)> = std::iter::once(point(&f.encoder)).chain(f.temperature.iter().map(|p| point(&p.1))).collect();
-    let rerank: Vec<(f64, f64)> = std::iter::once(point(&f.encoder)).chain(f.mmr.iter().map(|p| point(&p.1))).collect();
-    let penalised: Vec<(f64, f64)> = std::iter::once(point(&f.encoder)).chain(f.popularity_penalty.iter().map(|p| point(&p.1))).collect();
+    let temp: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder)).chain(f.plain.temperature.iter().map(|p| point(&p.1))).collect();
+    let rerank: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder)).chain(f.plain.mmr.iter().map(|p| point(&p.1))).collect();
+    let penalised: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder)).chain(f.plain.popularity_penalty.iter().map(|p| point(&p.1))).collect();
     let dots: Vec<(f64, f64)> = f.diffusion.iter().map(|p| point(&p.1)).collect();
     let all: Vec<(f64, f64)> = temp.iter().chain(&rerank).chain(&penalised).chain(&dots).copied().collect();
     let chart = Chart::fit(&all, PANEL_W, PANEL_H, MARGIN);

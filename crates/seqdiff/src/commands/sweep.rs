@@ -1,4 +1,5 @@
-//! `seqdiff sweep`: validation metrics over guidance × steps (and ensemble size at the best cell).
+//! `seqdiff sweep`: validation metrics over guidance × steps (and ensemble size at the best cell),
+//! with the diversity of each cell and the plain baselines' curves for the page's trade-off charts.
 //! The run's manifest then records the best setting, which `eval` and the page use by default.
 
 use anyhow::Result;
@@ -10,6 +11,7 @@ use seqdiff_model::{Recommender, SamplingConfig};
 
 use crate::SweepArgs;
 use crate::checkpoint::{device, load_matching_dataset, load_model, write_json};
+use crate::commands::frontier::{MMR_LAMBDAS, POPULARITY_PENALTIES, TEMPERATURES, measure_baselines};
 
 /// Validation (or test) metrics over guidance × steps; the best cell by unmasked NDCG@10, then the
 /// ensemble sizes at it. Steps 0 (the encoder alone) is a cell like any other, so the diffusion is
@@ -54,7 +56,7 @@ pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64]
         }
         ens.push((k, m));
     }
-    SweepResult { split: split.into(), guidance: guidance.to_vec(), steps: steps.to_vec(), metrics, ensemble: ens, best: best.1, diversity: vec![] }
+    SweepResult { split: split.into(), guidance: guidance.to_vec(), steps: steps.to_vec(), metrics, ensemble: ens, best: best.1, diversity: vec![], baselines: vec![] }
 }
 
 pub fn run(args: SweepArgs) -> Result<()> {
@@ -95,6 +97,13 @@ pub fn run(args: SweepArgs) -> Result<()> {
                 .collect()
         })
         .collect();
+    // The same encoder diversified without diffusion, for the page's trade-off charts to draw beside
+    // the grid (BENCHMARKS.md, the accuracy–diversity frontier).
+    result.baselines = measure_baselines(&rec, &cases, &dataset.item_counts(), TEMPERATURES, MMR_LAMBDAS, POPULARITY_PENALTIES, args.batch).curves();
+    for curve in &result.baselines {
+        let points: Vec<String> = curve.points.iter().map(|(p, m)| format!("{}={p}: {:.2} HR@10, {:.1}% coverage, novelty {:.0}", curve.parameter, m.hr10, m.coverage, m.novelty)).collect();
+        eprintln!("  {}: {}", curve.name, points.join("; "));
+    }
     let out = args.out.clone().unwrap_or_else(|| args.model.join("sweep.json"));
     write_json(&out, &result)?;
     eprintln!("wrote {}; best on {split}: {:?}", out.display(), result.best);

@@ -16,7 +16,7 @@ use seqdiff_model::data::Dataset;
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{LossParts, LrSchedule, Objective, TrainConfig, batch_loss, batches, make_windows};
+use seqdiff_model::train::{LossParts, LrSchedule, Objective, TrainConfig, batch_loss, batches, training_windows};
 use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
 
 use crate::TrainArgs;
@@ -98,6 +98,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if !(args.diffusion_fraction > 0.0 && args.diffusion_fraction <= 1.0) {
         bail!("--diffusion-fraction must be in (0, 1]");
     }
+    if args.holdout_last > 0 && args.objective != Objective::Encoder && args.encoder_from.is_none() {
+        bail!("--holdout-last splits the train targets between an encoder run (--objective encoder) and a staged denoiser run (--encoder-from): a joint run has no such split");
+    }
     if args.diffusion_fraction < 1.0 && args.denoiser == seqdiff_model::DenoiserKind::CrossAttn {
         bail!("--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)");
     }
@@ -160,7 +163,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         model = freeze_encoder(model, train_cfg.frozen_encoder_dropout);
     }
 
-    let windows = make_windows(&dataset.users, state.model.max_len, train_cfg.window_stride);
+    let windows = training_windows(&dataset.users, state.model.max_len, &train_cfg);
     if windows.is_empty() {
         bail!("{}: no training targets (every train sequence has a single item)", args.data.display());
     }

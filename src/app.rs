@@ -161,6 +161,7 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
 
     view! {
         <p class="muted model-card">"Model: " {catalogue.model_card.clone()}</p>
+        {catalogue.trade_off.clone().map(|t| view! { <p class="muted trade-off-verdict">{t}</p> })}
         <div class="layout">
             <section class="inputs" aria-label="Inputs">
                 <HistoryPanel state=state catalogue=catalogue.clone() />

@@ -30,6 +30,8 @@ const PRESET_SIZE: usize = 6;
 pub struct Catalogue {
     /// "MovieLens-100K · test HR@10 10.71, NDCG@10 5.03" for the header.
     pub model_card: String,
+    /// What the diffusion costs and buys on validation (from the sweep's grid and baselines).
+    pub trade_off: Option<String>,
     pub items: Vec<ItemInfo>,
     /// 1-based popularity rank by training interactions (row 0 unused).
     pub popularity_rank: Vec<u32>,
@@ -90,7 +92,8 @@ impl Catalogue {
             }
             None => format!("{} · {} items", m.name, n),
         };
-        Catalogue { model_card, items, popularity_rank, map, sweep: bundle.sweep.clone(), dim: m.model.dim, repeat_offset, index, presets, limits, defaults }
+        let trade_off = bundle.sweep.as_ref().and_then(|g| g.trade_off()).map(|t| t.sentence());
+        Catalogue { model_card, trade_off, items, popularity_rank, map, sweep: bundle.sweep.clone(), dim: m.model.dim, repeat_offset, index, presets, limits, defaults }
     }
 
     pub fn title(&self, item: u32) -> String {

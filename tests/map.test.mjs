@@ -62,13 +62,21 @@ test('the map renders every item and the trajectory has one point per step', asy
   const ring = (name) => page.getByRole('img', { name }).locator('circle.current');
   for (const name of ['Accuracy against coverage', 'Accuracy against novelty']) {
     assert.equal(await page.getByRole('img', { name }).locator('circle.cell').count(), 49);
+    // Beside the dots, the same encoder diversified without diffusion: one dashed line per baseline.
+    const lines = page.getByRole('img', { name }).locator('polyline.baseline');
+    assert.deepEqual(await lines.evaluateAll((ls) => ls.map((l) => l.dataset.name)), ['softmax sampling', 'MMR', 'popularity penalty']);
     assert.deepEqual(await ring(name).evaluate((c) => [c.dataset.guidance, c.dataset.steps]), ['2', '5']);
   }
+  assert.deepEqual(await page.getByRole('list', { name: 'Baselines' }).getByRole('listitem').allTextContents(),
+    ['softmax sampling (over τ)', 'MMR (over λ)', 'popularity penalty (over γ)']);
   await page.getByLabel('Guidance scale', { exact: true }).fill('8');
   await page.waitForFunction(() => document.querySelector('svg[aria-label="Accuracy against coverage"] circle.current').dataset.guidance === '8');
   assert.match(await ring('Accuracy against novelty').locator('title').textContent(), /^guidance 8, steps 5: HR@10 \d+\.\d\d, novelty \d+$/);
   // The shipped model learned from ML-100K that users do not re-watch a film: a negative repeat offset.
   assert.match(await page.getByRole('region', { name: 'Insight' }).textContent(), /top-10 lists share \d+% of items.*Learned repeat offset b = -\d+\.\d\d: the model learned that users rarely return.*Effective rank of the item table: [\d.]+ of 64/s);
+  // Beside it, one sentence says what the diffusion costs and buys, read from the same grid and baselines.
+  assert.match(await page.locator('.trade-off-verdict').textContent(),
+    /^On validation .*NDCG@10 \d+\.\d\d against \d+\.\d\d.* What guidance and steps buy is less popular items: .*softmax sampling.*popularity penalty\.$/);
   // The model card gives the test numbers unmasked and with the history masked.
   assert.match(await page.locator('.model-card').textContent(), /test HR@10 \d+\.\d\d, NDCG@10 \d+\.\d\d \(history masked: \d+\.\d\d, \d+\.\d\d\)/);
   assert.deepEqual(errors, []);

@@ -72,6 +72,9 @@ pub struct TrainConfig {
     /// trained with the same K never fitted, so the denoiser learns from conditions like validation's.
     #[serde(default)]
     pub holdout_last: usize,
+    /// The run (or bundle) every weight was initialised from (fine-tuning; None = fresh).
+    #[serde(default)]
+    pub initialised_from: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -149,6 +152,7 @@ impl Default for TrainConfig {
             frozen_encoder: false,
             frozen_encoder_dropout: false,
             holdout_last: 0,
+            initialised_from: None,
         }
     }
 }

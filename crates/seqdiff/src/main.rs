@@ -108,6 +108,10 @@ pub struct TrainArgs {
     /// condition then looks like one the encoder has not fitted).
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
     pub frozen_encoder_dropout: bool,
+    /// Fine-tuning (ADRec's last stage): start from every weight of this run (or bundle), whose model
+    /// options must equal this run's, and train all of them (nothing frozen).
+    #[arg(long, conflicts_with = "encoder_from")]
+    pub init_from: Option<PathBuf>,
     /// Cross-fitting in time (0 = off): with --objective encoder, each user's last K train items are
     /// withheld; with --encoder-from (an encoder trained with the same K), the denoiser trains on
     /// exactly those K targets, which its encoder never fitted.
@@ -392,6 +396,7 @@ impl TrainArgs {
             frozen_encoder: self.encoder_from.is_some(),
             frozen_encoder_dropout: self.frozen_encoder_dropout,
             holdout_last: self.holdout_last,
+            initialised_from: self.init_from.as_ref().map(|p| p.display().to_string()),
         }
     }
 }

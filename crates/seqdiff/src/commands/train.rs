@@ -158,6 +158,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         optim = optim.load(args.out.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
     } else if let Some(from) = &args.encoder_from {
         model = with_encoder_of(model, from, &device)?;
+    } else if let Some(from) = &args.init_from {
+        model = initialised_from(from, &state.model, &device)?;
     }
     if train_cfg.frozen_encoder {
         model = freeze_encoder(model, train_cfg.frozen_encoder_dropout);
@@ -373,6 +375,19 @@ fn with_encoder_of(mut model: SeqDiff, from: &std::path::Path, device: &seqdiff_
     model.encoder = source.encoder;
     model.repeat_bias = source.repeat_bias;
     Ok(model)
+}
+
+/// Every weight of the run (or bundle) in `from`, whose model options must be `config`.
+fn initialised_from(from: &std::path::Path, config: &ModelConfig, device: &seqdiff_model::Device) -> Result<SeqDiff> {
+    let (manifest, source) = crate::checkpoint::load_model(from, device)?;
+    if &manifest.model != config {
+        bail!(
+            "--init-from {}: its model options differ from this run's:\n  {:?}\n  {:?}\nrepeat its options",
+            from.display(), manifest.model, config
+        );
+    }
+    eprintln!("every weight from {} (fine-tuning, nothing frozen)", from.display());
+    Ok(source)
 }
 
 /// Stops the gradients (and, unless `dropout`, the dropout) of everything the denoiser is trained

@@ -59,6 +59,21 @@ pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64]
     SweepResult { split: split.into(), guidance: guidance.to_vec(), steps: steps.to_vec(), metrics, ensemble: ens, best: best.1, diversity: vec![], baselines: vec![] }
 }
 
+/// One guidance × steps grid per start strength; the grid holding the best setting is kept (None
+/// without a start strength).
+#[allow(clippy::too_many_arguments)]
+pub fn sweep_starts(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64], steps: &[usize], starts: &[f64], ensemble: &[usize], batch: usize, split: &str) -> Option<SweepResult> {
+    let score = |r: &SweepResult| r.best_metrics().map_or(f64::MIN, |m| m.unmasked.ndcg10);
+    let mut kept: Option<SweepResult> = None;
+    for &start in starts {
+        let grid = sweep_grid(rec, cases, guidance, steps, start, ensemble, batch, split);
+        if kept.as_ref().is_none_or(|k| score(&grid) > score(k)) {
+            kept = Some(grid);
+        }
+    }
+    kept
+}
+
 pub fn run(args: SweepArgs) -> Result<()> {
     let dev = device(crate::DeviceChoice::Cpu)?;
     let (mut manifest, model) = load_model(&args.model, &dev)?;
@@ -69,16 +84,9 @@ pub fn run(args: SweepArgs) -> Result<()> {
     let rec = Recommender::new(model);
     let cases = split_cases(&dataset, args.split);
     let split = format!("{:?}", args.split).to_lowercase();
-    // One guidance × steps grid per start strength; the grid of the best one is kept.
-    let mut result: Option<seqdiff_model::bundle_files::SweepResult> = None;
-    for &start in &args.start {
-        let grid = sweep_grid(&rec, &cases, &args.guidance, &args.steps, start, &args.ensemble, args.batch, &split);
-        let score = |r: &seqdiff_model::bundle_files::SweepResult| r.best_metrics().map_or(f64::MIN, |m| m.unmasked.ndcg10);
-        if result.as_ref().is_none_or(|r| score(&grid) > score(r)) {
-            result = Some(grid);
-        }
-    }
-    let Some(mut result) = result else { anyhow::bail!("--start needs at least one value") };
+    let Some(mut result) = sweep_starts(&rec, &cases, &args.guidance, &args.steps, &args.start, &args.ensemble, args.batch, &split) else {
+        anyhow::bail!("--start needs at least one value")
+    };
     let start = result.best.start;
     let ranks = popularity_ranks(&dataset.item_counts());
     let histories: Vec<Vec<u32>> = cases.iter().map(|c| c.0.clone()).collect();

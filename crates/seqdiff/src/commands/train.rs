@@ -23,7 +23,10 @@ use crate::TrainArgs;
 use crate::checkpoint::{device, write_json};
 use crate::interrupt;
 use crate::run_commit::{self, Commit};
-use crate::commands::sweep::sweep_grid;
+use crate::commands::sweep::sweep_starts;
+
+/// Start strengths the trainer's final grid chooses among.
+const SELECTION_STARTS: [f64; 2] = [1.0, 0.3];
 
 /// Sampling used for per-epoch model selection (cheap and deterministic).
 pub fn selection_sampling() -> SamplingConfig {
@@ -318,7 +321,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (selection_sampling(), evaluate_encoder(&recommender, &test_cases, args.eval_batch))
     } else {
         eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
-        let selection = sweep_grid(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[0, 1, 2, 5, 10, 50], 1.0, &[1], args.eval_batch, "valid");
+        // The chain from pure noise (s = 1) and from the encoder's prediction part-way down (s = 0.3).
+        let selection = sweep_starts(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[0, 1, 2, 5, 10, 50], &SELECTION_STARTS, &[1], args.eval_batch, "valid")
+            .expect("a start strength");
         write_json(&args.out.join("sweep.json"), &selection)?;
         // Say plainly whether the diffusion output beats the encoder it is built on.
         if let (Some(diffusion), Some(encoder)) = selection.diffusion_and_encoder() {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use playground_state::PageState;
+use playground_state::request_cost::request_cost;
 use playground_state::trade_off::{Cell, Curve, Measure, curve_colour, nearest_index as nearest, render_svg};
 use seqdiff_model::bundle_files::SweepResult;
 use seqdiff_model::diversity::Diversity;
@@ -77,7 +78,6 @@ fn curves(g: &SweepResult, axis: Axis) -> Vec<Curve> {
 }
 
 struct RequestFacts {
-    per_step_ms: f64,
     entropy: f64,
     overlap: Option<f64>,
     novelty: f64,
@@ -94,7 +94,7 @@ fn facts(o: &Output, state: &PageState, catalogue: &Catalogue) -> RequestFacts {
     });
     let ranks: Vec<f64> = o.rows.iter().map(|r| catalogue.popularity_rank.get(r.item as usize).copied().unwrap_or(0) as f64).collect();
     let novelty = ranks.iter().sum::<f64>() / ranks.len().max(1) as f64;
-    RequestFacts { per_step_ms: o.ms / o.steps.max(1) as f64, entropy, overlap, novelty }
+    RequestFacts { entropy, overlap, novelty }
 }
 
 #[component]
@@ -183,7 +183,7 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                 {move || sinks.output.get().map(|o| {
                     let f = state.with(|s| facts(&o, s, &cat));
                     view! {
-                        <li>{format!("This request: {:.1} ms in all, {:.2} ms per step ({} steps × {} seed{}) on {}.", o.ms, f.per_step_ms, o.steps, o.seeds, if o.seeds == 1 { "" } else { "s" }, o.backend.label())}</li>
+                        <li>{format!("This request: {} on {}.", request_cost(o.ms, o.steps, o.seeds), o.backend.label())}</li>
                         <li>{match f.overlap {
                             Some(v) => format!("Diversity across seeds: their top-10 lists share {:.0}% of items on average.", v * 100.0),
                             None => "Diversity across seeds: one seed (raise “Seeds in ensemble” to compare).".to_string(),

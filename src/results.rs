@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use playground_state::request_cost::request_cost;
 use playground_state::{Backend, PageState};
 
 use crate::catalogue::Catalogue;
@@ -19,15 +20,7 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
         };
         let gpu = format!(" · WebGPU: {}", sinks.gpu_phase.get());
         match sinks.output.get() {
-            Some(o) => format!(
-                "backend: {}{auto} · last request {:.1} ms ({:.2} ms per step; {} steps × {} seed{}){gpu}",
-                o.backend.label(),
-                o.ms,
-                o.ms / o.steps.max(1) as f64,
-                o.steps,
-                o.seeds,
-                if o.seeds == 1 { "" } else { "s" }
-            ),
+            Some(o) => format!("backend: {}{auto} · last request {}{gpu}", o.backend.label(), request_cost(o.ms, o.steps, o.seeds)),
             None => format!("backend: {}{auto} · no request yet{gpu}", if chosen == Backend::WebGpu { "WebGPU" } else { "CPU" }),
         }
     };

@@ -84,7 +84,11 @@ test('first load shows ten recommendations for a preset history, and the URL car
   assert.equal(titles.length, 10);
   assert.ok(titles.every((t) => t.trim().length > 0 && !t.startsWith('item ')), titles.join(' | '));
   assert.equal(new Set(titles).size, 10, 'ten distinct items');
-  assert.match(await page.getByRole('status').textContent(), /backend: CPU .*last request [\d.]+ ms \([\d.]+ ms per step/);
+  // The bundle opens at its chosen setting; at steps 0 the status line says the encoder ran alone, with
+  // no cost per step (there were none), and with steps it gives the cost per step.
+  const steps = new URL(page.url()).searchParams.get('steps');
+  const cost = steps === '0' ? /last request [\d.]+ ms \(the encoder alone, no denoising\)/ : /last request [\d.]+ ms \([\d.]+ ms per step; \d+ steps?/;
+  assert.match(await page.getByRole('status').textContent(), new RegExp(`backend: CPU .*${cost.source}`));
   assert.ok((await historyItems(page).count()) >= 2, 'a preset history is shown');
   const url = new URL(page.url());
   for (const key of ['dataset', 'history', 'guidance', 'steps', 'seeds', 'eta', 'start', 'seed', 'mask', 'holdout', 'backend']) {
@@ -104,9 +108,14 @@ test('at steps 0 the page says that guidance, start strength, seeds and η do no
   const note = page.locator('#encoder-alone-note');
   assert.ok(await note.isVisible(), 'the note shows at steps 0');
   assert.match(await note.textContent(), /encoder alone.*guidance, start strength, seeds, η and seed change nothing/);
+  // The status line does not divide by zero steps: it says the encoder ran alone.
+  const status = page.getByRole('status');
+  assert.match(await status.textContent(), /last request [\d.]+ ms \(the encoder alone, no denoising\)/);
+  assert.doesNotMatch(await status.textContent(), /per step/);
   await page.getByLabel('Steps', { exact: true }).fill('2');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('steps') === '2');
   assert.ok(await note.isHidden(), 'no note once the diffusion runs');
+  await status.filter({ hasText: /[\d.]+ ms per step; 2 steps × 1 seed/ }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

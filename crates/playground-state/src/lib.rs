@@ -7,6 +7,7 @@ pub mod backend_choice;
 pub mod latest_only;
 pub mod map_view;
 pub mod presets;
+pub mod request_cost;
 pub mod search;
 pub mod trade_off;
 pub mod url_state;

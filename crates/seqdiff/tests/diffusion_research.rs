@@ -100,3 +100,48 @@ fn chain_reports_every_step_and_frontier_every_method() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") && text.contains("softmax sampling") && text.matches("<circle").count() >= 4);
 }
+
+/// The number N in "N targets/epoch" of a run's log.
+fn targets_per_epoch(log: &str) -> usize {
+    let before = log.split(" targets/epoch").next().unwrap();
+    before.rsplit(' ').next().unwrap().parse().unwrap_or_else(|e| panic!("{e}: {log}"))
+}
+
+#[test]
+fn fine_tuning_starts_from_every_weight_and_holdout_splits_the_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let d = data.to_str().unwrap();
+    let (_, staged) = encoder_and_staged(dir.path(), d);
+    let small = ["--dim", "16", "--batch-size", "8", "--epochs", "1"];
+
+    // --init-from: with a learning rate too small to move anything, the fine-tuned run scores as its source.
+    let tuned = dir.path().join("tuned");
+    let t = tuned.to_str().unwrap();
+    let out = seqdiff(&[&["train", "--data", d, "--out", t, "--init-from", &staged, "--diffusion-space", "key", "--denoiser-on-top", "false", "--lr", "1e-12"][..], &small].concat());
+    assert!(out.status.success() && stderr(&out).contains("every weight from"), "{}", stderr(&out));
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tuned.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["train"]["initialised_from"], staged.as_str());
+    assert_eq!(state["train"]["frozen_encoder"], false);
+    for extra in [&["--steps", "1", "--guidance", "0"][..], &["--encoder"][..]] {
+        let a = json_of(&seqdiff(&[&["eval", "--model", &staged, "--data", d, "--split", "valid", "--json"][..], extra].concat()));
+        let b = json_of(&seqdiff(&[&["eval", "--model", t, "--data", d, "--split", "valid", "--json"][..], extra].concat()));
+        assert_eq!((a["HR@10"].clone(), a["NDCG@10"].clone()), (b["HR@10"].clone(), b["NDCG@10"].clone()), "{extra:?}");
+    }
+    // A source with other model options is refused, naming the difference.
+    let out = seqdiff(&["train", "--data", d, "--out", dir.path().join("wide").to_str().unwrap(), "--init-from", &staged, "--dim", "32", "--epochs", "1"]);
+    assert!(!out.status.success() && stderr(&out).contains("model options differ"), "{}", stderr(&out));
+
+    // --holdout-last: an encoder run trains on fewer targets (each user's last K withheld), and a joint
+    // run, which has no encoder/denoiser split, is refused.
+    let encoder_run = |name: &str, extra: &[&str]| {
+        let out = seqdiff(&[&["train", "--data", d, "--out", dir.path().join(name).to_str().unwrap(), "--objective", "encoder"][..], &small, extra].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        targets_per_epoch(&stderr(&out))
+    };
+    let (all, held) = (encoder_run("all", &[]), encoder_run("held", &["--holdout-last", "2"]));
+    assert!(held < all && held > 0, "{held} of {all}");
+    let out = seqdiff(&[&["train", "--data", d, "--out", dir.path().join("joint").to_str().unwrap(), "--holdout-last", "2"][..], &small].concat());
+    assert!(!out.status.success() && stderr(&out).contains("--holdout-last"), "{}", stderr(&out));
+}

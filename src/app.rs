@@ -129,7 +129,6 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
         notices,
         auto: RwSignal::new(AutoPick::Pending),
         gpu_phase: RwSignal::new(String::from("not started")),
-        skipped: RwSignal::new(0),
     };
 
     // Every change: the address bar first (so a copied link is always current), then a request.

@@ -64,7 +64,6 @@ pub struct Sinks {
     pub auto: RwSignal<AutoPick>,
     /// WebGPU load phase ("starting WebGPU", "compiling kernels", "ready", or why it failed).
     pub gpu_phase: RwSignal<String>,
-    pub skipped: RwSignal<u64>,
 }
 
 pub fn notify(notices: RwSignal<Vec<String>>, text: String) {
@@ -86,12 +85,7 @@ pub fn submit(state: PageState, catalogue: Arc<Catalogue>, sinks: Sinks) {
             let mut job = first;
             loop {
                 execute(&job, &catalogue, sinks).await;
-                let (next, skipped) = GATE.with(|g| {
-                    let mut g = g.borrow_mut();
-                    (g.finish(), g.skipped())
-                });
-                sinks.skipped.set(skipped);
-                match next {
+                match GATE.with(|g| g.borrow_mut().finish()) {
                     Some(next) => job = next,
                     None => break,
                 }

@@ -5,12 +5,11 @@
 pub struct LatestOnly<T> {
     running: bool,
     pending: Option<T>,
-    skipped: u64,
 }
 
 impl<T> Default for LatestOnly<T> {
     fn default() -> Self {
-        LatestOnly { running: false, pending: None, skipped: 0 }
+        LatestOnly { running: false, pending: None }
     }
 }
 
@@ -20,9 +19,7 @@ impl<T> LatestOnly<T> {
     #[must_use]
     pub fn submit(&mut self, job: T) -> Option<T> {
         if self.running {
-            if self.pending.replace(job).is_some() {
-                self.skipped += 1;
-            }
+            self.pending = Some(job);
             None
         } else {
             self.running = true;
@@ -37,15 +34,6 @@ impl<T> LatestOnly<T> {
         self.running = next.is_some();
         next
     }
-
-    pub fn is_running(&self) -> bool {
-        self.running
-    }
-
-    /// How many stale jobs were dropped without running.
-    pub fn skipped(&self) -> u64 {
-        self.skipped
-    }
 }
 
 #[cfg(test)]
@@ -59,11 +47,12 @@ mod tests {
         assert_eq!(gate.submit(2), None);
         assert_eq!(gate.submit(3), None);
         assert_eq!(gate.submit(4), None);
-        assert_eq!(gate.skipped(), 2);
+        // 2 and 3 were dropped: the newest runs next, and while it runs a new job waits.
         assert_eq!(gate.finish(), Some(4));
-        assert!(gate.is_running());
+        assert_eq!(gate.submit(5), None);
+        assert_eq!(gate.finish(), Some(5));
+        // Idle again: the next job runs at once.
         assert_eq!(gate.finish(), None);
-        assert!(!gate.is_running());
-        assert_eq!(gate.submit(5), Some(5));
+        assert_eq!(gate.submit(6), Some(6));
     }
 }

@@ -306,12 +306,9 @@ fn parse_int(v: &str, name: &str, min: u64, max: u64, default: u64, notices: &mu
         }
         clamped
     } else {
-        let reason = if v.starts_with('-') && v[1..].bytes().all(|b| b.is_ascii_digit()) && v.len() > 1 {
-            format!("is below {min}")
-        } else {
-            "is not a whole number".to_string()
-        };
-        let fallback = if reason.starts_with("is below") { min } else { default };
+        // A negative whole number is "below the minimum" (and gets it); anything else is not a number.
+        let negative = v.len() > 1 && v.starts_with('-') && v[1..].bytes().all(|b| b.is_ascii_digit());
+        let (reason, fallback) = if negative { (format!("is below {min}"), min) } else { ("is not a whole number".to_string(), default) };
         notices.push(format!("{name} {} {reason}; using {fallback}", quote(v)));
         fallback
     }

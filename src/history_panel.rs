@@ -83,31 +83,36 @@ pub fn HistoryPanel(state: RwSignal<PageState>, catalogue: Arc<Catalogue>) -> im
                 </ul>
             </div>
             <ol aria-label="History" class="history-list">
-                {move || {
-                    let history = state.with(|s| s.history.clone());
-                    let held_out = state.with(|s| s.model_input().1);
-                    let len = history.len();
-                    history
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, item)| {
-                            let title = cat_list.title(item);
-                            let answer = (held_out == Some(item)).then_some(" (held out: the answer)");
-                            view! {
-                                <li>
-                                    <span class="index" aria-hidden="true">{format!("{}.", i + 1)}</span>
-                                    <span class="title">{title.clone()}</span>
-                                    <span class="muted">{answer}</span>
-                                    <span class="row-buttons">
-                                        <button aria-label=format!("Move {title} earlier") disabled=i == 0 on:click=move |_| state.update(|s| s.move_earlier(i))>"↑"</button>
-                                        <button aria-label=format!("Move {title} later") disabled=i + 1 == len on:click=move |_| state.update(|s| s.move_later(i))>"↓"</button>
-                                        <button aria-label=format!("Remove {title}") on:click=move |_| state.update(|s| s.remove_at(i))>"✕"</button>
-                                    </span>
-                                </li>
-                            }
-                        })
-                        .collect_view()
-                }}
+                // Keyed by item (a history holds each item once): moving or removing one item moves or
+                // removes its row and leaves the others as they are; what depends on the row's place
+                // (its number, which buttons are enabled) reads the place from the state.
+                <For each=move || state.with(|s| s.history.clone()) key=|item| *item let:item>
+                    {
+                        let place = move || state.with(|s| s.history.iter().position(|&i| i == item));
+                        let last = move || state.with(|s| s.history.len().saturating_sub(1));
+                        let held_out = move || state.with(|s| s.model_input().1 == Some(item));
+                        let at_place = move |f: fn(&mut PageState, usize)| {
+                            state.update(|s| {
+                                if let Some(i) = s.history.iter().position(|&x| x == item) {
+                                    f(s, i);
+                                }
+                            })
+                        };
+                        let title = cat_list.title(item);
+                        view! {
+                            <li>
+                                <span class="index" aria-hidden="true">{move || format!("{}.", place().map_or(0, |i| i + 1))}</span>
+                                <span class="title">{title.clone()}</span>
+                                <span class="muted">{move || held_out().then_some(" (held out: the answer)")}</span>
+                                <span class="row-buttons">
+                                    <button aria-label=format!("Move {title} earlier") disabled=move || place() == Some(0) on:click=move |_| at_place(PageState::move_earlier)>"↑"</button>
+                                    <button aria-label=format!("Move {title} later") disabled=move || place() == Some(last()) on:click=move |_| at_place(PageState::move_later)>"↓"</button>
+                                    <button aria-label=format!("Remove {title}") on:click=move |_| at_place(PageState::remove_at)>"✕"</button>
+                                </span>
+                            </li>
+                        }
+                    }
+                </For>
             </ol>
         </fieldset>
     }

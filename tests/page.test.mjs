@@ -206,8 +206,15 @@ test('search adds an item; history items can be reordered and removed; the URL f
   await suggestion.click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('history') === '1,2,50');
   assert.equal(await historyItems(page).count(), 3);
+  // Rows are keyed by item: moving one leaves the other rows' elements in place (a mark set on
+  // them survives), and the numbers follow the new order.
+  await historyItems(page).evaluateAll((rows) => rows.forEach((row) => { row.dataset.mark = row.querySelector('.title').textContent; }));
   await page.getByRole('button', { name: 'Move Star Wars earlier' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('history') === '1,50,2');
+  assert.deepEqual(await historyItems(page).evaluateAll((rows) => rows.map((row) => [row.querySelector('.index').textContent, row.querySelector('.title').textContent, row.dataset.mark])),
+    [['1.', 'Toy Story', 'Toy Story'], ['2.', 'Star Wars', 'Star Wars'], ['3.', 'GoldenEye', 'GoldenEye']]);
+  assert.ok(await page.getByRole('button', { name: 'Move Toy Story earlier' }).isDisabled());
+  assert.ok(await page.getByRole('button', { name: 'Move GoldenEye later' }).isDisabled());
   await page.getByRole('button', { name: 'Remove Toy Story' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('history') === '50,2');
   // Enter adds the best suggestion.

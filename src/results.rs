@@ -7,7 +7,7 @@ use playground_state::request_cost::request_cost;
 use playground_state::{Backend, PageState};
 
 use crate::catalogue::Catalogue;
-use crate::runner::{AutoPick, Sinks};
+use crate::runner::{AutoPick, Row, Sinks};
 
 #[component]
 pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
@@ -44,20 +44,24 @@ pub fn Recommendations(sinks: Sinks, catalogue: Arc<Catalogue>) -> impl IntoView
             })
         }}
         <ol aria-label="Recommendations" class="recommendations">
-            {move || {
-                sinks.output.get().map(|o| o.rows).unwrap_or_default().into_iter().map(|r| {
+            // Keyed by item: an item that stays in the list keeps its row (moved to its new rank, its
+            // score updated); only items that enter or leave the list add or drop a row.
+            <For each=move || sinks.output.with(|o| o.as_ref().map(|o| o.rows.iter().map(|r| r.item).collect::<Vec<_>>()).unwrap_or_default()) key=|item| *item let:item>
+                {
+                    let row = move |f: fn(&Row) -> String| sinks.output.with(|o| o.as_ref().and_then(|o| o.rows.iter().find(|r| r.item == item)).map(f).unwrap_or_default());
+                    let is_answer = move || sinks.output.with(|o| o.as_ref().is_some_and(|o| o.rows.iter().any(|r| r.item == item && r.is_answer)));
                     view! {
-                        <li class:answer=r.is_answer>
-                            <span class="title">{r.title}</span>
+                        <li class:answer=is_answer>
+                            <span class="title">{catalogue.title(item)}</span>
                             " "
-                            <span class="muted">{r.detail}</span>
+                            <span class="muted">{catalogue.detail(item)}</span>
                             " "
-                            <span class="score">{format!("{:.2}%", r.score * 100.0)}</span>
-                            {r.is_answer.then_some(" ← the held-out answer")}
+                            <span class="score">{move || row(|r| format!("{:.2}%", r.score * 100.0))}</span>
+                            {move || is_answer().then_some(" ← the held-out answer")}
                         </li>
                     }
-                }).collect_view()
-            }}
+                }
+            </For>
         </ol>
     }
 }

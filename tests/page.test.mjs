@@ -125,8 +125,14 @@ test('guidance and steps change the results live and update the URL without new 
   const { page, errors, context } = await open('?backend=cpu&steps=2');
   let list = await waitForRecs(page);
   const entries = await page.evaluate(() => history.length);
+  // Rows are keyed by item: an item still recommended after the change keeps its row element.
+  await recs(page).evaluateAll((rows) => rows.forEach((row) => { row.dataset.mark = row.querySelector('.title').textContent; }));
   await page.getByLabel('Guidance scale', { exact: true }).fill('4');
   list = await waitForChange(page, list);
+  const rows = await recs(page).evaluateAll((rows) => rows.map((row) => [row.querySelector('.title').textContent, row.dataset.mark ?? null]));
+  const kept = rows.filter(([, mark]) => mark !== null);
+  assert.ok(kept.every(([t, mark]) => t === mark), `a kept row shows its own item: ${JSON.stringify(rows)}`);
+  assert.ok(kept.length > 0, `the two lists share items, whose rows stayed: ${JSON.stringify(rows)}`);
   // Address-bar writes are coalesced (at most 4 a second), so the URL may follow a moment later.
   await page.waitForFunction(() => new URL(location.href).searchParams.get('guidance') === '4');
   await page.getByLabel('Steps', { exact: true }).fill('20');

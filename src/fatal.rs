@@ -3,6 +3,8 @@
 //! a console message. Built with `innerHTML` and escaped text, because after a panic the DOM
 //! helpers that failed (e.g. `createElement`) cannot be trusted.
 
+use playground_state::html_text::escaped;
+
 /// Installs the hook (console message as before, then the screen). Call once, before mounting.
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
@@ -16,19 +18,6 @@ pub fn install() {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn simulate_panic(message: String) {
     panic!("{message}");
-}
-
-fn escaped(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".into(),
-            '<' => "&lt;".into(),
-            '>' => "&gt;".into(),
-            '"' => "&quot;".into(),
-            '\'' => "&#39;".into(),
-            c => c.to_string(),
-        })
-        .collect()
 }
 
 fn show(message: &str) {

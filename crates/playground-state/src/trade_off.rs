@@ -2,6 +2,8 @@
 //! validation grid is one point (x = a diversity measure, y = HR@10), drawn in a fixed SVG box,
 //! beside the curves of plain ways of diversifying the same encoder (the bundle's baselines).
 
+use crate::html_text::escaped;
+
 /// Index of the grid value nearest to `v` (0 for an empty grid): which cell the sliders are on.
 pub fn nearest_index(grid: &[f64], v: f64) -> usize {
     (0..grid.len()).min_by(|&a, &b| (grid[a] - v).abs().total_cmp(&(grid[b] - v).abs())).unwrap_or(0)
@@ -94,20 +96,6 @@ pub fn curve_colour(index: usize) -> &'static str {
     CURVE_COLOURS[index % CURVE_COLOURS.len()]
 }
 
-/// Text for SVG markup: names come from a bundle file, which is untrusted input.
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&#39;".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
 const WIDTH: f64 = 300.0;
 const HEIGHT: f64 = 210.0;
 const MARGIN: f64 = 34.0;
@@ -144,7 +132,7 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
     };
     for (i, curve) in curves.iter().enumerate() {
         let colour = curve_colour(i);
-        let name = escape(&curve.name);
+        let name = escaped(&curve.name);
         let line: Vec<String> = curve.points.iter().map(|p| {
             let (sx, sy) = chart.to_screen((p.1, p.2));
             format!("{sx:.1},{sy:.1}")
@@ -157,7 +145,7 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
             let (sx, sy) = chart.to_screen((p.1, p.2));
             svg += &format!(
                 "<rect class=\"baseline-point\" x=\"{:.1}\" y=\"{:.1}\" width=\"4\" height=\"4\" fill=\"{colour}\"><title>{name}, {} = {}: HR@10 {:.2}, {} {:.d$}{}</title></rect>",
-                sx - 2.0, sy - 2.0, escape(&curve.parameter), p.0, p.2, measure.name, p.1, measure.unit
+                sx - 2.0, sy - 2.0, escaped(&curve.parameter), p.0, p.2, measure.name, p.1, measure.unit
             );
         }
     }

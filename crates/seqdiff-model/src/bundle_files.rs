@@ -106,15 +106,9 @@ impl TradeOff {
 }
 
 impl BaselineCurve {
-    /// The curve's HR@10 at `x` of `measure`, linear between its two nearest points (None outside
-    /// its range).
+    /// The curve's HR@10 at `x` of `measure` (None outside its range).
     pub fn hr10_at(&self, measure: fn(&ListMeasures) -> f64, x: f64) -> Option<f64> {
-        let mut sorted: Vec<(f64, f64)> = self.points.iter().map(|(_, m)| (measure(m), m.hr10)).collect();
-        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-        sorted.windows(2).find(|w| w[0].0 <= x && x <= w[1].0).map(|w| {
-            let span = w[1].0 - w[0].0;
-            if span <= 0.0 { w[0].1.max(w[1].1) } else { w[0].1 + (w[1].1 - w[0].1) * (x - w[0].0) / span }
-        })
+        crate::plain_sampling::hr10_at(self.points.iter().map(|(_, m)| m), measure, x)
     }
 }
 

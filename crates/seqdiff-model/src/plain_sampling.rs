@@ -124,6 +124,17 @@ pub struct ListMeasures {
     pub users: usize,
 }
 
+/// HR@10 of a curve of list measures at diversity `x` (by `measure`), linear between the two points
+/// around it (None outside the curve's range): how a baseline is read "at the same diversity".
+pub fn hr10_at<'a>(points: impl IntoIterator<Item = &'a ListMeasures>, measure: impl Fn(&ListMeasures) -> f64, x: f64) -> Option<f64> {
+    let mut sorted: Vec<(f64, f64)> = points.into_iter().map(|m| (measure(m), m.hr10)).collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sorted.windows(2).find(|w| w[0].0 <= x && x <= w[1].0).map(|w| {
+        let span = w[1].0 - w[0].0;
+        if span <= 0.0 { w[0].1.max(w[1].1) } else { w[0].1 + (w[1].1 - w[0].1) * (x - w[0].0) / span }
+    })
+}
+
 impl ListStats {
     pub fn new(num_items: usize) -> Self {
         ListStats { covered: vec![false; num_items + 1], ..Default::default() }

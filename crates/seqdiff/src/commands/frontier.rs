@@ -9,7 +9,7 @@ use serde::Serialize;
 use seqdiff_model::diversity::popularity_ranks;
 use seqdiff_model::evaluate::split_cases;
 use seqdiff_model::metrics::top_k;
-use seqdiff_model::plain_sampling::{ListMeasures, ListStats, gumbel_top_k, mmr, popularity_penalised, unit_rows};
+use seqdiff_model::plain_sampling::{ListMeasures, ListStats, gumbel_top_k, hr10_at, mmr, popularity_penalised, unit_rows};
 use seqdiff_model::bundle_files::BaselineCurve;
 use seqdiff_model::{Recommender, SamplingConfig};
 
@@ -159,17 +159,6 @@ fn top10(row: &[f32]) -> Vec<u32> {
     top_k(row, 10).into_iter().map(|(i, _)| i).collect()
 }
 
-/// The baseline's HR@10 at diversity `x` by `measure`, linear between its two nearest points
-/// (None outside its range).
-pub fn baseline_at(points: &[ListMeasures], measure: Measure, x: f64) -> Option<f64> {
-    let mut sorted: Vec<(f64, f64)> = points.iter().map(|m| (measure.of(m), m.hr10)).collect();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    sorted.windows(2).find(|w| w[0].0 <= x && x <= w[1].0).map(|w| {
-        let span = w[1].0 - w[0].0;
-        if span <= 0.0 { w[0].1.max(w[1].1) } else { w[0].1 + (w[1].1 - w[0].1) * (x - w[0].0) / span }
-    })
-}
-
 fn print_table(f: &Frontier) {
     let row = |name: String, m: &ListMeasures| {
         println!("{name:<34} {:>6.2} {:>7.2} {:>8.2} {:>8.0} {:>6.3}", m.hr10, m.ndcg10, m.coverage, m.novelty, m.ild);
@@ -197,7 +186,7 @@ fn print_table(f: &Frontier) {
     for (s, m) in &f.diffusion {
         let cell = |measure: Measure| {
             let x = measure.of(m);
-            let d = |pts: &[ListMeasures]| baseline_at(pts, measure, x).map_or("—".to_string(), |b| format!("{:+.2}", m.hr10 - b));
+            let d = |pts: &[ListMeasures]| hr10_at(pts, |m| measure.of(m), x).map_or("—".to_string(), |b| format!("{:+.2}", m.hr10 - b));
             format!("{}|{}|{}", d(&temp), d(&rerank), d(&pop))
         };
         println!(

@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use playground_state::{Backend, PageState};
 use playground_state::url_state::dataset_from_query;
+use playground_state::{Backend, PageState};
 
 use crate::bundle_loader::load_bundle;
 use crate::catalogue::Catalogue;
 use crate::controls::Controls;
-use crate::inference_client;
 use crate::history_panel::HistoryPanel;
+use crate::inference_client;
 use crate::insight::Insight;
 use crate::map_canvas::EmbeddingMap;
 use crate::results::{Recommendations, StatusLine};
@@ -33,7 +33,9 @@ pub fn App() -> impl IntoView {
     // at once (a panic later has its own error screen).
     inference_client::spawn(move |why| {
         if loaded.get_untracked().is_none() && failure.get_untracked().is_none() {
-            failure.set(Some(format!("The model cannot run: {why}. Reload the page to try again.")));
+            failure.set(Some(format!(
+                "The model cannot run: {why}. Reload the page to try again."
+            )));
         }
     });
     leptos::task::spawn_local(async move {
@@ -65,15 +67,23 @@ pub fn App() -> impl IntoView {
                 )));
             }
         });
-        let (item_vectors, repeat_offset) = match inference_client::load(bundle.manifest.model.clone(), bundle.weights.clone()).await {
-            Ok(loaded) => (loaded.item_vectors, loaded.repeat_offset),
-            Err(e) => {
-                failure.set(Some(format!("The model bundle is unusable: {e}")));
-                return;
-            }
-        };
+        let (item_vectors, repeat_offset) =
+            match inference_client::load(bundle.manifest.model.clone(), bundle.weights.clone())
+                .await
+            {
+                Ok(loaded) => (loaded.item_vectors, loaded.repeat_offset),
+                Err(e) => {
+                    failure.set(Some(format!("The model bundle is unusable: {e}")));
+                    return;
+                }
+            };
         phase.set("ready".into());
-        loaded.set(Some(Arc::new(Catalogue::new(&dataset, &bundle, item_vectors, repeat_offset))));
+        loaded.set(Some(Arc::new(Catalogue::new(
+            &dataset,
+            &bundle,
+            item_vectors,
+            repeat_offset,
+        ))));
     });
 
     view! {
@@ -118,7 +128,8 @@ fn Notices(notices: RwSignal<Vec<String>>) -> impl IntoView {
 
 #[component]
 fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl IntoView {
-    let (initial, url_notices) = PageState::from_query(&current_query(), &catalogue.defaults, &catalogue.limits);
+    let (initial, url_notices) =
+        PageState::from_query(&current_query(), &catalogue.defaults, &catalogue.limits);
     for n in url_notices {
         notify(notices, format!("Link: {n}"));
     }

@@ -1,9 +1,9 @@
 //! What the page knows about the items of the loaded bundle: titles, popularity, search, presets.
 
+use playground_state::presets::Preset;
 use playground_state::presets::{PresetItem, presets};
 use playground_state::search::TitleIndex;
 use playground_state::{Backend, Limits, PageState};
-use playground_state::presets::Preset;
 use seqdiff_model::data::ItemInfo;
 
 use playground_state::map_view::GridIndex;
@@ -48,17 +48,34 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    pub fn new(dataset: &str, bundle: &LoadedBundle, item_vectors: Vec<Vec<f32>>, repeat_offset: Option<f32>) -> Catalogue {
+    pub fn new(
+        dataset: &str,
+        bundle: &LoadedBundle,
+        item_vectors: Vec<Vec<f32>>,
+        repeat_offset: Option<f32>,
+    ) -> Catalogue {
         let n = bundle.manifest.model.num_items;
         let items = bundle.items.clone();
         let popularity = bundle.train_counts.clone();
         let info = |id: usize| items.get(id);
         let index = TitleIndex::new((1..=n).filter_map(|id| {
-            info(id).map(|i| (id as u32, i.title.as_str(), i.year, popularity.get(id).copied().unwrap_or(0)))
+            info(id).map(|i| {
+                (
+                    id as u32,
+                    i.title.as_str(),
+                    i.year,
+                    popularity.get(id).copied().unwrap_or(0),
+                )
+            })
         }));
         let preset_items: Vec<PresetItem> = (1..=n)
             .filter_map(|id| {
-                info(id).map(|i| PresetItem { id: id as u32, year: i.year, genres: &i.genres, popularity: popularity.get(id).copied().unwrap_or(0) })
+                info(id).map(|i| PresetItem {
+                    id: id as u32,
+                    year: i.year,
+                    genres: &i.genres,
+                    popularity: popularity.get(id).copied().unwrap_or(0),
+                })
             })
             .collect();
         let presets = presets(&preset_items, PRESET_SIZE);
@@ -76,28 +93,66 @@ impl Catalogue {
             hold_out: false,
             backend: Backend::Auto,
         };
-        let limits = Limits { num_items: n, max_history: bundle.manifest.model.max_len, max_steps: bundle.manifest.model.diffusion_steps };
+        let limits = Limits {
+            num_items: n,
+            max_history: bundle.manifest.model.max_len,
+            max_steps: bundle.manifest.model.diffusion_steps,
+        };
         let mut by_popularity: Vec<usize> = (1..=n).collect();
-        by_popularity.sort_by_key(|&i| (std::cmp::Reverse(popularity.get(i).copied().unwrap_or(0)), i));
+        by_popularity.sort_by_key(|&i| {
+            (
+                std::cmp::Reverse(popularity.get(i).copied().unwrap_or(0)),
+                i,
+            )
+        });
         let mut popularity_rank = vec![0u32; n + 1];
         for (rank, &item) in by_popularity.iter().enumerate() {
             popularity_rank[item] = rank as u32 + 1;
         }
-        let map = bundle.map.clone().map(|map| map_data(map, &items, item_vectors));
+        let map = bundle
+            .map
+            .clone()
+            .map(|map| map_data(map, &items, item_vectors));
         let m = &bundle.manifest;
         let model_card = match &m.test_metrics {
             Some(t) => {
-                let masked = t.masked.map_or_else(String::new, |k| format!(" (history masked: {:.2}, {:.2})", k.hr10, k.ndcg10));
-                format!("{} · {} items · test HR@10 {:.2}, NDCG@10 {:.2}{masked}", m.name, n, t.unmasked.hr10, t.unmasked.ndcg10)
+                let masked = t.masked.map_or_else(String::new, |k| {
+                    format!(" (history masked: {:.2}, {:.2})", k.hr10, k.ndcg10)
+                });
+                format!(
+                    "{} · {} items · test HR@10 {:.2}, NDCG@10 {:.2}{masked}",
+                    m.name, n, t.unmasked.hr10, t.unmasked.ndcg10
+                )
             }
             None => format!("{} · {} items", m.name, n),
         };
-        let trade_off = bundle.sweep.as_ref().and_then(|g| g.trade_off()).map(|t| t.sentence());
-        Catalogue { model_card, trade_off, items, popularity_rank, map, sweep: bundle.sweep.clone(), dim: m.model.dim, repeat_offset, index, presets, limits, defaults }
+        let trade_off = bundle
+            .sweep
+            .as_ref()
+            .and_then(|g| g.trade_off())
+            .map(|t| t.sentence());
+        Catalogue {
+            model_card,
+            trade_off,
+            items,
+            popularity_rank,
+            map,
+            sweep: bundle.sweep.clone(),
+            dim: m.model.dim,
+            repeat_offset,
+            index,
+            presets,
+            limits,
+            defaults,
+        }
     }
 
     pub fn title(&self, item: u32) -> String {
-        self.items.get(item as usize).map(|i| i.title.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| format!("item {item}"))
+        self.items
+            .get(item as usize)
+            .map(|i| i.title.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| format!("item {item}"))
     }
 
     /// "1977 · Action, Sci-Fi"
@@ -123,15 +178,31 @@ fn map_data(map: ItemMap, items: &[ItemInfo], item_vectors: Vec<Vec<f32>>) -> Ma
         }
     }
     // Row 0 (padding) is not counted; a genre only it carries counts 0 rather than panicking.
-    let telling = |i: &ItemInfo| i.genres.iter().min_by_key(|g| (genre_count.get(g.as_str()).copied().unwrap_or(0), g.as_str())).cloned().unwrap_or_else(|| "unknown".into());
-    let chosen: Vec<String> = (0..map.tsne.len()).map(|i| items.get(i).map_or_else(|| "unknown".into(), telling)).collect();
+    let telling = |i: &ItemInfo| {
+        i.genres
+            .iter()
+            .min_by_key(|g| {
+                (
+                    genre_count.get(g.as_str()).copied().unwrap_or(0),
+                    g.as_str(),
+                )
+            })
+            .cloned()
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let chosen: Vec<String> = (0..map.tsne.len())
+        .map(|i| items.get(i).map_or_else(|| "unknown".into(), telling))
+        .collect();
     let mut legend_count = std::collections::BTreeMap::<String, usize>::new();
     for g in chosen.iter().skip(1) {
         *legend_count.entry(g.clone()).or_default() += 1;
     }
     let mut legend: Vec<String> = legend_count.keys().cloned().collect();
     legend.sort_by_key(|g| (std::cmp::Reverse(legend_count[g]), g.clone()));
-    let colour_of = chosen.iter().map(|g| legend.iter().position(|l| l == g).unwrap_or(0)).collect();
+    let colour_of = chosen
+        .iter()
+        .map(|g| legend.iter().position(|l| l == g).unwrap_or(0))
+        .collect();
     MapData {
         tsne_index: GridIndex::new(&map.tsne, &[0]),
         pca_index: GridIndex::new(&map.pca, &[0]),

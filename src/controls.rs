@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use playground_state::url_state::{ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN, START_STEP, snap};
+use playground_state::url_state::{
+    ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN,
+    START_STEP, snap,
+};
 use playground_state::{Backend, PageState};
 use wasm_bindgen_futures::JsFuture;
 
@@ -57,7 +60,11 @@ pub fn checkbox(
 }
 
 #[component]
-pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl IntoView {
+pub fn Controls(
+    state: RwSignal<PageState>,
+    catalogue: Arc<Catalogue>,
+    notices: RwSignal<Vec<String>>,
+) -> impl IntoView {
     let max_steps = catalogue.limits.max_steps as f64;
     let copied = RwSignal::new(None::<String>);
     let copy_link = move |_| {
@@ -67,14 +74,21 @@ pub fn Controls(state: RwSignal<PageState>, catalogue: Arc<Catalogue>, notices: 
             // would throw, so look first.
             let navigator = web_sys::window().map(|w| w.navigator());
             let clipboard = navigator
-                .filter(|n| js_sys::Reflect::get(n, &"clipboard".into()).is_ok_and(|c| !c.is_undefined() && !c.is_null()))
+                .filter(|n| {
+                    js_sys::Reflect::get(n, &"clipboard".into())
+                        .is_ok_and(|c| !c.is_undefined() && !c.is_null())
+                })
                 .map(|n| n.clipboard());
             let done = match clipboard {
                 Some(c) => JsFuture::from(c.write_text(&link)).await.is_ok(),
                 None => false,
             };
             // Without clipboard access the link is still shown, ready to copy by hand.
-            copied.set(Some(if done { "Link copied.".into() } else { format!("Copy this link: {link}") }));
+            copied.set(Some(if done {
+                "Link copied.".into()
+            } else {
+                format!("Copy this link: {link}")
+            }));
         });
     };
     view! {

@@ -21,7 +21,9 @@ pub fn simulate_panic(message: String) {
 }
 
 fn show(message: &str) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     let Some(body) = document.body() else { return };
     // The address bar holds the whole page state once the write waiting for its gap is flushed.
     crate::url_sync::flush_waiting();

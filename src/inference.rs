@@ -10,9 +10,9 @@ use std::pin::Pin;
 use gloo_worker::oneshot::oneshot;
 use gloo_worker::{Bincode, Codec};
 use playground_state::backend_choice::Runs;
+use seqdiff_model::{GenerationResult, ModelConfig, SamplingConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use seqdiff_model::{GenerationResult, ModelConfig, SamplingConfig};
 use wasm_bindgen::JsValue;
 
 /// The worker's script (Trunk's loader for the `inference-worker` binary), relative to the page so
@@ -37,18 +37,29 @@ impl From<Runs> for Backend {
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Request {
     /// Build the CPU model from a bundle's manifest config and (hash-checked) weights.
-    Load { config: ModelConfig, weights: Vec<u8> },
+    Load {
+        config: ModelConfig,
+        weights: Vec<u8>,
+    },
     /// Start WebGPU (once; later calls get the first outcome).
     StartWebGpu,
     /// One generation with its trajectory, read back once.
-    Generate { on: Backend, history: Vec<u32>, sampling: SamplingConfig },
+    Generate {
+        on: Backend,
+        history: Vec<u32>,
+        sampling: SamplingConfig,
+    },
     /// WebGPU failed: never use it again on this page.
-    DropWebGpu { why: String },
+    DropWebGpu {
+        why: String,
+    },
     /// The worker's wasm memory in bytes (the page benchmark's soak watches it for growth).
     Memory,
     /// Test hooks: the next WebGPU generation fails as a lost device would; the worker panics.
     FailNextWebGpu,
-    Panic { message: String },
+    Panic {
+        message: String,
+    },
 }
 
 /// What the page needs of the model besides recommendations.
@@ -86,7 +97,9 @@ thread_local! {
 #[oneshot]
 pub async fn InferenceWorker(request: Request) -> Reply {
     // Set by `register_worker` before the first message can arrive; the UI module only spawns.
-    let handler = HANDLER.with(Cell::get).expect("the inference worker registers its handler first");
+    let handler = HANDLER
+        .with(Cell::get)
+        .expect("the inference worker registers its handler first");
     handler(request).await
 }
 
@@ -94,7 +107,9 @@ pub async fn InferenceWorker(request: Request) -> Reply {
 pub fn register_worker(handler: Handler) {
     use gloo_worker::Registrable;
     HANDLER.with(|h| h.set(Some(handler)));
-    InferenceWorker::registrar().encoding::<WorkerCodec>().register();
+    InferenceWorker::registrar()
+        .encoding::<WorkerCodec>()
+        .register();
 }
 
 /// gloo-worker's bincode messages, plus one message that is not bincode: a panic in the worker posts

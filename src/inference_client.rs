@@ -8,7 +8,9 @@ use gloo_worker::oneshot::OneshotBridge;
 use playground_state::backend_choice::{Runs, WebGpuStatus};
 use seqdiff_model::{ModelConfig, SamplingConfig};
 
-use diffrec_playground::inference::{InferenceWorker, LoadedModel, Reply, Request, Timed, WORKER_SCRIPT, WorkerCodec};
+use diffrec_playground::inference::{
+    InferenceWorker, LoadedModel, Reply, Request, Timed, WORKER_SCRIPT, WorkerCodec,
+};
 
 struct Client {
     bridge: OneshotBridge<InferenceWorker>,
@@ -24,18 +26,32 @@ thread_local! {
 /// download or compile): the browser raises them on the page's window, naming the worker's script.
 pub fn spawn(on_failure: impl Fn(String) + 'static) {
     watch_worker_errors(on_failure);
-    let bridge = InferenceWorker::spawner().encoding::<WorkerCodec>().with_loader(true).as_module(true).spawn(WORKER_SCRIPT);
-    CLIENT.with(|c| *c.borrow_mut() = Some(Client { bridge, webgpu: WebGpuStatus::Unknown }));
+    let bridge = InferenceWorker::spawner()
+        .encoding::<WorkerCodec>()
+        .with_loader(true)
+        .as_module(true)
+        .spawn(WORKER_SCRIPT);
+    CLIENT.with(|c| {
+        *c.borrow_mut() = Some(Client {
+            bridge,
+            webgpu: WebGpuStatus::Unknown,
+        })
+    });
 }
 
 fn watch_worker_errors(on_failure: impl Fn(String) + 'static) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
-    let listener = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-        if event.filename().contains("inference-worker") {
-            on_failure(format!("the inference worker could not start: {} ({})", event.message(), event.filename()));
-        }
-    });
+    let listener =
+        Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+            if event.filename().contains("inference-worker") {
+                on_failure(format!(
+                    "the inference worker could not start: {} ({})",
+                    event.message(),
+                    event.filename()
+                ));
+            }
+        });
     if let Some(window) = web_sys::window() {
         let _ = window.add_event_listener_with_callback("error", listener.as_ref().unchecked_ref());
     }
@@ -46,7 +62,9 @@ fn watch_worker_errors(on_failure: impl Fn(String) + 'static) {
 async fn call(request: Request) -> Reply {
     // A fork per call: each gets its own reply, so requests may overlap (Auto's probe runs beside
     // the page's requests).
-    let mut bridge = CLIENT.with(|c| c.borrow().as_ref().map(|c| c.bridge.fork())).expect("the inference worker is spawned at start");
+    let mut bridge = CLIENT
+        .with(|c| c.borrow().as_ref().map(|c| c.bridge.fork()))
+        .expect("the inference worker is spawned at start");
     bridge.run(request).await
 }
 
@@ -64,7 +82,11 @@ pub async fn load(config: ModelConfig, weights: Vec<u8>) -> Result<LoadedModel, 
 
 /// What is known about WebGPU (without starting it).
 pub fn webgpu_status() -> WebGpuStatus {
-    CLIENT.with(|c| c.borrow().as_ref().map_or(WebGpuStatus::Unknown, |c| c.webgpu))
+    CLIENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map_or(WebGpuStatus::Unknown, |c| c.webgpu)
+    })
 }
 
 fn set_webgpu_status(status: WebGpuStatus) {
@@ -81,7 +103,11 @@ pub async fn start_webgpu() -> Result<(), String> {
         Reply::WebGpu(started) => started,
         other => Err(unexpected(other)),
     };
-    set_webgpu_status(if started.is_ok() { WebGpuStatus::Available } else { WebGpuStatus::Unavailable });
+    set_webgpu_status(if started.is_ok() {
+        WebGpuStatus::Available
+    } else {
+        WebGpuStatus::Unavailable
+    });
     started
 }
 
@@ -95,13 +121,23 @@ pub fn drop_webgpu(why: &str) {
 }
 
 /// One generation on `on`, with its trajectory, timed in the worker.
-pub async fn generate(on: Runs, history: &[u32], sampling: &SamplingConfig) -> Result<Timed, String> {
+pub async fn generate(
+    on: Runs,
+    history: &[u32],
+    sampling: &SamplingConfig,
+) -> Result<Timed, String> {
     // Only the first WebGPU request asks for the start (it updates the mirrored status); later ones
     // go straight to generation, which reports a failed device itself.
     if on == Runs::WebGpu && webgpu_status() == WebGpuStatus::Unknown {
         start_webgpu().await?;
     }
-    match call(Request::Generate { on: on.into(), history: history.to_vec(), sampling: sampling.clone() }).await {
+    match call(Request::Generate {
+        on: on.into(),
+        history: history.to_vec(),
+        sampling: sampling.clone(),
+    })
+    .await
+    {
         Reply::Generated(result) => result,
         other => Err(unexpected(other)),
     }

@@ -15,9 +15,9 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, TouchEven
 
 use crate::catalogue::{Catalogue, MapData};
 use crate::controls::checkbox;
-use diffrec_playground::clock::now_ms;
 use crate::overlay::{Overlay, overlay};
 use crate::runner::Sinks;
+use diffrec_playground::clock::now_ms;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 480.0;
@@ -25,8 +25,9 @@ const HEIGHT: f64 = 480.0;
 const PICK_RADIUS_PX: f64 = 6.0;
 const ANIMATION_MS: f64 = 700.0;
 const PALETTE: [&str; 20] = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#d62728",
-    "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8",
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8",
 ];
 
 fn colour(i: usize) -> &'static str {
@@ -48,7 +49,12 @@ fn coords(map: &MapData, pca: bool) -> &[[f32; 2]] {
 
 /// Draws all items into an off-screen canvas once per (view, transform).
 fn static_layer(map: &MapData, pca: bool, t: Transform) -> Option<HtmlCanvasElement> {
-    if let Some(c) = STATIC_LAYER.with(|s| s.borrow().as_ref().filter(|(_, p, tt)| *p == pca && *tt == t).map(|(c, _, _)| c.clone())) {
+    if let Some(c) = STATIC_LAYER.with(|s| {
+        s.borrow()
+            .as_ref()
+            .filter(|(_, p, tt)| *p == pca && *tt == t)
+            .map(|(c, _, _)| c.clone())
+    }) {
         return Some(c);
     }
     let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.dyn_into().ok()?;
@@ -74,12 +80,23 @@ fn static_layer(map: &MapData, pca: bool, t: Transform) -> Option<HtmlCanvasElem
 fn touches(ev: &TouchEvent, canvas: &HtmlCanvasElement) -> Vec<[f64; 2]> {
     let rect = canvas.get_bounding_client_rect();
     let list = ev.touches();
-    (0..list.length()).filter_map(|i| list.get(i)).map(|t| [t.client_x() as f64 - rect.left(), t.client_y() as f64 - rect.top()]).collect()
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(|t| {
+            [
+                t.client_x() as f64 - rect.left(),
+                t.client_y() as f64 - rect.top(),
+            ]
+        })
+        .collect()
 }
 
 fn centre_and_spread(points: &[[f64; 2]]) -> ([f64; 2], f64) {
     match points {
-        [a, b, ..] => ([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0], (a[0] - b[0]).hypot(a[1] - b[1])),
+        [a, b, ..] => (
+            [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0],
+            (a[0] - b[0]).hypot(a[1] - b[1]),
+        ),
         [a] => (*a, 0.0),
         [] => ([0.0, 0.0], 0.0),
     }
@@ -102,7 +119,15 @@ fn label(ctx: &CanvasRenderingContext2d, [x, y]: [f64; 2], text: &str, fill: &st
     let _ = ctx.fill_text(text, x + 5.0, y - 6.0);
 }
 
-fn draw(canvas: &HtmlCanvasElement, map: &MapData, pca: bool, t: Transform, o: &Overlay, progress: f64, hover: Option<u32>) {
+fn draw(
+    canvas: &HtmlCanvasElement,
+    map: &MapData,
+    pca: bool,
+    t: Transform,
+    o: &Overlay,
+    progress: f64,
+    hover: Option<u32>,
+) {
     let Some(ctx) = context(canvas) else { return };
     ctx.set_global_alpha(1.0);
     ctx.set_fill_style_str("#ffffff");
@@ -116,7 +141,13 @@ fn draw(canvas: &HtmlCanvasElement, map: &MapData, pca: bool, t: Transform, o: &
     let at = |item: u32| t.to_screen(xy.get(item as usize).copied().unwrap_or([0.0, 0.0]));
     // Seed cloud and the guidance direction (unconditional → conditional, extended by the guided result).
     for s in &o.seeds {
-        dot(&ctx, t.to_screen(s.xy), 4.0, "rgba(255, 140, 0, 0.35)", "#b85c00");
+        dot(
+            &ctx,
+            t.to_screen(s.xy),
+            4.0,
+            "rgba(255, 140, 0, 0.35)",
+            "#b85c00",
+        );
     }
     if let Some((cond, uncond)) = &o.endpoints {
         let (c, u) = (t.to_screen(cond.xy), t.to_screen(uncond.xy));
@@ -155,14 +186,28 @@ fn draw(canvas: &HtmlCanvasElement, map: &MapData, pca: bool, t: Transform, o: &
         ctx.begin_path();
         for (i, p) in o.trajectory.iter().take(shown).enumerate() {
             let [x, y] = t.to_screen(p.xy);
-            if i == 0 { ctx.move_to(x, y) } else { ctx.line_to(x, y) }
+            if i == 0 {
+                ctx.move_to(x, y)
+            } else {
+                ctx.line_to(x, y)
+            }
         }
         ctx.stroke();
         ctx.set_line_width(1.0);
         for (i, p) in o.trajectory.iter().take(shown).enumerate() {
             // Faint while far from every item (noisy early steps), solid when it lands near one.
             let solid = (1.0 - p.nearest_distance as f64).clamp(0.15, 1.0);
-            dot(&ctx, t.to_screen(p.xy), if i + 1 == o.trajectory.len() { 5.0 } else { 3.0 }, &format!("rgba(214, 39, 40, {solid:.2})"), "#8b0000");
+            dot(
+                &ctx,
+                t.to_screen(p.xy),
+                if i + 1 == o.trajectory.len() {
+                    5.0
+                } else {
+                    3.0
+                },
+                &format!("rgba(214, 39, 40, {solid:.2})"),
+                "#8b0000",
+            );
         }
     }
     if let Some(item) = hover {
@@ -172,13 +217,19 @@ fn draw(canvas: &HtmlCanvasElement, map: &MapData, pca: bool, t: Transform, o: &
 }
 
 #[component]
-pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogue>) -> impl IntoView {
+pub fn EmbeddingMap(
+    state: RwSignal<PageState>,
+    sinks: Sinks,
+    catalogue: Arc<Catalogue>,
+) -> impl IntoView {
     let Some(map) = catalogue.map.as_ref() else {
         return view! { <p class="muted">"This bundle has no item map."</p> }.into_any();
     };
     let canvas_ref = NodeRef::<Canvas>::new();
     let use_pca = RwSignal::new(false);
-    let fitted = move |pca: bool, cat: &Catalogue| Transform::fit(coords(cat.map.as_ref().unwrap(), pca), WIDTH, HEIGHT, 16.0);
+    let fitted = move |pca: bool, cat: &Catalogue| {
+        Transform::fit(coords(cat.map.as_ref().unwrap(), pca), WIDTH, HEIGHT, 16.0)
+    };
     let transform = RwSignal::new(fitted(false, &catalogue));
     let hover = RwSignal::new(None::<(u32, f64, f64)>);
     let progress = RwSignal::new(1.0f64);
@@ -187,7 +238,9 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
     // Last touch centre and finger spread: one finger pans, two pinch-zoom about their centre.
     let touch = RwSignal::new(None::<([f64; 2], f64)>);
     let on_touch = move |ev: TouchEvent| {
-        let Some(canvas) = canvas_ref.get_untracked() else { return };
+        let Some(canvas) = canvas_ref.get_untracked() else {
+            return;
+        };
         ev.prevent_default();
         let points = touches(&ev, &canvas);
         let now = (!points.is_empty()).then(|| centre_and_spread(&points));
@@ -218,7 +271,10 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
             let (i, a) = s.model_input();
             (i.to_vec(), a)
         });
-        sinks.output.with(|o| o.as_ref().map(|o| overlay(o, &input, answer, m, pca))).unwrap_or_default()
+        sinks
+            .output
+            .with(|o| o.as_ref().map(|o| overlay(o, &input, answer, m, pca)))
+            .unwrap_or_default()
     });
     // New results: replay the trajectory from its first step. One frame loop at most: a result that
     // arrives mid-replay restarts the running loop's clock instead of starting a second loop (during
@@ -244,7 +300,12 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
     });
     let cat = catalogue.clone();
     Effect::new(move |_| {
-        let (pca, t, p, h) = (use_pca.get(), transform.get(), progress.get(), hover.get().map(|h| h.0));
+        let (pca, t, p, h) = (
+            use_pca.get(),
+            transform.get(),
+            progress.get(),
+            hover.get().map(|h| h.0),
+        );
         layer.with(|o| {
             if let Some(canvas) = canvas_ref.get() {
                 draw(&canvas, cat.map.as_ref().unwrap(), pca, t, o, p, h);
@@ -257,8 +318,14 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
         let (x, y) = (ev.offset_x() as f64, ev.offset_y() as f64);
         let m = cat.map.as_ref()?;
         let t = transform.get_untracked();
-        let index = if use_pca.get_untracked() { &m.pca_index } else { &m.tsne_index };
-        index.nearest(t.to_data([x, y]), PICK_RADIUS_PX / t.scale).map(|i| (i as u32, x, y))
+        let index = if use_pca.get_untracked() {
+            &m.pca_index
+        } else {
+            &m.tsne_index
+        };
+        index
+            .nearest(t.to_data([x, y]), PICK_RADIUS_PX / t.scale)
+            .map(|i| (i as u32, x, y))
     };
     let pick_move = pick.clone();
     let limits = catalogue.limits;

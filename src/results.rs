@@ -20,8 +20,19 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
         };
         let gpu = format!(" · WebGPU: {}", sinks.gpu_phase.get());
         match sinks.output.get() {
-            Some(o) => format!("backend: {}{auto} · last request {}{gpu}", o.backend.label(), request_cost(o.ms, o.steps, o.seeds)),
-            None => format!("backend: {}{auto} · no request yet{gpu}", if chosen == Backend::WebGpu { "WebGPU" } else { "CPU" }),
+            Some(o) => format!(
+                "backend: {}{auto} · last request {}{gpu}",
+                o.backend.label(),
+                request_cost(o.ms, o.steps, o.seeds)
+            ),
+            None => format!(
+                "backend: {}{auto} · no request yet{gpu}",
+                if chosen == Backend::WebGpu {
+                    "WebGPU"
+                } else {
+                    "CPU"
+                }
+            ),
         }
     };
     view! { <p role="status" class="status">{text}</p> }

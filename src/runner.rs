@@ -51,7 +51,10 @@ pub struct Output {
 pub enum AutoPick {
     /// Not measured yet (or measuring): Auto runs on the CPU meanwhile.
     Pending,
-    Decided { chosen: Runs, note: String },
+    Decided {
+        chosen: Runs,
+        note: String,
+    },
 }
 
 /// Signals the runner writes.
@@ -104,7 +107,14 @@ fn resolve(state: &PageState, sinks: Sinks, webgpu: WebGpuStatus) -> Runs {
 }
 
 pub fn sampling_of(state: &PageState) -> SamplingConfig {
-    SamplingConfig { guidance: state.guidance, steps: state.steps, eta: state.eta, ensemble: state.seeds, seed: state.seed, start: state.start }
+    SamplingConfig {
+        guidance: state.guidance,
+        steps: state.steps,
+        eta: state.eta,
+        ensemble: state.seeds,
+        seed: state.seed,
+        start: state.start,
+    }
 }
 
 async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
@@ -130,7 +140,10 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
             }
             Err(why) => {
                 sinks.gpu_phase.set(format!("unavailable: {why}"));
-                notify(sinks.notices, format!("WebGPU is not available here ({why}); using the CPU backend instead."));
+                notify(
+                    sinks.notices,
+                    format!("WebGPU is not available here ({why}); using the CPU backend instead."),
+                );
             }
         }
     }
@@ -141,7 +154,10 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
         // WebGPU failed mid-session (e.g. a lost device): drop it, say so, and re-run on the CPU.
         drop_webgpu(why);
         sinks.gpu_phase.set(format!("failed: {why}"));
-        notify(sinks.notices, format!("WebGPU failed ({why}); this and later requests run on the CPU."));
+        notify(
+            sinks.notices,
+            format!("WebGPU failed ({why}); this and later requests run on the CPU."),
+        );
         backend = Runs::Cpu;
         outcome = generate(backend, input, &sampling).await;
     }
@@ -151,7 +167,11 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
             if state.mask_history {
                 mask_items(&mut scores, input);
             }
-            let answer = answer.map(|item| Answer { item, title: catalogue.title(item), rank: rank_of(&scores, item as usize) });
+            let answer = answer.map(|item| Answer {
+                item,
+                title: catalogue.title(item),
+                rank: rank_of(&scores, item as usize),
+            });
             let rows = top_k(&scores, TOP_K)
                 .into_iter()
                 .map(|(item, score)| Row {
@@ -187,24 +207,38 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
 /// backend with the current request; the faster wins. Runs beside the CPU requests.
 pub async fn probe_auto(state: PageState, sinks: Sinks) {
     let (input, _) = state.model_input();
-    let input: Vec<u32> = if input.is_empty() { vec![1] } else { input.to_vec() };
+    let input: Vec<u32> = if input.is_empty() {
+        vec![1]
+    } else {
+        input.to_vec()
+    };
     let sampling = sampling_of(&state);
     let decided = |chosen, note: String| AutoPick::Decided { chosen, note };
     sinks.gpu_phase.set("starting WebGPU…".into());
     if let Err(why) = start_webgpu().await {
         sinks.gpu_phase.set(format!("unavailable: {why}"));
-        sinks.auto.set(decided(Runs::Cpu, format!("WebGPU unavailable: {why}")));
+        sinks
+            .auto
+            .set(decided(Runs::Cpu, format!("WebGPU unavailable: {why}")));
         return;
     }
     sinks.gpu_phase.set("compiling kernels…".into());
     if let Err(why) = generate(Runs::WebGpu, &input, &sampling).await {
         sinks.gpu_phase.set(format!("failed: {why}"));
-        sinks.auto.set(decided(Runs::Cpu, format!("WebGPU failed: {why}")));
+        sinks
+            .auto
+            .set(decided(Runs::Cpu, format!("WebGPU failed: {why}")));
         return;
     }
     sinks.gpu_phase.set("ready".into());
-    let cpu = generate(Runs::Cpu, &input, &sampling).await.map(|t| t.ms).ok();
-    let gpu = generate(Runs::WebGpu, &input, &sampling).await.map(|t| t.ms).ok();
+    let cpu = generate(Runs::Cpu, &input, &sampling)
+        .await
+        .map(|t| t.ms)
+        .ok();
+    let gpu = generate(Runs::WebGpu, &input, &sampling)
+        .await
+        .map(|t| t.ms)
+        .ok();
     let shown = |t: Option<f64>| t.map_or("failed".to_string(), |ms| format!("{ms:.1} ms"));
     let note = format!("CPU {} vs WebGPU {}", shown(cpu), shown(gpu));
     sinks.auto.set(decided(faster(cpu, gpu), note));

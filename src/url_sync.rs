@@ -10,14 +10,22 @@ thread_local! {
 }
 
 pub fn current_query() -> String {
-    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
 fn write_now(query: &str) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
     if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}?{query}")));
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}?{query}")),
+        );
     }
 }
 
@@ -37,13 +45,22 @@ pub fn replace_query(query: &str) {
 }
 
 pub fn current_href() -> String {
-    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
 }
 
 /// Writes the query still waiting for its coalescing gap, if any, at once: the panic hook's way to
 /// leave the newest state in the address bar (its timer will never fire). Never panics on a borrow.
 pub fn flush_waiting() {
-    let waiting = BAR.try_with(|b| b.try_borrow().ok().and_then(|b| b.waiting().map(str::to_string))).ok().flatten();
+    let waiting = BAR
+        .try_with(|b| {
+            b.try_borrow()
+                .ok()
+                .and_then(|b| b.waiting().map(str::to_string))
+        })
+        .ok()
+        .flatten();
     if let Some(q) = waiting {
         write_now(&q);
     }
@@ -52,7 +69,9 @@ pub fn flush_waiting() {
 /// The link that reproduces `query` on this page (built from the state, not from the address bar,
 /// which may lag behind by one coalescing gap).
 pub fn link_for(query: &str) -> String {
-    let Some(location) = web_sys::window().map(|w| w.location()) else { return format!("?{query}") };
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return format!("?{query}");
+    };
     let origin = location.origin().unwrap_or_default();
     let path = location.pathname().unwrap_or_else(|_| "/".into());
     format!("{origin}{path}?{query}")

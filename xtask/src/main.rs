@@ -49,12 +49,17 @@ fn main() -> Result<()> {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {cmd:?}");
-    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {cmd:?}"))?;
     if !status.success() {
         bail!("command failed ({status}): {cmd:?}");
     }
@@ -78,15 +83,24 @@ fn data(root: &Path) -> Result<()> {
     }
     let downloads = root.join("data/downloads");
     std::fs::create_dir_all(&downloads)?;
-    run(Command::new("python3").args(["-m", "pip", "download", "--no-deps", "--quiet", "-d"]).arg(&downloads).arg(RECBOLE))?;
+    run(Command::new("python3")
+        .args(["-m", "pip", "download", "--no-deps", "--quiet", "-d"])
+        .arg(&downloads)
+        .arg(RECBOLE))?;
     let wheel = std::fs::read_dir(&downloads)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|x| x == "whl") && p.to_string_lossy().contains("recbole"))
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "whl") && p.to_string_lossy().contains("recbole")
+        })
         .context("pip did not leave a recbole wheel")?;
     std::fs::create_dir_all(&out)?;
     // A wheel is a zip; Python's zipfile avoids another dependency.
     let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor name in ('ml-100k.inter', 'ml-100k.item'):\n    data = z.read('recbole/dataset_example/ml-100k/' + name)\n    open(sys.argv[2] + '/' + name, 'wb').write(data)\n";
-    run(Command::new("python3").arg("-c").arg(script).arg(&wheel).arg(&out))?;
+    run(Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&wheel)
+        .arg(&out))?;
     eprintln!("wrote {}", out.display());
     Ok(())
 }
@@ -99,15 +113,45 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
         std::fs::remove_dir_all(&run_dir)?;
     }
     let seqdiff = |args: &[&str]| -> Result<()> {
-        run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff", "--"]).args(args))
+        run(Command::new("cargo")
+            .args([
+                "run",
+                "--profile",
+                "fast",
+                "-q",
+                "-p",
+                "seqdiff",
+                "--bin",
+                "seqdiff",
+                "--",
+            ])
+            .args(args))
     };
     // The trainer's defaults are the recipe (BENCHMARKS.md); extra arguments override them.
     let mut train = vec!["train", "--data", "data/ml-100k", "--out", "runs/ml-100k"];
     train.extend(extra.iter().map(String::as_str));
     seqdiff(&train)?;
     // Start strengths as the trainer's own choice covers them (s = 1: from noise; 0.3: part-way).
-    seqdiff(&["sweep", "--model", "runs/ml-100k", "--data", "data/ml-100k", "--start", "1,0.3"])?;
-    seqdiff(&["export", "--model", "runs/ml-100k", "--data", "data/ml-100k", "--out", "public/models/ml-100k", "--name", "MovieLens-100K"])?;
+    seqdiff(&[
+        "sweep",
+        "--model",
+        "runs/ml-100k",
+        "--data",
+        "data/ml-100k",
+        "--start",
+        "1,0.3",
+    ])?;
+    seqdiff(&[
+        "export",
+        "--model",
+        "runs/ml-100k",
+        "--data",
+        "data/ml-100k",
+        "--out",
+        "public/models/ml-100k",
+        "--name",
+        "MovieLens-100K",
+    ])?;
     Ok(())
 }
 
@@ -115,26 +159,61 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
 fn setup(root: &Path) -> Result<()> {
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     let lavapipe = Path::new("/usr/share/vulkan/icd.d/lvp_icd.x86_64.json");
-    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() || !lavapipe.exists() {
+    if !Path::new("/usr/bin/chromium").exists()
+        || !Path::new("/usr/bin/chromedriver").exists()
+        || !lavapipe.exists()
+    {
         run(Command::new("apt-get").args(["update", "-qq"]))?;
         // Mesa's lavapipe (software Vulkan) runs the trainer's `--device wgpu` test without a GPU.
         run(Command::new("apt-get")
-            .args(["install", "-y", "-qq", "chromium", "chromium-driver", "mesa-vulkan-drivers", "libvulkan1"])
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "chromium",
+                "chromium-driver",
+                "mesa-vulkan-drivers",
+                "libvulkan1",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     if !has("wasm-bindgen", "--version", WASM_BINDGEN) {
         // `--locked` fails for this version (a locked dependency left the registry) (docs/ARCHITECTURE.md §7).
-        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            WASM_BINDGEN,
+        ]))?;
     }
     if !has("trunk", "--version", TRUNK) {
         // trunk 0.22.1 needs a newer rustc than the machine's default.
-        run(Command::new("rustup").args(["toolchain", "install", TRUNK_TOOLCHAIN, "--profile", "minimal"]))?;
-        run(Command::new("cargo").arg(format!("+{TRUNK_TOOLCHAIN}")).args(["install", "--locked", &format!("trunk@{TRUNK}")]))?;
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            TRUNK_TOOLCHAIN,
+            "--profile",
+            "minimal",
+        ]))?;
+        run(Command::new("cargo")
+            .arg(format!("+{TRUNK_TOOLCHAIN}"))
+            .args(["install", "--locked", &format!("trunk@{TRUNK}")]))?;
     }
     let node_bin = root.join("node_modules/.bin");
-    if !node_bin.join("wasm-opt").exists() || !root.join("node_modules/playwright-core").exists() || !root.join("node_modules/axe-core").exists() {
+    if !node_bin.join("wasm-opt").exists()
+        || !root.join("node_modules/playwright-core").exists()
+        || !root.join("node_modules/axe-core").exists()
+    {
         // Debian's wasm-opt 108 breaks the module; binaryen 132 from npm works (docs/ARCHITECTURE.md §7).
-        run(Command::new("npm").args(["install", "--no-save", "--no-audit", "--no-fund", BINARYEN, PLAYWRIGHT, AXE]))?;
+        run(Command::new("npm").args([
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            BINARYEN,
+            PLAYWRIGHT,
+            AXE,
+        ]))?;
     }
     Ok(())
 }
@@ -142,7 +221,11 @@ fn setup(root: &Path) -> Result<()> {
 /// PATH with npm's wasm-opt first and cargo's bin dir present.
 fn tool_path(root: &Path) -> String {
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    format!("{}:{home}/.cargo/bin:{}", root.join("node_modules/.bin").display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{home}/.cargo/bin:{}",
+        root.join("node_modules/.bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// Stages of `cargo xtask test`, in order. Only stages proven on a clean machine are listed.
@@ -164,7 +247,19 @@ fn test(root: &Path) -> Result<()> {
 /// path (`--device wgpu`), checked against the CPU on lavapipe (`crates/seqdiff/tests/gpu.rs`).
 fn test_native(root: &Path) -> Result<()> {
     setup(root)?;
-    run(Command::new("cargo").args(["test", "--profile", "fast", "-p", "seqdiff-model", "-p", "seqdiff", "-p", "playground-state", "--features", "seqdiff-model/train,seqdiff/wgpu"]))
+    run(Command::new("cargo").args([
+        "test",
+        "--profile",
+        "fast",
+        "-p",
+        "seqdiff-model",
+        "-p",
+        "seqdiff",
+        "-p",
+        "playground-state",
+        "--features",
+        "seqdiff-model/train,seqdiff/wgpu",
+    ]))
 }
 
 /// wasm32 tests in headless Chromium (CPU and WebGPU), the Trunk release build and the e2e tests.
@@ -173,37 +268,85 @@ fn test_browser(root: &Path) -> Result<()> {
     let path = tool_path(root);
     // The model crate compiled for wasm32 and run in headless Chromium (CPU and WebGPU).
     run(Command::new("cargo")
-        .args(["test", "--release", "-p", "seqdiff-model", "--target", "wasm32-unknown-unknown", "--no-default-features", "--features", "flex,webgpu", "--test", "web"])
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "seqdiff-model",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--no-default-features",
+            "--features",
+            "flex,webgpu",
+            "--test",
+            "web",
+        ])
         .env("PATH", &path)
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
     // The page's URL-state parser, in the browser that will run it.
     run(Command::new("cargo")
-        .args(["test", "--release", "-p", "playground-state", "--target", "wasm32-unknown-unknown", "--test", "url_state", "--test", "backend_choice"])
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "playground-state",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "url_state",
+            "--test",
+            "backend_choice",
+        ])
         .env("PATH", &path)
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
     // The page: Trunk release build, then end-to-end in Chromium.
     build_site(&path)?;
-    run(Command::new("node").args(["--test", "tests/"]).env("PATH", &path))?;
+    run(Command::new("node")
+        .args(["--test", "tests/"])
+        .env("PATH", &path))?;
     Ok(())
 }
 
 /// The page's Trunk release build into dist/, with the tools on `path`.
 fn build_site(path: &str) -> Result<()> {
-    run(Command::new("trunk").args(["build", "--release"]).env("PATH", path))
+    run(Command::new("trunk")
+        .args(["build", "--release"])
+        .env("PATH", path))
 }
 
 /// `cargo xtask serve`: the demo with the committed bundle; no training needed.
 fn serve(root: &Path) -> Result<()> {
     setup(root)?;
-    run(Command::new("trunk").args(["serve", "--release", "--address", "127.0.0.1", "--port", "8080"]).env("PATH", tool_path(root)))
+    run(Command::new("trunk")
+        .args([
+            "serve",
+            "--release",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            "8080",
+        ])
+        .env("PATH", tool_path(root)))
 }
 
 /// `cargo xtask bench [--model DIR --data PATH]`: native numbers for BENCHMARKS.md.
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
     let _ = root;
-    run(Command::new("cargo").args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff-bench", "--"]).args(extra))
+    run(Command::new("cargo")
+        .args([
+            "run",
+            "--profile",
+            "fast",
+            "-q",
+            "-p",
+            "seqdiff",
+            "--bin",
+            "seqdiff-bench",
+            "--",
+        ])
+        .args(extra))
 }
 
 /// `cargo xtask fuzz [--cases N]`: the property tests that `cargo xtask test` runs at 256 cases,
@@ -211,19 +354,30 @@ fn bench(root: &Path, extra: &[String]) -> Result<()> {
 fn fuzz(extra: &[String]) -> Result<()> {
     let cases = match extra {
         [] => 1_000_000,
-        [flag, n] if flag == "--cases" => n.parse::<u64>().map_err(|_| anyhow::anyhow!("--cases takes a whole number, not {n:?}"))?,
+        [flag, n] if flag == "--cases" => n
+            .parse::<u64>()
+            .map_err(|_| anyhow::anyhow!("--cases takes a whole number, not {n:?}"))?,
         _ => bail!("usage: cargo xtask fuzz [--cases N]"),
     };
     let start = std::time::Instant::now();
-    for (package, test, features) in [("playground-state", "url_fuzz", &[][..]), ("seqdiff-model", "bundle_fuzz", &["--features", "train"][..])] {
+    for (package, test, features) in [
+        ("playground-state", "url_fuzz", &[][..]),
+        ("seqdiff-model", "bundle_fuzz", &["--features", "train"][..]),
+    ] {
         let started = std::time::Instant::now();
         run(Command::new("cargo")
             .args(["test", "--profile", "fast", "-p", package, "--test", test])
             .args(features)
             .env("PROPTEST_CASES", cases.to_string()))?;
-        eprintln!("fuzz: {package} {test}: {cases} cases per property in {:.0} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "fuzz: {package} {test}: {cases} cases per property in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
     }
-    eprintln!("fuzz: all properties held, {cases} cases each, {:.0} s in all", start.elapsed().as_secs_f64());
+    eprintln!(
+        "fuzz: all properties held, {cases} cases each, {:.0} s in all",
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -232,7 +386,10 @@ fn fuzz(extra: &[String]) -> Result<()> {
 fn dist(root: &Path) -> Result<()> {
     setup(root)?;
     build_site(&tool_path(root))?;
-    eprintln!("upload {} as it is (index.html, the wasm and js, models/)", root.join("dist").display());
+    eprintln!(
+        "upload {} as it is (index.html, the wasm and js, models/)",
+        root.join("dist").display()
+    );
     Ok(())
 }
 
@@ -242,7 +399,11 @@ fn screenshots(root: &Path) -> Result<()> {
     let path = tool_path(root);
     build_site(&path)?;
     run(Command::new("node")
-        .args(["--test", "--test-name-pattern=screenshots", "tests/map.test.mjs"])
+        .args([
+            "--test",
+            "--test-name-pattern=screenshots",
+            "tests/map.test.mjs",
+        ])
         .env("PATH", &path)
         .env("SCREENSHOT_DIR", "docs"))
 }
@@ -252,5 +413,7 @@ fn bench_page(root: &Path) -> Result<()> {
     setup(root)?;
     let path = tool_path(root);
     build_site(&path)?;
-    run(Command::new("node").arg("tests/page_bench.mjs").env("PATH", &path))
+    run(Command::new("node")
+        .arg("tests/page_bench.mjs")
+        .env("PATH", &path))
 }

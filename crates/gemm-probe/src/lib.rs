@@ -5,7 +5,15 @@
 
 /// Fills `len` values in [-0.5, 0.5) from a fixed pattern (every other one 1e-40 when `subnormal`).
 fn values(len: usize, step: usize, subnormal: bool) -> Vec<f32> {
-    (0..len).map(|i| if subnormal && i % 2 == 0 { 1e-40 } else { ((i * step % 1000) as f32 - 500.0) / 1000.0 }).collect()
+    (0..len)
+        .map(|i| {
+            if subnormal && i % 2 == 0 {
+                1e-40
+            } else {
+                ((i * step % 1000) as f32 - 500.0) / 1000.0
+            }
+        })
+        .collect()
 }
 
 /// Runs the product `reps` times and returns the sum of the last result (so nothing is optimised away).
@@ -17,7 +25,27 @@ pub extern "C" fn run(m: usize, k: usize, n: usize, reps: usize, subnormal: bool
     for _ in 0..reps {
         // SAFETY: the three buffers hold m·k, k·n and m·n values with the row-major strides given.
         unsafe {
-            gemm::gemm(m, n, k, out.as_mut_ptr(), 1, n as isize, false, lhs.as_ptr(), 1, k as isize, rhs.as_ptr(), 1, n as isize, 0.0, 1.0, false, false, false, gemm::Parallelism::None);
+            gemm::gemm(
+                m,
+                n,
+                k,
+                out.as_mut_ptr(),
+                1,
+                n as isize,
+                false,
+                lhs.as_ptr(),
+                1,
+                k as isize,
+                rhs.as_ptr(),
+                1,
+                n as isize,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
         }
     }
     out.iter().sum()

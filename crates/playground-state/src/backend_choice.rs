@@ -35,7 +35,11 @@ pub fn runs_on(requested: Backend, auto_verdict: Option<Runs>, webgpu: WebGpuSta
         Backend::WebGpu => Runs::WebGpu,
         Backend::Auto => auto_verdict.unwrap_or(Runs::Cpu),
     };
-    if wanted == Runs::WebGpu && webgpu == WebGpuStatus::Unavailable { Runs::Cpu } else { wanted }
+    if wanted == Runs::WebGpu && webgpu == WebGpuStatus::Unavailable {
+        Runs::Cpu
+    } else {
+        wanted
+    }
 }
 
 /// Auto's verdict from one timed generation on each backend (after a warm-up); a backend that

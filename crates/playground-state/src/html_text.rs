@@ -19,6 +19,9 @@ pub fn escaped(text: &str) -> String {
 mod tests {
     #[test]
     fn markup_characters_become_entities_and_the_rest_stays() {
-        assert_eq!(super::escaped(r#"<a href="x" onclick='y'>&τ</a>"#), "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;τ&lt;/a&gt;");
+        assert_eq!(
+            super::escaped(r#"<a href="x" onclick='y'>&τ</a>"#),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;τ&lt;/a&gt;"
+        );
     }
 }

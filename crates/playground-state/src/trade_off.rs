@@ -6,7 +6,9 @@ use crate::html_text::escaped;
 
 /// Index of the grid value nearest to `v` (0 for an empty grid): which cell the sliders are on.
 pub fn nearest_index(grid: &[f64], v: f64) -> usize {
-    (0..grid.len()).min_by(|&a, &b| (grid[a] - v).abs().total_cmp(&(grid[b] - v).abs())).unwrap_or(0)
+    (0..grid.len())
+        .min_by(|&a, &b| (grid[a] - v).abs().total_cmp(&(grid[b] - v).abs()))
+        .unwrap_or(0)
 }
 
 /// A value range with a little room on both sides, so no point sits on the frame.
@@ -20,12 +22,24 @@ impl Range {
     /// The span of the finite `values`, widened by 5% each side; a single value gets ±1 around it,
     /// and no finite value at all gives 0..1.
     pub fn of(values: impl IntoIterator<Item = f64>) -> Range {
-        let (lo, hi) = values.into_iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = values
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
         if lo > hi {
             return Range { lo: 0.0, hi: 1.0 };
         }
-        let pad = if hi - lo > 1e-9 { (hi - lo) * 0.05 } else { 1.0 };
-        Range { lo: lo - pad, hi: hi + pad }
+        let pad = if hi - lo > 1e-9 {
+            (hi - lo) * 0.05
+        } else {
+            1.0
+        };
+        Range {
+            lo: lo - pad,
+            hi: hi + pad,
+        }
     }
 
     /// Where `v` falls, 0 at `lo` and 1 at `hi`.
@@ -46,7 +60,13 @@ pub struct Chart {
 
 impl Chart {
     pub fn fit(points: &[(f64, f64)], width: f64, height: f64, margin: f64) -> Chart {
-        Chart { width, height, margin, x: Range::of(points.iter().map(|p| p.0)), y: Range::of(points.iter().map(|p| p.1)) }
+        Chart {
+            width,
+            height,
+            margin,
+            x: Range::of(points.iter().map(|p| p.0)),
+            y: Range::of(points.iter().map(|p| p.1)),
+        }
     }
 
     /// Screen position of a data point; larger y is drawn higher. A non-finite coordinate is drawn
@@ -54,7 +74,10 @@ impl Chart {
     pub fn to_screen(&self, (x, y): (f64, f64)) -> (f64, f64) {
         let on_axis = |f: f64| if f.is_finite() { f } else { 0.0 };
         let (fx, fy) = (on_axis(self.x.fraction(x)), on_axis(self.y.fraction(y)));
-        let (w, h) = (self.width - 2.0 * self.margin, self.height - 2.0 * self.margin);
+        let (w, h) = (
+            self.width - 2.0 * self.margin,
+            self.height - 2.0 * self.margin,
+        );
         (self.margin + fx * w, self.height - self.margin - fy * h)
     }
 }
@@ -104,8 +127,15 @@ const MARGIN: f64 = 34.0;
 /// alone), the cell at `current` ringed in red and drawn last, each dot titled with its setting
 /// and numbers. Baseline names are escaped; everything else is numbers and the fixed labels above.
 pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[Curve]) -> String {
-    let points: Vec<(f64, f64)> =
-        cells.iter().map(|c| (c.x, c.hr10)).chain(curves.iter().flat_map(|c| c.points.iter().map(|p| (p.1, p.2)))).collect();
+    let points: Vec<(f64, f64)> = cells
+        .iter()
+        .map(|c| (c.x, c.hr10))
+        .chain(
+            curves
+                .iter()
+                .flat_map(|c| c.points.iter().map(|p| (p.1, p.2))),
+        )
+        .collect();
     let chart = Chart::fit(&points, WIDTH, HEIGHT, MARGIN);
     let d = measure.decimals;
     let mut svg = format!(
@@ -113,18 +143,50 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
         measure.name
     );
     let (left, right, top, bottom) = (MARGIN, WIDTH - MARGIN, MARGIN, HEIGHT - MARGIN);
-    svg += &format!("<rect x=\"{left}\" y=\"{top}\" width=\"{}\" height=\"{}\" fill=\"#fbfcfd\" stroke=\"#9aa4ae\"/>", right - left, bottom - top);
+    svg += &format!(
+        "<rect x=\"{left}\" y=\"{top}\" width=\"{}\" height=\"{}\" fill=\"#fbfcfd\" stroke=\"#9aa4ae\"/>",
+        right - left,
+        bottom - top
+    );
     // Axis ends and titles (the plotted range, padding included, so the labels bound every dot).
-    let text = |x: f64, y: f64, anchor: &str, body: String| format!("<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" font-size=\"10\" fill=\"#1d232a\">{body}</text>");
-    svg += &text(left, bottom + 12.0, "start", format!("{:.d$}{}", chart.x.lo.max(0.0), measure.unit));
-    svg += &text(right, bottom + 12.0, "end", format!("{:.d$}{}", chart.x.hi, measure.unit));
-    svg += &text((left + right) / 2.0, HEIGHT - 4.0, "middle", format!("{} →", measure.axis));
-    svg += &text(left - 3.0, bottom, "end", format!("{:.0}", chart.y.lo.max(0.0)));
+    let text = |x: f64, y: f64, anchor: &str, body: String| {
+        format!(
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" font-size=\"10\" fill=\"#1d232a\">{body}</text>"
+        )
+    };
+    svg += &text(
+        left,
+        bottom + 12.0,
+        "start",
+        format!("{:.d$}{}", chart.x.lo.max(0.0), measure.unit),
+    );
+    svg += &text(
+        right,
+        bottom + 12.0,
+        "end",
+        format!("{:.d$}{}", chart.x.hi, measure.unit),
+    );
+    svg += &text(
+        (left + right) / 2.0,
+        HEIGHT - 4.0,
+        "middle",
+        format!("{} →", measure.axis),
+    );
+    svg += &text(
+        left - 3.0,
+        bottom,
+        "end",
+        format!("{:.0}", chart.y.lo.max(0.0)),
+    );
     svg += &text(left - 3.0, top + 8.0, "end", format!("{:.0}", chart.y.hi));
     svg += &text(left, top - 8.0, "start", "HR@10 ↑ (validation)".to_string());
     let dot = |c: &Cell, r: f64, style: &str, class: &str| {
         let (sx, sy) = chart.to_screen((c.x, c.hr10));
-        let who = if c.steps == 0 { "encoder alone".to_string() } else { format!("guidance {}, steps {}", c.guidance, c.steps) };
+        let who = if c.steps == 0 {
+            "encoder alone".to_string()
+        } else {
+            format!("guidance {}, steps {}", c.guidance, c.steps)
+        };
         format!(
             "<circle class=\"{class}\" data-guidance=\"{}\" data-steps=\"{}\" cx=\"{sx:.1}\" cy=\"{sy:.1}\" r=\"{r}\" {style}><title>{who}: HR@10 {:.2}, {} {:.d$}{}</title></circle>",
             c.guidance, c.steps, c.hr10, measure.name, c.x, measure.unit
@@ -133,10 +195,14 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
     for (i, curve) in curves.iter().enumerate() {
         let colour = curve_colour(i);
         let name = escaped(&curve.name);
-        let line: Vec<String> = curve.points.iter().map(|p| {
-            let (sx, sy) = chart.to_screen((p.1, p.2));
-            format!("{sx:.1},{sy:.1}")
-        }).collect();
+        let line: Vec<String> = curve
+            .points
+            .iter()
+            .map(|p| {
+                let (sx, sy) = chart.to_screen((p.1, p.2));
+                format!("{sx:.1},{sy:.1}")
+            })
+            .collect();
         svg += &format!(
             "<polyline class=\"baseline\" data-name=\"{name}\" points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" stroke-dasharray=\"4 2\"><title>{name}</title></polyline>",
             line.join(" ")
@@ -145,16 +211,33 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
             let (sx, sy) = chart.to_screen((p.1, p.2));
             svg += &format!(
                 "<rect class=\"baseline-point\" x=\"{:.1}\" y=\"{:.1}\" width=\"4\" height=\"4\" fill=\"{colour}\"><title>{name}, {} = {}: HR@10 {:.2}, {} {:.d$}{}</title></rect>",
-                sx - 2.0, sy - 2.0, escaped(&curve.parameter), p.0, p.2, measure.name, p.1, measure.unit
+                sx - 2.0,
+                sy - 2.0,
+                escaped(&curve.parameter),
+                p.0,
+                p.2,
+                measure.name,
+                p.1,
+                measure.unit
             );
         }
     }
     for c in cells {
         let fill = if c.steps == 0 { "#6b7480" } else { "#2c6bd1" };
-        svg += &dot(c, 3.5, &format!("fill=\"{fill}\" fill-opacity=\"0.75\""), "cell");
+        svg += &dot(
+            c,
+            3.5,
+            &format!("fill=\"{fill}\" fill-opacity=\"0.75\""),
+            "cell",
+        );
     }
     if let Some(c) = cells.get(current) {
-        svg += &dot(c, 7.0, "fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\"", "current");
+        svg += &dot(
+            c,
+            7.0,
+            "fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\"",
+            "current",
+        );
     }
     svg + "</svg>"
 }
@@ -169,7 +252,10 @@ mod tests {
         let chart = Chart::fit(&points, 300.0, 200.0, 30.0);
         for p in points {
             let (sx, sy) = chart.to_screen(p);
-            assert!((30.0..=270.0).contains(&sx) && (30.0..=170.0).contains(&sy), "{p:?} → {sx}, {sy}");
+            assert!(
+                (30.0..=270.0).contains(&sx) && (30.0..=170.0).contains(&sy),
+                "{p:?} → {sx}, {sy}"
+            );
         }
     }
 
@@ -185,9 +271,15 @@ mod tests {
     fn equal_or_missing_values_never_divide_by_zero() {
         let chart = Chart::fit(&[(3.0, 7.0), (3.0, 7.0)], 300.0, 200.0, 30.0);
         let (sx, sy) = chart.to_screen((3.0, 7.0));
-        assert!((sx - 150.0).abs() < 1e-9 && (sy - 100.0).abs() < 1e-9, "a single value is centred: {sx}, {sy}");
+        assert!(
+            (sx - 150.0).abs() < 1e-9 && (sy - 100.0).abs() < 1e-9,
+            "a single value is centred: {sx}, {sy}"
+        );
         let empty = Chart::fit(&[(f64::NAN, f64::INFINITY)], 300.0, 200.0, 30.0);
-        assert_eq!((empty.x, empty.y), (Range { lo: 0.0, hi: 1.0 }, Range { lo: 0.0, hi: 1.0 }));
+        assert_eq!(
+            (empty.x, empty.y),
+            (Range { lo: 0.0, hi: 1.0 }, Range { lo: 0.0, hi: 1.0 })
+        );
         let (nx, ny) = empty.to_screen((f64::NAN, 0.5));
         assert!(nx.is_finite() && ny.is_finite());
     }
@@ -201,41 +293,89 @@ mod tests {
         assert_eq!(nearest_index(&[], 1.0), 0);
     }
 
-    const COVERAGE: Measure = Measure { name: "coverage", axis: "catalogue coverage of the top-10 lists", decimals: 1, unit: "%" };
+    const COVERAGE: Measure = Measure {
+        name: "coverage",
+        axis: "catalogue coverage of the top-10 lists",
+        decimals: 1,
+        unit: "%",
+    };
 
     #[test]
     fn the_svg_has_a_dot_per_cell_and_rings_only_the_current_one() {
-        let cells: Vec<Cell> = [(0.0, 0), (0.0, 5), (2.0, 0), (2.0, 5)].iter().enumerate().map(|(i, &(g, s))| Cell { guidance: g, steps: s, x: 10.0 + i as f64, hr10: 20.0 - i as f64 }).collect();
+        let cells: Vec<Cell> = [(0.0, 0), (0.0, 5), (2.0, 0), (2.0, 5)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(g, s))| Cell {
+                guidance: g,
+                steps: s,
+                x: 10.0 + i as f64,
+                hr10: 20.0 - i as f64,
+            })
+            .collect();
         let svg = render_svg(&cells, 3, &COVERAGE, &[]);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("aria-label=\"Accuracy against coverage\""));
         assert_eq!(svg.matches("class=\"cell\"").count(), 4);
         assert_eq!(svg.matches("class=\"current\"").count(), 1);
-        assert!(svg.contains("class=\"current\" data-guidance=\"2\" data-steps=\"5\""), "{svg}");
+        assert!(
+            svg.contains("class=\"current\" data-guidance=\"2\" data-steps=\"5\""),
+            "{svg}"
+        );
         assert!(svg.contains("<title>encoder alone: HR@10 20.00, coverage 10.0%</title>"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         // A current index past the end (no grid cell matches) rings nothing rather than panicking.
-        assert_eq!(render_svg(&cells, 99, &COVERAGE, &[]).matches("class=\"current\"").count(), 0);
+        assert_eq!(
+            render_svg(&cells, 99, &COVERAGE, &[])
+                .matches("class=\"current\"")
+                .count(),
+            0
+        );
     }
 
     #[test]
     fn baselines_are_lines_inside_the_plot_with_their_names_escaped() {
-        let cells = vec![Cell { guidance: 0.0, steps: 0, x: 50.0, hr10: 23.0 }];
+        let cells = vec![Cell {
+            guidance: 0.0,
+            steps: 0,
+            x: 50.0,
+            hr10: 23.0,
+        }];
         let curves = vec![
-            Curve { name: "popularity penalty".into(), parameter: "γ".into(), points: vec![(0.0, 50.0, 23.0), (0.5, 70.0, 19.0), (0.8, 90.0, 12.0)] },
-            Curve { name: "<script>x</script>".into(), parameter: "\"τ".into(), points: vec![(0.0, 50.0, 23.0), (3.0, 99.0, 2.0)] },
+            Curve {
+                name: "popularity penalty".into(),
+                parameter: "γ".into(),
+                points: vec![(0.0, 50.0, 23.0), (0.5, 70.0, 19.0), (0.8, 90.0, 12.0)],
+            },
+            Curve {
+                name: "<script>x</script>".into(),
+                parameter: "\"τ".into(),
+                points: vec![(0.0, 50.0, 23.0), (3.0, 99.0, 2.0)],
+            },
         ];
         let svg = render_svg(&cells, 0, &COVERAGE, &curves);
         assert_eq!(svg.matches("class=\"baseline\"").count(), 2);
         assert_eq!(svg.matches("class=\"baseline-point\"").count(), 5);
-        assert!(svg.contains("<title>popularity penalty, γ = 0.5: HR@10 19.00, coverage 70.0%</title>"), "{svg}");
-        assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;") && svg.contains("&quot;τ"));
+        assert!(
+            svg.contains("<title>popularity penalty, γ = 0.5: HR@10 19.00, coverage 70.0%</title>"),
+            "{svg}"
+        );
+        assert!(
+            !svg.contains("<script>") && svg.contains("&lt;script&gt;") && svg.contains("&quot;τ")
+        );
         // The plot's range takes in the curves: every vertex lies inside the frame.
-        for points in svg.split("points=\"").skip(1).map(|p| p.split('"').next().unwrap()) {
+        for points in svg
+            .split("points=\"")
+            .skip(1)
+            .map(|p| p.split('"').next().unwrap())
+        {
             for vertex in points.split(' ') {
                 let (x, y) = vertex.split_once(',').unwrap();
                 let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
-                assert!((MARGIN..=WIDTH - MARGIN).contains(&x) && (MARGIN..=HEIGHT - MARGIN).contains(&y), "{vertex}");
+                assert!(
+                    (MARGIN..=WIDTH - MARGIN).contains(&x)
+                        && (MARGIN..=HEIGHT - MARGIN).contains(&y),
+                    "{vertex}"
+                );
             }
         }
     }

@@ -4,12 +4,16 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use playground_state::url_state::{
-    DATASETS, ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN, START_STEP, dataset_from_query,
+    DATASETS, ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN,
+    START_STEP, dataset_from_query,
 };
 use playground_state::{Backend, Limits, PageState};
 use proptest::prelude::*;
 
-const FIELDS: &[&str] = &["dataset", "history", "guidance", "steps", "seeds", "eta", "start", "seed", "mask", "holdout", "backend"];
+const FIELDS: &[&str] = &[
+    "dataset", "history", "guidance", "steps", "seeds", "eta", "start", "seed", "mask", "holdout",
+    "backend",
+];
 
 fn number_text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -30,11 +34,27 @@ fn number_text() -> impl Strategy<Value = String> {
 
 fn history_text() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::collection::vec(0u64..2_000, 0..60).prop_map(|ids| ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")),
+        prop::collection::vec(0u64..2_000, 0..60).prop_map(|ids| ids
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")),
         // Long histories: 5,000 ids, some repeated, some unknown.
-        (1u64..1_500, 1u64..7).prop_map(|(start, stride)| (0..5_000u64).map(|i| ((start + i * stride) % 2_100).to_string()).collect::<Vec<_>>().join(",")),
-        prop::collection::vec(prop_oneof!["[0-9]{1,4}", "[ ,]{0,3}", "\\PC{0,6}", "[0-9]{20,30}", Just("-3".to_string())], 0..20)
-            .prop_map(|t| t.join(",")),
+        (1u64..1_500, 1u64..7).prop_map(|(start, stride)| (0..5_000u64)
+            .map(|i| ((start + i * stride) % 2_100).to_string())
+            .collect::<Vec<_>>()
+            .join(",")),
+        prop::collection::vec(
+            prop_oneof![
+                "[0-9]{1,4}",
+                "[ ,]{0,3}",
+                "\\PC{0,6}",
+                "[0-9]{20,30}",
+                Just("-3".to_string())
+            ],
+            0..20
+        )
+        .prop_map(|t| t.join(",")),
     ]
 }
 
@@ -42,8 +62,25 @@ fn value_text() -> impl Strategy<Value = String> {
     prop_oneof![
         number_text(),
         history_text(),
-        prop::sample::select(vec!["0", "1", "true", "FALSE", "on", "no", "yes", "maybe", "auto", "WebGPU", "cpu", "gpu", "ml-100k", "ml-1m", " ml-100k ", ""])
-            .prop_map(str::to_string),
+        prop::sample::select(vec![
+            "0",
+            "1",
+            "true",
+            "FALSE",
+            "on",
+            "no",
+            "yes",
+            "maybe",
+            "auto",
+            "WebGPU",
+            "cpu",
+            "gpu",
+            "ml-100k",
+            "ml-1m",
+            " ml-100k ",
+            ""
+        ])
+        .prop_map(str::to_string),
         "\\PC{0,24}",
         ".{0,24}",
     ]
@@ -60,10 +97,19 @@ fn key_text() -> impl Strategy<Value = String> {
 /// One `key=value` pair, either percent-encoded properly or written raw (so `&`, `=`, `%` and
 /// broken escapes such as `%E2%8` reach the parser as they are).
 fn pair_text() -> impl Strategy<Value = String> {
-    (key_text(), value_text(), any::<bool>(), prop::option::of(prop::sample::select(vec!["%", "%zz", "%E2%8", "%00", "%26", "+", "=="])))
+    (
+        key_text(),
+        value_text(),
+        any::<bool>(),
+        prop::option::of(prop::sample::select(vec![
+            "%", "%zz", "%E2%8", "%00", "%26", "+", "==",
+        ])),
+    )
         .prop_map(|(k, v, encode, garbage)| {
             let mut pair = if encode {
-                form_urlencoded::Serializer::new(String::new()).append_pair(&k, &v).finish()
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair(&k, &v)
+                    .finish()
             } else {
                 format!("{k}={v}")
             };
@@ -82,7 +128,13 @@ fn query_text() -> impl Strategy<Value = String> {
 }
 
 fn limits() -> impl Strategy<Value = Limits> {
-    (1usize..2_000, 1usize..=200, 0usize..=1_000).prop_map(|(num_items, max_history, max_steps)| Limits { num_items, max_history, max_steps })
+    (1usize..2_000, 1usize..=200, 0usize..=1_000).prop_map(|(num_items, max_history, max_steps)| {
+        Limits {
+            num_items,
+            max_history,
+            max_steps,
+        }
+    })
 }
 
 fn defaults(limits: &Limits) -> PageState {
@@ -110,7 +162,13 @@ fn on_grid(v: f64, step: f64) -> bool {
 /// value; None when it says nothing valid.
 fn literal(key: &str, raw: &str) -> Option<String> {
     let v = raw.trim();
-    let number = |x: f64| if x == 0.0 { "0".to_string() } else { x.to_string() };
+    let number = |x: f64| {
+        if x == 0.0 {
+            "0".to_string()
+        } else {
+            x.to_string()
+        }
+    };
     match key {
         "dataset" => Some(v.to_string()),
         "guidance" | "eta" | "start" => v.parse::<f64>().ok().map(number),
@@ -122,8 +180,12 @@ fn literal(key: &str, raw: &str) -> Option<String> {
         },
         "backend" => Some(v.to_ascii_lowercase()),
         "history" => {
-            let ids: Option<Vec<String>> =
-                v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.parse::<u64>().ok().map(|x| x.to_string())).collect();
+            let ids: Option<Vec<String>> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse::<u64>().ok().map(|x| x.to_string()))
+                .collect();
             ids.map(|ids| ids.join(","))
         }
         _ => None,
@@ -133,7 +195,10 @@ fn literal(key: &str, raw: &str) -> Option<String> {
 /// The state's value of `key` as `to_query` writes it.
 fn written(state: &PageState, key: &str) -> String {
     let query = state.to_query();
-    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned()).expect("to_query writes every field")
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+        .expect("to_query writes every field")
 }
 
 fn has_notice(notices: &[String], key: &str) -> bool {
@@ -152,18 +217,37 @@ fn check(query: &str, limits: &Limits) -> Result<(), TestCaseError> {
     // Every field inside its control's range and on its grid.
     prop_assert!(DATASETS.contains(&state.dataset.as_str()));
     prop_assert_eq!(&state.dataset, &dataset_from_query(query).0);
-    prop_assert!(state.guidance.is_finite() && (GUIDANCE_MIN..=GUIDANCE_MAX).contains(&state.guidance) && on_grid(state.guidance, GUIDANCE_STEP));
-    prop_assert!(state.eta.is_finite() && (0.0..=1.0).contains(&state.eta) && on_grid(state.eta, ETA_STEP));
-    prop_assert!(state.start.is_finite() && (START_MIN..=1.0).contains(&state.start) && on_grid(state.start, START_STEP));
+    prop_assert!(
+        state.guidance.is_finite()
+            && (GUIDANCE_MIN..=GUIDANCE_MAX).contains(&state.guidance)
+            && on_grid(state.guidance, GUIDANCE_STEP)
+    );
+    prop_assert!(
+        state.eta.is_finite() && (0.0..=1.0).contains(&state.eta) && on_grid(state.eta, ETA_STEP)
+    );
+    prop_assert!(
+        state.start.is_finite()
+            && (START_MIN..=1.0).contains(&state.start)
+            && on_grid(state.start, START_STEP)
+    );
     prop_assert!(state.steps <= limits.max_steps);
     prop_assert!((1..=SEEDS_MAX).contains(&state.seeds));
     prop_assert!(state.seed <= SEED_MAX);
     prop_assert!(state.history.len() <= limits.max_history);
-    prop_assert!(state.history.iter().all(|&i| i >= 1 && i as usize <= limits.num_items));
+    prop_assert!(
+        state
+            .history
+            .iter()
+            .all(|&i| i >= 1 && i as usize <= limits.num_items)
+    );
     let mut unique = state.history.clone();
     unique.sort_unstable();
     unique.dedup();
-    prop_assert_eq!(unique.len(), state.history.len(), "history holds a repeated item");
+    prop_assert_eq!(
+        unique.len(),
+        state.history.len(),
+        "history holds a repeated item"
+    );
 
     // Parsing the serialised state gives the same state, silently.
     let (again, again_notices) = PageState::from_query(&state.to_query(), &defaults, limits);
@@ -173,16 +257,31 @@ fn check(query: &str, limits: &Limits) -> Result<(), TestCaseError> {
     // A notice for every dropped or changed field: where the state does not say what the query's
     // (last) value for a field says, a notice names that field.
     let pairs: Vec<(String, String)> =
-        form_urlencoded::parse(query.strip_prefix('?').unwrap_or(query).as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        form_urlencoded::parse(query.strip_prefix('?').unwrap_or(query).as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
     for key in FIELDS {
         if let Some((_, raw)) = pairs.iter().rev().find(|(k, _)| k == key) {
             if literal(key, raw) != Some(written(&state, key)) {
-                prop_assert!(has_notice(&notices, key), "field {} = {:?} became {:?} without a notice: {:?}", key, raw, written(&state, key), notices);
+                prop_assert!(
+                    has_notice(&notices, key),
+                    "field {} = {:?} became {:?} without a notice: {:?}",
+                    key,
+                    raw,
+                    written(&state, key),
+                    notices
+                );
             }
         }
     }
     if pairs.iter().any(|(k, _)| !FIELDS.contains(&k.as_str())) {
-        prop_assert!(notices.iter().any(|n| n.starts_with("ignored unknown field")), "{:?}", notices);
+        prop_assert!(
+            notices
+                .iter()
+                .any(|n| n.starts_with("ignored unknown field")),
+            "{:?}",
+            notices
+        );
     }
     // Notices are short enough to show: a raw value is quoted at most 32 characters long.
     prop_assert!(notices.iter().all(|n| n.chars().count() < 400));

@@ -18,7 +18,9 @@ impl std::str::FromStr for DenoiserKind {
         match s {
             "mlp" => Ok(Self::Mlp),
             "cross-attn" => Ok(Self::CrossAttn),
-            _ => Err(format!("unknown denoiser '{s}' (expected mlp or cross-attn)")),
+            _ => Err(format!(
+                "unknown denoiser '{s}' (expected mlp or cross-attn)"
+            )),
         }
     }
 }
@@ -41,7 +43,9 @@ impl std::str::FromStr for Scoring {
         match s {
             "normalised" => Ok(Self::Normalised),
             "dot" => Ok(Self::Dot),
-            _ => Err(format!("unknown scoring '{s}' (expected normalised or dot)")),
+            _ => Err(format!(
+                "unknown scoring '{s}' (expected normalised or dot)"
+            )),
         }
     }
 }
@@ -68,7 +72,9 @@ impl std::str::FromStr for DiffusionSpace {
         match s {
             "query" => Ok(Self::Query),
             "key" => Ok(Self::Key),
-            _ => Err(format!("unknown diffusion space '{s}' (expected query or key)")),
+            _ => Err(format!(
+                "unknown diffusion space '{s}' (expected query or key)"
+            )),
         }
     }
 }
@@ -110,6 +116,11 @@ pub struct ModelConfig {
     pub repeat_offset: bool,
     #[serde(default)]
     pub diffusion_space: DiffusionSpace,
+    /// The MLP denoiser also reads the mean normalised key of the user's whole history (every item
+    /// seen, not only the encoder's newest `max_len`), a condition the encoder's last state lacks.
+    /// Off in bundles saved before this option existed.
+    #[serde(default)]
+    pub history_bag: bool,
 }
 
 fn one() -> f64 {
@@ -134,6 +145,7 @@ impl ModelConfig {
             scoring: Scoring::Normalised,
             repeat_offset: false,
             diffusion_space: DiffusionSpace::Query,
+            history_bag: false,
         }
     }
 }
@@ -159,7 +171,14 @@ pub struct SamplingConfig {
 
 impl Default for SamplingConfig {
     fn default() -> Self {
-        SamplingConfig { guidance: 0.0, steps: 10, eta: 0.0, ensemble: 1, seed: 0, start: 1.0 }
+        SamplingConfig {
+            guidance: 0.0,
+            steps: 10,
+            eta: 0.0,
+            ensemble: 1,
+            seed: 0,
+            start: 1.0,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! a cross-attention variant in which x_t queries the encoder outputs before the same MLP.
 
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::module::linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -31,15 +31,22 @@ pub struct FirstLayerBlocks {
     pub cond: Tensor<2>,
     pub time: Tensor<2>,
     pub bias: Option<Tensor<1>>,
+    /// The history bag's weights [d, hidden] (models with `history_bag`).
+    pub bag: Option<Tensor<2>>,
 }
 
 impl FirstLayerBlocks {
-    /// c·W_c + b for condition rows [R, d] → [R, hidden].
-    pub fn condition_part(&self, cond: Tensor<2>) -> Tensor<2> {
+    /// c·W_c + b (+ bag·W_bag) for condition rows [R, d] → [R, hidden]. The unconditional rows
+    /// (∅) pass no bag: guidance drops the whole condition.
+    pub fn condition_part(&self, cond: Tensor<2>, bag: Option<Tensor<2>>) -> Tensor<2> {
         let part = cond.matmul(self.cond.clone());
-        match &self.bias {
+        let part = match &self.bias {
             Some(b) => part + b.clone().unsqueeze_dim::<2>(0),
             None => part,
+        };
+        match (bag, &self.bag) {
+            (Some(bag), Some(w)) => part + bag.matmul(w.clone()),
+            _ => part,
         }
     }
 }
@@ -70,6 +77,9 @@ pub struct Denoiser {
     pub hidden_out: Linear,
     /// Present only for the cross-attention option.
     pub cross: Option<Attention>,
+    /// The history bag's part of the first layer (d → hidden, no bias; `ModelConfig::history_bag`).
+    /// Starts at zero, so a staged run starts from exactly the denoiser without it.
+    pub bag_in: Option<Linear>,
     #[module(skip)]
     pub steps: usize,
     /// x̂0 = c + MLP(·) (see `ModelConfig::residual_denoiser`).
@@ -78,7 +88,15 @@ pub struct Denoiser {
 }
 
 impl Denoiser {
-    pub fn new(dim: usize, hidden: usize, steps: usize, cross_heads: Option<usize>, residual: bool, device: &Device) -> Self {
+    pub fn new(
+        dim: usize,
+        hidden: usize,
+        steps: usize,
+        cross_heads: Option<usize>,
+        residual: bool,
+        history_bag: bool,
+        device: &Device,
+    ) -> Self {
         Denoiser {
             time_in: LinearConfig::new(dim, dim).init(device),
             time_out: LinearConfig::new(dim, dim).init(device),
@@ -86,6 +104,12 @@ impl Denoiser {
             hidden_mid: LinearConfig::new(hidden, hidden).init(device),
             hidden_out: LinearConfig::new(hidden, dim).init(device),
             cross: cross_heads.map(|h| Attention::new(dim, h, device)),
+            bag_in: history_bag.then(|| {
+                LinearConfig::new(dim, hidden)
+                    .with_bias(false)
+                    .with_initializer(Initializer::Zeros)
+                    .init(device)
+            }),
             steps,
             residual,
         }
@@ -94,13 +118,40 @@ impl Denoiser {
     /// τ(t) for every t: [T, d]. Training recomputes it per batch; inference computes it once.
     pub fn time_table(&self, device: &Device) -> Tensor<2> {
         let dim = self.time_in.weight.val().dims()[0];
-        let raw = Tensor::<2>::from_data(TensorData::new(sinusoidal_table(self.steps, dim), [self.steps, dim]), device);
+        let raw = Tensor::<2>::from_data(
+            TensorData::new(sinusoidal_table(self.steps, dim), [self.steps, dim]),
+            device,
+        );
         self.time_out.forward(gelu(self.time_in.forward(raw)))
     }
 
     /// x̂0 for rows of x_t [.., d] with conditions c and step embeddings temb of the same shape.
-    pub fn forward<const D: usize>(&self, x_t: Tensor<D>, cond: Tensor<D>, temb: Tensor<D>) -> Tensor<D> {
-        self.from_first_layer(self.hidden_in.forward(Tensor::cat(vec![x_t, cond.clone(), temb], D - 1)), cond)
+    pub fn forward<const D: usize>(
+        &self,
+        x_t: Tensor<D>,
+        cond: Tensor<D>,
+        temb: Tensor<D>,
+    ) -> Tensor<D> {
+        self.forward_with_bag(x_t, cond, None, temb)
+    }
+
+    /// `forward` with the history bag's rows (zero rows where the condition is dropped; None
+    /// without one).
+    pub fn forward_with_bag<const D: usize>(
+        &self,
+        x_t: Tensor<D>,
+        cond: Tensor<D>,
+        bag: Option<Tensor<D>>,
+        temb: Tensor<D>,
+    ) -> Tensor<D> {
+        let h = self
+            .hidden_in
+            .forward(Tensor::cat(vec![x_t, cond.clone(), temb], D - 1));
+        let h = match (bag, &self.bag_in) {
+            (Some(bag), Some(layer)) => h + layer.forward(bag),
+            _ => h,
+        };
+        self.from_first_layer(h, cond)
     }
 
     /// The rest of the MLP from the first layer's pre-activation `h` [.., hidden] (`cond` for the
@@ -113,7 +164,11 @@ impl Denoiser {
     /// reading a parameter costs a clone per call, ≈ 8% of a page request when done every step).
     pub fn tail(&self) -> DenoiserTail {
         let weights = |l: &Linear| (l.weight.val(), l.bias.as_ref().map(|b| b.val()));
-        DenoiserTail { mid: weights(&self.hidden_mid), out: weights(&self.hidden_out), residual: self.residual }
+        DenoiserTail {
+            mid: weights(&self.hidden_mid),
+            out: weights(&self.hidden_out),
+            residual: self.residual,
+        }
     }
 
     /// The first layer split by input block: hidden_in(cat[x, c, τ]) = x·W_x + (c·W_c + b) + τ·W_τ.
@@ -127,12 +182,20 @@ impl Denoiser {
             cond: w.clone().slice([d..2 * d]),
             time: w.slice([2 * d..3 * d]),
             bias: self.hidden_in.bias.as_ref().map(|b| b.val()),
+            bag: self.bag_in.as_ref().map(|l| l.weight.val()),
         }
     }
 
     /// Cross-attention option: the condition for queries x_t [B, Q, d] becomes c + attn(x_t + τ, keys).
     /// `keys` [B, L, d] are the encoder outputs; `bias` [B, 1, Q, L] says which keys each query sees.
-    pub fn attend(&self, x_t: Tensor<3>, temb: Tensor<3>, cond: Tensor<3>, keys: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
+    pub fn attend(
+        &self,
+        x_t: Tensor<3>,
+        temb: Tensor<3>,
+        cond: Tensor<3>,
+        keys: Tensor<3>,
+        bias: Tensor<4>,
+    ) -> Tensor<3> {
         match &self.cross {
             Some(cross) => cond + cross.forward(x_t + temb, keys, bias),
             None => cond,

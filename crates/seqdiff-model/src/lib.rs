@@ -9,7 +9,6 @@ pub mod data;
 #[cfg(feature = "model")]
 pub mod denoiser;
 pub mod diversity;
-pub mod generation;
 #[cfg(feature = "model")]
 pub mod dropout;
 #[cfg(feature = "model")]
@@ -18,6 +17,7 @@ pub mod encoder;
 pub mod evaluate;
 #[cfg(feature = "model")]
 pub mod gelu;
+pub mod generation;
 pub mod map;
 pub mod metrics;
 #[cfg(feature = "model")]
@@ -32,14 +32,14 @@ pub mod softmax_ce;
 #[cfg(feature = "train")]
 pub mod train;
 
+#[cfg(feature = "model")]
+pub use burn::tensor::Device;
 pub use config::{DenoiserKind, ModelConfig, SamplingConfig};
 pub use generation::GenerationResult;
 #[cfg(feature = "model")]
 pub use model::SeqDiff;
 #[cfg(feature = "model")]
 pub use sampler::{Encoding, Generation, Recommender};
-#[cfg(feature = "model")]
-pub use burn::tensor::Device;
 
 /// Starts WebGPU (browser) once, asynchronously. A burn wgpu runtime cannot be re-initialised, so
 /// callers keep the returned device for the page's lifetime.

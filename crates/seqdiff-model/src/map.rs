@@ -24,12 +24,24 @@ impl ItemMap {
     /// Rejects a map that does not fit the model, so a corrupt file is an error, not a panic.
     pub fn validate(&self, num_items: usize, dim: usize) -> Result<(), String> {
         if self.tsne.len() != num_items + 1 || self.pca.len() != num_items + 1 {
-            return Err(format!("map has {} / {} rows; the model has {} items", self.tsne.len(), self.pca.len(), num_items));
+            return Err(format!(
+                "map has {} / {} rows; the model has {} items",
+                self.tsne.len(),
+                self.pca.len(),
+                num_items
+            ));
         }
         if self.pca_mean.len() != dim || self.pca_axes.iter().any(|a| a.len() != dim) {
             return Err(format!("map PCA vectors are not {dim}-dimensional"));
         }
-        let finite = self.tsne.iter().chain(&self.pca).flatten().chain(&self.pca_mean).chain(self.pca_axes.iter().flatten()).all(|v| v.is_finite());
+        let finite = self
+            .tsne
+            .iter()
+            .chain(&self.pca)
+            .flatten()
+            .chain(&self.pca_mean)
+            .chain(self.pca_axes.iter().flatten())
+            .all(|v| v.is_finite());
         if !finite {
             return Err("map holds non-finite numbers".into());
         }
@@ -40,7 +52,10 @@ impl ItemMap {
     pub fn pca_point(&self, v: &[f32]) -> [f32; 2] {
         let u = l2_normalised(v);
         let centred: Vec<f32> = u.iter().zip(&self.pca_mean).map(|(a, m)| a - m).collect();
-        [dot(&centred, &self.pca_axes[0]), dot(&centred, &self.pca_axes[1])]
+        [
+            dot(&centred, &self.pca_axes[0]),
+            dot(&centred, &self.pca_axes[1]),
+        ]
     }
 }
 
@@ -59,7 +74,12 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// then the products past the last multiple of 8. The definition every `dot` computes bit for bit.
 pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     let mut acc = [0.0f32; 8];
     for (x, y) in a8.zip(b8) {
         for k in 0..8 {
@@ -73,7 +93,9 @@ pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
 /// size (opt-level "z"), at which the compiler does not vectorise `dot_lanes` itself.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn dot_simd128(a: &[f32], b: &[f32]) -> f32 {
-    use core::arch::wasm32::{f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128, v128_load};
+    use core::arch::wasm32::{
+        f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128, v128_load,
+    };
     let whole = a.len() / 8 * 8;
     let (mut low, mut high) = (f32x4_splat(0.0), f32x4_splat(0.0));
     let (pa, pb) = (a.as_ptr(), b.as_ptr());
@@ -104,7 +126,11 @@ fn dot_simd128(a: &[f32], b: &[f32]) -> f32 {
 /// v / ‖v‖ (a zero vector stays zero).
 pub fn l2_normalised(v: &[f32]) -> Vec<f32> {
     let norm = dot(v, v).sqrt();
-    if norm > 0.0 { v.iter().map(|x| x / norm).collect() } else { v.to_vec() }
+    if norm > 0.0 {
+        v.iter().map(|x| x / norm).collect()
+    } else {
+        v.to_vec()
+    }
 }
 
 /// Where a new point lands on a map.
@@ -129,13 +155,27 @@ impl UnitItems {
     /// From the item vectors (row i = item i), each L2-normalised.
     pub fn new(item_vectors: &[Vec<f32>]) -> Self {
         let dim = item_vectors.first().map_or(0, Vec::len);
-        let rows = item_vectors.iter().flat_map(|v| l2_normalised(v).into_iter().chain(std::iter::repeat(0.0)).take(dim)).collect();
+        let rows = item_vectors
+            .iter()
+            .flat_map(|v| {
+                l2_normalised(v)
+                    .into_iter()
+                    .chain(std::iter::repeat(0.0))
+                    .take(dim)
+            })
+            .collect();
         UnitItems { dim, rows }
     }
 
     /// The `k` items (padding and `skip`ped ones excluded) with the smallest `key(u · item)`, smallest
     /// first, ties by item index: the same items and order as sorting every item by (key, index).
-    pub fn smallest(&self, u: &[f32], k: usize, skip: impl Fn(usize) -> bool, key: impl Fn(f32) -> f32) -> Vec<(f32, usize)> {
+    pub fn smallest(
+        &self,
+        u: &[f32],
+        k: usize,
+        skip: impl Fn(usize) -> bool,
+        key: impl Fn(f32) -> f32,
+    ) -> Vec<(f32, usize)> {
         let mut best: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
         if k == 0 || self.dim == 0 {
             return best;
@@ -161,9 +201,18 @@ impl UnitItems {
 /// `k` nearest items by cosine distance. A point on an item lands exactly on it.
 pub fn place(v: &[f32], items: &UnitItems, coords: &[[f32; 2]], k: usize) -> Placement {
     let u = l2_normalised(v);
-    let near = items.smallest(&u, k.max(1), |_| false, |similarity| (1.0 - similarity).max(0.0));
+    let near = items.smallest(
+        &u,
+        k.max(1),
+        |_| false,
+        |similarity| (1.0 - similarity).max(0.0),
+    );
     let Some(&(best_distance, best)) = near.first() else {
-        return Placement { xy: [0.0, 0.0], nearest: 0, nearest_distance: 1.0 };
+        return Placement {
+            xy: [0.0, 0.0],
+            nearest: 0,
+            nearest_distance: 1.0,
+        };
     };
     let xy = if best_distance < 1e-6 {
         coords[best]
@@ -177,7 +226,11 @@ pub fn place(v: &[f32], items: &UnitItems, coords: &[[f32; 2]], k: usize) -> Pla
         }
         [x / total, y / total]
     };
-    Placement { xy, nearest: best as u32, nearest_distance: best_distance }
+    Placement {
+        xy,
+        nearest: best as u32,
+        nearest_distance: best_distance,
+    }
 }
 
 #[cfg(test)]
@@ -185,13 +238,33 @@ mod tests {
     use super::*;
 
     fn items() -> (UnitItems, Vec<[f32; 2]>) {
-        let raw = [vec![0.0, 0.0], vec![1.0, 0.0], vec![0.0, 1.0], vec![-1.0, 0.0]];
-        (UnitItems::new(&raw), vec![[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [-10.0, 0.0]])
+        let raw = [
+            vec![0.0, 0.0],
+            vec![1.0, 0.0],
+            vec![0.0, 1.0],
+            vec![-1.0, 0.0],
+        ];
+        (
+            UnitItems::new(&raw),
+            vec![[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [-10.0, 0.0]],
+        )
     }
 
     /// The definition `smallest` replaces: every item's key, sorted by (key, index).
-    fn sorted_all(items: &[Vec<f32>], u: &[f32], k: usize, skip: impl Fn(usize) -> bool, key: impl Fn(f32) -> f32) -> Vec<(f32, usize)> {
-        let mut all: Vec<(f32, usize)> = items.iter().enumerate().skip(1).filter(|(i, _)| !skip(*i)).map(|(i, v)| (key(dot(u, &l2_normalised(v))), i)).collect();
+    fn sorted_all(
+        items: &[Vec<f32>],
+        u: &[f32],
+        k: usize,
+        skip: impl Fn(usize) -> bool,
+        key: impl Fn(f32) -> f32,
+    ) -> Vec<(f32, usize)> {
+        let mut all: Vec<(f32, usize)> = items
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(i, _)| !skip(*i))
+            .map(|(i, v)| (key(dot(u, &l2_normalised(v))), i))
+            .collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         all.truncate(k);
         all
@@ -200,19 +273,37 @@ mod tests {
     #[test]
     fn smallest_equals_sorting_every_item_including_ties() {
         // 300 items in 8 dimensions, every fifth a copy of an earlier one (exact ties), one zero row.
-        let mut raw: Vec<Vec<f32>> = (0..300).map(|i| (0..8).map(|j| ((i * 31 + j * 17) as f32 * 0.37).sin()).collect()).collect();
+        let mut raw: Vec<Vec<f32>> = (0..300)
+            .map(|i| {
+                (0..8)
+                    .map(|j| ((i * 31 + j * 17) as f32 * 0.37).sin())
+                    .collect()
+            })
+            .collect();
         for i in (5..300).step_by(5) {
             raw[i] = raw[i - 3].clone();
         }
         raw[7] = vec![0.0; 8];
         let items = UnitItems::new(&raw);
         for q in 0..20 {
-            let u = l2_normalised(&(0..8).map(|j| ((q * 13 + j * 7) as f32 * 0.29).cos()).collect::<Vec<f32>>());
+            let u = l2_normalised(
+                &(0..8)
+                    .map(|j| ((q * 13 + j * 7) as f32 * 0.29).cos())
+                    .collect::<Vec<f32>>(),
+            );
             let distance = |s: f32| (1.0 - s).max(0.0);
             for k in [1, 2, 10, 299, 400] {
-                assert_eq!(items.smallest(&u, k, |_| false, distance), sorted_all(&raw, &u, k, |_| false, distance), "q={q} k={k}");
+                assert_eq!(
+                    items.smallest(&u, k, |_| false, distance),
+                    sorted_all(&raw, &u, k, |_| false, distance),
+                    "q={q} k={k}"
+                );
                 let skip = |i: usize| i % 3 == 0;
-                assert_eq!(items.smallest(&u, k, skip, |s| -s), sorted_all(&raw, &u, k, skip, |s| -s), "q={q} k={k}, by similarity");
+                assert_eq!(
+                    items.smallest(&u, k, skip, |s| -s),
+                    sorted_all(&raw, &u, k, skip, |s| -s),
+                    "q={q} k={k}, by similarity"
+                );
             }
             assert!(items.smallest(&u, 0, |_| false, distance).is_empty());
         }
@@ -224,7 +315,11 @@ mod tests {
             let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
             let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11 + 1.0).cos()).collect();
             let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert!((dot(&a, &b) - plain).abs() <= 1e-5, "n={n}: {} vs {plain}", dot(&a, &b));
+            assert!(
+                (dot(&a, &b) - plain).abs() <= 1e-5,
+                "n={n}: {} vs {plain}",
+                dot(&a, &b)
+            );
             assert_eq!(dot(&a, &b).to_bits(), dot_lanes(&a, &b).to_bits());
         }
     }
@@ -233,7 +328,14 @@ mod tests {
     fn a_point_on_an_item_lands_on_it() {
         let (unit, coords) = items();
         let p = place(&[3.0, 0.0], &unit, &coords, 2);
-        assert_eq!(p, Placement { xy: [10.0, 0.0], nearest: 1, nearest_distance: 0.0 });
+        assert_eq!(
+            p,
+            Placement {
+                xy: [10.0, 0.0],
+                nearest: 1,
+                nearest_distance: 0.0
+            }
+        );
     }
 
     #[test]

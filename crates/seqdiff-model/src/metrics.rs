@@ -8,7 +8,12 @@ pub const CUTOFFS: [usize; 3] = [5, 10, 20];
 /// Ties count against the target (pessimistic), so a constant model cannot look good.
 pub fn rank_of(scores: &[f32], target: usize) -> usize {
     let s = scores[target];
-    1 + scores.iter().enumerate().skip(1).filter(|&(item, &v)| item != target && v >= s).count()
+    1 + scores
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|&(item, &v)| item != target && v >= s)
+        .count()
 }
 
 /// The masked ranking (reported beside the unmasked one): history items can no longer be recommended (nor hit).
@@ -115,8 +120,13 @@ impl std::fmt::Display for Evaluation {
 /// Indices of the `k` highest scores among items 1..N, best first (ties: lower id first).
 /// Masked items (score −∞) are left out.
 pub fn top_k(scores: &[f32], k: usize) -> Vec<(u32, f32)> {
-    let mut items: Vec<(u32, f32)> =
-        scores.iter().enumerate().skip(1).filter(|(_, s)| **s > f32::NEG_INFINITY).map(|(i, &s)| (i as u32, s)).collect();
+    let mut items: Vec<(u32, f32)> = scores
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, s)| **s > f32::NEG_INFINITY)
+        .map(|(i, &s)| (i as u32, s))
+        .collect();
     let k = k.min(items.len());
     if k == 0 {
         return Vec::new();
@@ -170,7 +180,11 @@ mod tests {
 
     #[test]
     fn metrics_serialise_with_paper_names() {
-        let json = serde_json::to_value(Metrics { hr10: 1.5, ..Default::default() }).unwrap();
+        let json = serde_json::to_value(Metrics {
+            hr10: 1.5,
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(json["HR@10"], 1.5);
         assert!(json.get("NDCG@20").is_some());
     }

@@ -8,9 +8,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use proptest::prelude::*;
+use seqdiff_model::Device;
 use seqdiff_model::bundle::{MAX_PARAMETERS, Manifest, model_from_bytes, parameter_bound};
 use seqdiff_model::bundle_files::{MAX_FILE_BYTES, parse_catalogue, parse_map, parse_sweep};
-use seqdiff_model::Device;
 
 const BUNDLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../public/models/ml-100k");
 const MANIFEST: &[u8] = include_bytes!("../../../public/models/ml-100k/manifest.json");
@@ -61,7 +61,21 @@ fn allocation_cap(input: usize) -> usize {
 }
 
 fn extreme_number() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec!["1e308", "-1e308", "1e400", "18446744073709551616", "4294967296", "-1", "0", "1.5", "null", "\"x\"", "[]", "{}", "1000000000"])
+    prop::sample::select(vec![
+        "1e308",
+        "-1e308",
+        "1e400",
+        "18446744073709551616",
+        "4294967296",
+        "-1",
+        "0",
+        "1.5",
+        "null",
+        "\"x\"",
+        "[]",
+        "{}",
+        "1000000000",
+    ])
 }
 
 /// A mutated copy of `original`: number swaps (keeps the JSON shape, hits the value checks),
@@ -74,8 +88,14 @@ fn mutated(original: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
             for (at, number) in swaps {
                 // Replace the number that starts at or after `at` (if any) with `number`.
                 let bytes = text.as_bytes();
-                let Some(start) = (at..bytes.len()).find(|&i| bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())) else { continue };
-                let end = (start..bytes.len()).find(|&i| !(bytes[i].is_ascii_digit() || b".eE+-".contains(&bytes[i]))).unwrap_or(bytes.len());
+                let Some(start) = (at..bytes.len()).find(|&i| {
+                    bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+                }) else {
+                    continue;
+                };
+                let end = (start..bytes.len())
+                    .find(|&i| !(bytes[i].is_ascii_digit() || b".eE+-".contains(&bytes[i])))
+                    .unwrap_or(bytes.len());
                 text.replace_range(start..end, number);
             }
             text.into_bytes()
@@ -177,7 +197,13 @@ proptest! {
 #[test]
 fn files_above_the_size_limit_are_refused_before_parsing() {
     let huge = vec![b' '; MAX_FILE_BYTES + 1];
-    let (results, largest) = largest_allocation(|| (parse_catalogue(&huge, 10).is_err(), parse_map(&huge, 10, 64).is_err(), parse_sweep(&huge).is_err()));
+    let (results, largest) = largest_allocation(|| {
+        (
+            parse_catalogue(&huge, 10).is_err(),
+            parse_map(&huge, 10, 64).is_err(),
+            parse_sweep(&huge).is_err(),
+        )
+    });
     assert_eq!(results, (true, true, true));
     assert!(largest < 1 << 10, "refusing allocated {largest} bytes");
     assert!(Manifest::parse(&" ".repeat(seqdiff_model::bundle::MAX_MANIFEST_BYTES + 1)).is_err());
@@ -190,5 +216,10 @@ fn the_shipped_files_parse() {
     assert!(catalogue.warning.is_none());
     parse_map(MAP, m.num_items, m.dim).unwrap();
     parse_sweep(SWEEP).unwrap();
-    model_from_bytes(&m, std::fs::read(format!("{BUNDLE}/weights.bpk")).unwrap(), &Device::flex()).unwrap();
+    model_from_bytes(
+        &m,
+        std::fs::read(format!("{BUNDLE}/weights.bpk")).unwrap(),
+        &Device::flex(),
+    )
+    .unwrap();
 }

@@ -10,12 +10,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use seqdiff_model::{DenoiserKind, ModelConfig};
 use seqdiff_model::config::{DiffusionSpace, Scoring};
 use seqdiff_model::train::{LrSchedule, Objective, TrainConfig};
+use seqdiff_model::{DenoiserKind, ModelConfig};
 
 #[derive(Parser)]
-#[command(name = "seqdiff", version, about = "Diffusion sequential recommender: train, eval, sweep, export")]
+#[command(
+    name = "seqdiff",
+    version,
+    about = "Diffusion sequential recommender: train, eval, sweep, export"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -120,6 +124,10 @@ pub struct TrainArgs {
     /// Denoiser: `mlp` (on concat[x_t, c, τ(t)]) or `cross-attn` (x_t also attends to the encoder outputs).
     #[arg(long, default_value = "mlp")]
     pub denoiser: DenoiserKind,
+    /// The denoiser also reads the mean item key of the user's whole history (every item seen, not
+    /// only the encoder's newest --max-len): a condition the encoder's last state lacks.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    pub history_bag: bool,
     /// Training windows per batch (small batches learned far faster here; BENCHMARKS.md).
     #[arg(long, default_value_t = TrainConfig::default().batch_size)]
     pub batch_size: usize,
@@ -238,7 +246,12 @@ pub struct SweepArgs {
     pub model: PathBuf,
     #[arg(long)]
     pub data: PathBuf,
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_value = "-1,0,0.5,1,2,4,8")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_negative_numbers = true,
+        default_value = "-1,0,0.5,1,2,4,8"
+    )]
     pub guidance: Vec<f64>,
     /// Steps 0 is the encoder alone (no denoising), the same for every guidance.
     #[arg(long, value_delimiter = ',', default_value = "0,1,2,5,10,20,50")]
@@ -292,7 +305,12 @@ pub struct FrontierArgs {
     /// Users measured (evenly spread over the split; 0 = all).
     #[arg(long, default_value_t = 0)]
     pub users: usize,
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_value = "0,1,2,4")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_negative_numbers = true,
+        default_value = "0,1,2,4"
+    )]
     pub guidance: Vec<f64>,
     #[arg(long, value_delimiter = ',', default_value = "1,2,5,10,50")]
     pub steps: Vec<usize>,
@@ -370,6 +388,7 @@ impl TrainArgs {
             temperature: self.temperature,
             residual_denoiser: self.residual_denoiser,
             diffusion_space: self.diffusion_space,
+            history_bag: self.history_bag,
             input_scale: self.input_scale.unwrap_or((self.dim as f64).sqrt()),
             ..ModelConfig::new(num_items)
         }
@@ -430,7 +449,9 @@ mod tests {
 
     #[test]
     fn bare_train_command_is_the_library_recipe() {
-        let Command::Train(args) = Cli::parse_from(["seqdiff", "train", "--data", "d", "--out", "o"]).command else {
+        let Command::Train(args) =
+            Cli::parse_from(["seqdiff", "train", "--data", "d", "--out", "o"]).command
+        else {
             panic!("not a train command");
         };
         assert_eq!(args.train_config(), TrainConfig::default());

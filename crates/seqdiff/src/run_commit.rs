@@ -24,7 +24,10 @@ pub struct Commit {
 
 impl Commit {
     pub fn new(dir: &Path) -> Commit {
-        Commit { dir: dir.to_path_buf(), names: Vec::new() }
+        Commit {
+            dir: dir.to_path_buf(),
+            names: Vec::new(),
+        }
     }
 
     fn staged_path(&self, name: &str) -> PathBuf {
@@ -40,7 +43,11 @@ impl Commit {
     }
 
     /// Stages a file that a library writes itself, given the path to write.
-    pub fn stage_with(&mut self, name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    pub fn stage_with(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<()> {
         write(&self.staged_path(name))?;
         self.names.push(name.to_string());
         Ok(())
@@ -50,9 +57,14 @@ impl Commit {
     pub fn finish(self) -> Result<()> {
         for name in &self.names {
             // The data must be on disk before the journal says it is.
-            std::fs::File::open(self.staged_path(name)).and_then(|f| f.sync_all()).with_context(|| format!("cannot sync {name}"))?;
+            std::fs::File::open(self.staged_path(name))
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot sync {name}"))?;
         }
-        write_atomic(&self.dir.join(JOURNAL), serde_json::to_string(&self.names)?.as_bytes())?;
+        write_atomic(
+            &self.dir.join(JOURNAL),
+            serde_json::to_string(&self.names)?.as_bytes(),
+        )?;
         apply(&self.dir, &self.names)
     }
 }
@@ -61,7 +73,8 @@ fn apply(dir: &Path, names: &[String]) -> Result<()> {
     for name in names {
         let staged = dir.join(format!("{STAGED}{name}"));
         if staged.exists() {
-            std::fs::rename(&staged, dir.join(name)).with_context(|| format!("cannot move {} into place", staged.display()))?;
+            std::fs::rename(&staged, dir.join(name))
+                .with_context(|| format!("cannot move {} into place", staged.display()))?;
         }
     }
     std::fs::remove_file(dir.join(JOURNAL)).context("cannot remove the commit journal")?;
@@ -72,9 +85,13 @@ fn apply(dir: &Path, names: &[String]) -> Result<()> {
 pub fn recover(dir: &Path) -> Result<Option<String>> {
     let journal = dir.join(JOURNAL);
     if journal.exists() {
-        let names: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&journal)?).with_context(|| format!("{}: unreadable commit journal", journal.display()))?;
+        let names: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&journal)?)
+            .with_context(|| format!("{}: unreadable commit journal", journal.display()))?;
         apply(dir, &names)?;
-        return Ok(Some(format!("{}: finished saving an epoch that was interrupted after its commit point", dir.display())));
+        return Ok(Some(format!(
+            "{}: finished saving an epoch that was interrupted after its commit point",
+            dir.display()
+        )));
     }
     let mut discarded = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
@@ -84,7 +101,13 @@ pub fn recover(dir: &Path) -> Result<Option<String>> {
             discarded.push(name);
         }
     }
-    Ok((!discarded.is_empty()).then(|| format!("{}: discarded an epoch whose save was interrupted ({})", dir.display(), discarded.join(", "))))
+    Ok((!discarded.is_empty()).then(|| {
+        format!(
+            "{}: discarded an epoch whose save was interrupted ({})",
+            dir.display(),
+            discarded.join(", ")
+        )
+    }))
 }
 
 #[cfg(test)]
@@ -107,7 +130,11 @@ mod tests {
         second.stage("state.json", b"epoch 2").unwrap();
         if journal {
             // The crash came after the journal and after the first rename.
-            write_atomic(&dir.path().join(JOURNAL), serde_json::to_string(&second.names).unwrap().as_bytes()).unwrap();
+            write_atomic(
+                &dir.path().join(JOURNAL),
+                serde_json::to_string(&second.names).unwrap().as_bytes(),
+            )
+            .unwrap();
             std::fs::rename(second.staged_path("last.bpk"), dir.path().join("last.bpk")).unwrap();
         }
         dir
@@ -118,30 +145,65 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for epoch in 1..=2 {
             let mut commit = Commit::new(dir.path());
-            commit.stage("last.bpk", format!("weights {epoch}").as_bytes()).unwrap();
-            commit.stage_with("state.json", |p| Ok(std::fs::write(p, format!("epoch {epoch}"))?)).unwrap();
+            commit
+                .stage("last.bpk", format!("weights {epoch}").as_bytes())
+                .unwrap();
+            commit
+                .stage_with("state.json", |p| {
+                    Ok(std::fs::write(p, format!("epoch {epoch}"))?)
+                })
+                .unwrap();
             commit.finish().unwrap();
         }
-        assert_eq!((read(dir.path(), "last.bpk"), read(dir.path(), "state.json")), ("weights 2".into(), "epoch 2".into()));
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no staged file and no journal remain");
-        assert_eq!(recover(dir.path()).unwrap(), None, "a clean folder needs nothing");
+        assert_eq!(
+            (read(dir.path(), "last.bpk"), read(dir.path(), "state.json")),
+            ("weights 2".into(), "epoch 2".into())
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no staged file and no journal remain"
+        );
+        assert_eq!(
+            recover(dir.path()).unwrap(),
+            None,
+            "a clean folder needs nothing"
+        );
     }
 
     #[test]
     fn an_interruption_before_the_commit_point_keeps_the_previous_epoch_whole() {
         let dir = interrupted(false);
         assert!(recover(dir.path()).unwrap().unwrap().contains("discarded"));
-        assert_eq!((read(dir.path(), "last.bpk"), read(dir.path(), "state.json")), ("weights 1".into(), "epoch 1".into()));
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "the staged files are gone");
+        assert_eq!(
+            (read(dir.path(), "last.bpk"), read(dir.path(), "state.json")),
+            ("weights 1".into(), "epoch 1".into())
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "the staged files are gone"
+        );
     }
 
     #[test]
     fn an_interruption_after_the_commit_point_completes_the_new_epoch() {
         let dir = interrupted(true);
         // Mid-rename the folder is a mix: weights of epoch 2, state of epoch 1.
-        assert_eq!((read(dir.path(), "last.bpk"), read(dir.path(), "state.json")), ("weights 2".into(), "epoch 1".into()));
-        assert!(recover(dir.path()).unwrap().unwrap().contains("finished saving"));
-        assert_eq!((read(dir.path(), "last.bpk"), read(dir.path(), "state.json")), ("weights 2".into(), "epoch 2".into()));
+        assert_eq!(
+            (read(dir.path(), "last.bpk"), read(dir.path(), "state.json")),
+            ("weights 2".into(), "epoch 1".into())
+        );
+        assert!(
+            recover(dir.path())
+                .unwrap()
+                .unwrap()
+                .contains("finished saving")
+        );
+        assert_eq!(
+            (read(dir.path(), "last.bpk"), read(dir.path(), "state.json")),
+            ("weights 2".into(), "epoch 2".into())
+        );
         assert!(!dir.path().join(JOURNAL).exists());
     }
 }

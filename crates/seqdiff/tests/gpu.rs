@@ -17,17 +17,38 @@ fn check(out: &Output) {
 
 /// Per epoch: (training loss, validation NDCG@10 of the encoder alone).
 fn epochs(run: &Path) -> Vec<(f64, f64)> {
-    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
     state["log"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["loss"].as_f64().unwrap(), e["valid_encoder"]["NDCG@10"].as_f64().unwrap()))
+        .map(|e| {
+            (
+                e["loss"].as_f64().unwrap(),
+                e["valid_encoder"]["NDCG@10"].as_f64().unwrap(),
+            )
+        })
         .collect()
 }
 
 fn eval_json(model: &Path, data: &str, device: &str) -> serde_json::Value {
-    let out = seqdiff(&["eval", "--model", model.to_str().unwrap(), "--data", data, "--split", "test", "--steps", "5", "--guidance", "1", "--json", "--device", device]);
+    let out = seqdiff(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data,
+        "--split",
+        "test",
+        "--steps",
+        "5",
+        "--guidance",
+        "1",
+        "--json",
+        "--device",
+        device,
+    ]);
     check(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -49,7 +70,21 @@ fn wgpu_training_and_evaluation_agree_with_the_cpu() {
     write_cyclic(&data);
     let d = data.to_str().unwrap();
     let train = |run: &Path, epochs: &str, device: &str, resume: bool| {
-        let mut args = vec!["train", "--data", d, "--out", run.to_str().unwrap(), "--epochs", epochs, "--dim", "16", "--batch-size", "8", "--device", device];
+        let mut args = vec![
+            "train",
+            "--data",
+            d,
+            "--out",
+            run.to_str().unwrap(),
+            "--epochs",
+            epochs,
+            "--dim",
+            "16",
+            "--batch-size",
+            "8",
+            "--device",
+            device,
+        ];
         if resume {
             args.push("--resume");
         }
@@ -59,7 +94,13 @@ fn wgpu_training_and_evaluation_agree_with_the_cpu() {
     let fresh = dir.path().join("fresh-wgpu");
     train(&fresh, "2", "wgpu", false);
     let fresh_epochs = epochs(&fresh);
-    assert!(fresh_epochs.iter().all(|(l, n)| l.is_finite() && n.is_finite()) && fresh_epochs[1].0 < fresh_epochs[0].0, "{fresh_epochs:?}");
+    assert!(
+        fresh_epochs
+            .iter()
+            .all(|(l, n)| l.is_finite() && n.is_finite())
+            && fresh_epochs[1].0 < fresh_epochs[0].0,
+        "{fresh_epochs:?}"
+    );
     // One CPU epoch, then the same run continued on each device: same weights, optimizer state,
     // batches, masks and noise, so the two differ only in float rounding.
     let (cpu, gpu) = (dir.path().join("cpu"), dir.path().join("wgpu"));
@@ -68,12 +109,20 @@ fn wgpu_training_and_evaluation_agree_with_the_cpu() {
     train(&cpu, "3", "cpu", true);
     train(&gpu, "3", "wgpu", true);
     let (cpu_epochs, gpu_epochs) = (epochs(&cpu), epochs(&gpu));
-    eprintln!("per epoch (loss, valid NDCG@10): cpu {cpu_epochs:?}\n                                 wgpu {gpu_epochs:?}");
+    eprintln!(
+        "per epoch (loss, valid NDCG@10): cpu {cpu_epochs:?}\n                                 wgpu {gpu_epochs:?}"
+    );
     assert_eq!(cpu_epochs.len(), 3);
     assert_eq!(cpu_epochs[0], gpu_epochs[0], "the shared first epoch");
     for ((cl, cn), (gl, gn)) in cpu_epochs.iter().zip(&gpu_epochs).skip(1) {
-        assert!((cl - gl).abs() <= 1e-4 * cl.abs(), "loss {cl} (cpu) vs {gl} (wgpu)");
-        assert!((cn - gn).abs() <= 1.0, "valid NDCG@10 {cn} (cpu) vs {gn} (wgpu)");
+        assert!(
+            (cl - gl).abs() <= 1e-4 * cl.abs(),
+            "loss {cl} (cpu) vs {gl} (wgpu)"
+        );
+        assert!(
+            (cn - gn).abs() <= 1.0,
+            "valid NDCG@10 {cn} (cpu) vs {gn} (wgpu)"
+        );
     }
     // The GPU-trained weights score the same on both devices.
     let (on_cpu, on_gpu) = (eval_json(&gpu, d, "cpu"), eval_json(&gpu, d, "wgpu"));

@@ -23,13 +23,18 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let dev = device(args.device)?;
     let (manifest, model) = load_model(&args.model, &dev)?;
     let dataset = load_matching_dataset(&args.data, &manifest)?;
-    let sampling = resolve(&args.sampling, &manifest.sampling).clamped(manifest.model.diffusion_steps);
+    let sampling =
+        resolve(&args.sampling, &manifest.sampling).clamped(manifest.model.diffusion_steps);
     let rec = Recommender::new(model);
     let encoder = args.encoder || manifest.encoder_only;
     // Steps 0 is the encoder alone too, reached through the sampler.
     let scored_by_encoder = encoder || sampling.steps == 0;
     let cases = split_cases(&dataset, args.split);
-    let metrics = if encoder { evaluate_encoder(&rec, &cases, args.batch) } else { evaluate(&rec, &cases, &sampling, args.batch) };
+    let metrics = if encoder {
+        evaluate_encoder(&rec, &cases, args.batch)
+    } else {
+        evaluate(&rec, &cases, &sampling, args.batch)
+    };
     if args.json {
         let mut value = serde_json::to_value(metrics)?;
         value["split"] = format!("{:?}", args.split).to_lowercase().into();

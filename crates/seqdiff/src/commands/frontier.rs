@@ -5,13 +5,15 @@
 //! are then compared with each baseline at equal diversity. Writes JSON and, with --svg, a chart.
 
 use anyhow::{Result, bail};
-use serde::Serialize;
+use seqdiff_model::bundle_files::BaselineCurve;
 use seqdiff_model::diversity::popularity_ranks;
 use seqdiff_model::evaluate::split_cases;
 use seqdiff_model::metrics::top_k;
-use seqdiff_model::plain_sampling::{ListMeasures, ListStats, gumbel_top_k, hr10_at, mmr, popularity_penalised, unit_rows};
-use seqdiff_model::bundle_files::BaselineCurve;
+use seqdiff_model::plain_sampling::{
+    ListMeasures, ListStats, gumbel_top_k, hr10_at, mmr, popularity_penalised, unit_rows,
+};
 use seqdiff_model::{Recommender, SamplingConfig};
+use serde::Serialize;
 
 use crate::FrontierArgs;
 use crate::checkpoint::{device, load_matching_dataset, load_model, write_atomic, write_json};
@@ -49,7 +51,15 @@ const MMR_CANDIDATES: usize = 100;
 
 /// Measures the encoder's top-10 and each baseline at each of its parameters over `cases`
 /// (user i of the split draws its softmax sample with seed i).
-pub fn measure_baselines(rec: &Recommender, cases: &[(Vec<u32>, u32)], counts: &[u32], temperatures: &[f64], lambdas: &[f64], gammas: &[f64], batch: usize) -> Baselines {
+pub fn measure_baselines(
+    rec: &Recommender,
+    cases: &[(Vec<u32>, u32)],
+    counts: &[u32],
+    temperatures: &[f64],
+    lambdas: &[f64],
+    gammas: &[f64],
+    batch: usize,
+) -> Baselines {
     let n = rec.model.config.num_items;
     let ranks = popularity_ranks(counts);
     let vectors = unit_rows(&rec.model.item_vectors());
@@ -60,22 +70,47 @@ pub fn measure_baselines(rec: &Recommender, cases: &[(Vec<u32>, u32)], counts: &
     for (batch_no, chunk) in cases.chunks(batch.max(1)).enumerate() {
         let histories: Vec<Vec<u32>> = chunk.iter().map(|c| c.0.clone()).collect();
         let first = (batch_no * batch.max(1)) as u64;
-        let probs = rec.encoder_scores(&histories).into_data().try_into_vec::<f32>().expect("f32 scores");
+        let probs = rec
+            .encoder_scores(&histories)
+            .into_data()
+            .try_into_vec::<f32>()
+            .expect("f32 scores");
         for (u, (_, target)) in chunk.iter().enumerate() {
             let row = &probs[u * (n + 1)..(u + 1) * (n + 1)];
             encoder.add(&top10(row), *target, &ranks, &vectors);
             for (stats, &tau) in temperature.iter_mut().zip(temperatures) {
-                stats.add(&gumbel_top_k(row, tau, 10, first + u as u64), *target, &ranks, &vectors);
+                stats.add(
+                    &gumbel_top_k(row, tau, 10, first + u as u64),
+                    *target,
+                    &ranks,
+                    &vectors,
+                );
             }
             for (stats, &lambda) in reranked.iter_mut().zip(lambdas) {
-                stats.add(&mmr(row, &vectors, lambda, 10, MMR_CANDIDATES), *target, &ranks, &vectors);
+                stats.add(
+                    &mmr(row, &vectors, lambda, 10, MMR_CANDIDATES),
+                    *target,
+                    &ranks,
+                    &vectors,
+                );
             }
             for (stats, &gamma) in penalised.iter_mut().zip(gammas) {
-                stats.add(&popularity_penalised(row, counts, gamma, 10), *target, &ranks, &vectors);
+                stats.add(
+                    &popularity_penalised(row, counts, gamma, 10),
+                    *target,
+                    &ranks,
+                    &vectors,
+                );
             }
         }
     }
-    let zip = |params: &[f64], stats: &[ListStats]| params.iter().copied().zip(stats.iter().map(ListStats::finish)).collect();
+    let zip = |params: &[f64], stats: &[ListStats]| {
+        params
+            .iter()
+            .copied()
+            .zip(stats.iter().map(ListStats::finish))
+            .collect()
+    };
     Baselines {
         encoder: encoder.finish(),
         temperature: zip(temperatures, &temperature),
@@ -88,10 +123,15 @@ impl Baselines {
     /// One curve per baseline for the bundle's sweep, each starting at the encoder's own lists
     /// (τ = 0, λ = 1, γ = 0), where all three meet.
     pub fn curves(&self) -> Vec<BaselineCurve> {
-        let curve = |name: &str, parameter: &str, at_encoder: f64, points: &[(f64, ListMeasures)]| BaselineCurve {
+        let curve = |name: &str,
+                     parameter: &str,
+                     at_encoder: f64,
+                     points: &[(f64, ListMeasures)]| BaselineCurve {
             name: name.into(),
             parameter: parameter.into(),
-            points: std::iter::once((at_encoder, self.encoder)).chain(points.iter().copied()).collect(),
+            points: std::iter::once((at_encoder, self.encoder))
+                .chain(points.iter().copied())
+                .collect(),
         };
         vec![
             curve("softmax sampling", "τ", 0.0, &self.temperature),
@@ -118,7 +158,14 @@ pub fn run(args: FrontierArgs) -> Result<()> {
     for &start in &args.start {
         for &guidance in &args.guidance {
             for &steps in &args.steps {
-                settings.push(SamplingConfig { guidance, steps, eta: args.eta, ensemble: args.ensemble, seed: 0, start });
+                settings.push(SamplingConfig {
+                    guidance,
+                    steps,
+                    eta: args.eta,
+                    ensemble: args.ensemble,
+                    seed: 0,
+                    start,
+                });
             }
         }
     }
@@ -129,20 +176,38 @@ pub fn run(args: FrontierArgs) -> Result<()> {
         let encoding = rec.encode(&histories);
         for (stats, setting) in diffusion.iter_mut().zip(&settings) {
             let k = setting.clamped(manifest.model.diffusion_steps).ensemble as u64;
-            let s = SamplingConfig { seed: first * k, ..setting.clone() };
+            let s = SamplingConfig {
+                seed: first * k,
+                ..setting.clone()
+            };
             let scores = rec.generate_encoded(&encoding, &s, false).read().scores;
             for (row, (_, target)) in scores.iter().zip(chunk) {
                 stats.add(&top10(row), *target, &ranks, &vectors);
             }
         }
-        eprint!("\r{} of {} users", first as usize + chunk.len(), cases.len());
+        eprint!(
+            "\r{} of {} users",
+            first as usize + chunk.len(),
+            cases.len()
+        );
     }
     eprintln!();
     let frontier = Frontier {
         split: format!("{:?}", args.split).to_lowercase(),
         users: cases.len(),
-        plain: measure_baselines(&rec, &cases, &counts, &args.temperature, &args.mmr_lambda, &args.pop_penalty, args.batch),
-        diffusion: settings.into_iter().zip(diffusion.iter().map(ListStats::finish)).collect(),
+        plain: measure_baselines(
+            &rec,
+            &cases,
+            &counts,
+            &args.temperature,
+            &args.mmr_lambda,
+            &args.pop_penalty,
+            args.batch,
+        ),
+        diffusion: settings
+            .into_iter()
+            .zip(diffusion.iter().map(ListStats::finish))
+            .collect(),
     };
     print_table(&frontier);
     write_json(&args.out, &frontier)?;
@@ -161,10 +226,16 @@ fn top10(row: &[f32]) -> Vec<u32> {
 
 fn print_table(f: &Frontier) {
     let row = |name: String, m: &ListMeasures| {
-        println!("{name:<34} {:>6.2} {:>7.2} {:>8.2} {:>8.0} {:>6.3}", m.hr10, m.ndcg10, m.coverage, m.novelty, m.ild);
+        println!(
+            "{name:<34} {:>6.2} {:>7.2} {:>8.2} {:>8.0} {:>6.3}",
+            m.hr10, m.ndcg10, m.coverage, m.novelty, m.ild
+        );
     };
     println!("{} split, {} users", f.split, f.users);
-    println!("{:<34} {:>6} {:>7} {:>8} {:>8} {:>6}", "method", "HR@10", "NDCG@10", "cover %", "novelty", "ILD");
+    println!(
+        "{:<34} {:>6} {:>7} {:>8} {:>8} {:>6}",
+        "method", "HR@10", "NDCG@10", "cover %", "novelty", "ILD"
+    );
     row("encoder top-10".into(), &f.plain.encoder);
     for (tau, m) in &f.plain.temperature {
         row(format!("softmax sampling τ={tau}"), m);
@@ -176,22 +247,47 @@ fn print_table(f: &Frontier) {
         row(format!("popularity penalty γ={gamma}"), m);
     }
     for (s, m) in &f.diffusion {
-        row(format!("diffusion w={} S={} s={} K={}", s.guidance, s.steps, s.start, s.ensemble), m);
+        row(
+            format!(
+                "diffusion w={} S={} s={} K={}",
+                s.guidance, s.steps, s.start, s.ensemble
+            ),
+            m,
+        );
     }
     // Each diffusion setting against each baseline at its own diversity (where the baseline reaches it).
-    let with_encoder = |points: &[(f64, ListMeasures)]| -> Vec<ListMeasures> { std::iter::once(f.plain.encoder).chain(points.iter().map(|p| p.1)).collect() };
-    let (temp, rerank, pop) = (with_encoder(&f.plain.temperature), with_encoder(&f.plain.mmr), with_encoder(&f.plain.popularity_penalty));
-    println!("\nHR@10 of the diffusion minus each baseline's at the same diversity (τ: softmax sampling, MMR, γ: popularity penalty; — where the baseline does not reach it):");
-    println!("{:<34} {:>20} {:>20} {:>20}", "diffusion setting", "coverage τ|MMR|γ", "ILD τ|MMR|γ", "novelty τ|MMR|γ");
+    let with_encoder = |points: &[(f64, ListMeasures)]| -> Vec<ListMeasures> {
+        std::iter::once(f.plain.encoder)
+            .chain(points.iter().map(|p| p.1))
+            .collect()
+    };
+    let (temp, rerank, pop) = (
+        with_encoder(&f.plain.temperature),
+        with_encoder(&f.plain.mmr),
+        with_encoder(&f.plain.popularity_penalty),
+    );
+    println!(
+        "\nHR@10 of the diffusion minus each baseline's at the same diversity (τ: softmax sampling, MMR, γ: popularity penalty; — where the baseline does not reach it):"
+    );
+    println!(
+        "{:<34} {:>20} {:>20} {:>20}",
+        "diffusion setting", "coverage τ|MMR|γ", "ILD τ|MMR|γ", "novelty τ|MMR|γ"
+    );
     for (s, m) in &f.diffusion {
         let cell = |measure: Measure| {
             let x = measure.of(m);
-            let d = |pts: &[ListMeasures]| hr10_at(pts, |m| measure.of(m), x).map_or("—".to_string(), |b| format!("{:+.2}", m.hr10 - b));
+            let d = |pts: &[ListMeasures]| {
+                hr10_at(pts, |m| measure.of(m), x)
+                    .map_or("—".to_string(), |b| format!("{:+.2}", m.hr10 - b))
+            };
             format!("{}|{}|{}", d(&temp), d(&rerank), d(&pop))
         };
         println!(
             "{:<34} {:>20} {:>20} {:>20}",
-            format!("w={} S={} s={} K={}", s.guidance, s.steps, s.start, s.ensemble),
+            format!(
+                "w={} S={} s={} K={}",
+                s.guidance, s.steps, s.start, s.ensemble
+            ),
             cell(Measure::Coverage),
             cell(Measure::Ild),
             cell(Measure::Novelty)

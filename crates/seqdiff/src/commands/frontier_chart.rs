@@ -40,29 +40,71 @@ const DIFFUSION: &str = "#d62728";
 const POPULARITY: &str = "#8a5cc2";
 
 fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn panel(f: &Frontier, measure: Measure, left: f64) -> String {
     let point = |m: &ListMeasures| (measure.of(m), m.hr10);
-    let temp: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder)).chain(f.plain.temperature.iter().map(|p| point(&p.1))).collect();
-    let rerank: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder)).chain(f.plain.mmr.iter().map(|p| point(&p.1))).collect();
-    let penalised: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder)).chain(f.plain.popularity_penalty.iter().map(|p| point(&p.1))).collect();
+    let temp: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder))
+        .chain(f.plain.temperature.iter().map(|p| point(&p.1)))
+        .collect();
+    let rerank: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder))
+        .chain(f.plain.mmr.iter().map(|p| point(&p.1)))
+        .collect();
+    let penalised: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder))
+        .chain(f.plain.popularity_penalty.iter().map(|p| point(&p.1)))
+        .collect();
     let dots: Vec<(f64, f64)> = f.diffusion.iter().map(|p| point(&p.1)).collect();
-    let all: Vec<(f64, f64)> = temp.iter().chain(&rerank).chain(&penalised).chain(&dots).copied().collect();
+    let all: Vec<(f64, f64)> = temp
+        .iter()
+        .chain(&rerank)
+        .chain(&penalised)
+        .chain(&dots)
+        .copied()
+        .collect();
     let chart = Chart::fit(&all, PANEL_W, PANEL_H, MARGIN);
     let at = |p: (f64, f64)| {
         let (x, y) = chart.to_screen(p);
         (x + left, y)
     };
-    let text = |x: f64, y: f64, anchor: &str, body: &str| format!("<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" font-size=\"11\" fill=\"#1d232a\">{}</text>", escaped(body));
-    let line = |points: &[(f64, f64)], colour: &str| {
-        let path: Vec<String> = points.iter().map(|&p| at(p)).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-        let marks: String = points.iter().map(|&p| at(p)).map(|(x, y)| format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{colour}\"/>")).collect();
-        format!("<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>{marks}", path.join(" "))
+    let text = |x: f64, y: f64, anchor: &str, body: &str| {
+        format!(
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" font-size=\"11\" fill=\"#1d232a\">{}</text>",
+            escaped(body)
+        )
     };
-    let (l, r, t, b) = (MARGIN + left, PANEL_W - MARGIN + left, MARGIN, PANEL_H - MARGIN);
-    let mut svg = format!("<rect x=\"{l:.1}\" y=\"{t}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#fbfcfd\" stroke=\"#9aa4ae\"/>", r - l, b - t);
+    let line = |points: &[(f64, f64)], colour: &str| {
+        let path: Vec<String> = points
+            .iter()
+            .map(|&p| at(p))
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let marks: String = points
+            .iter()
+            .map(|&p| at(p))
+            .map(|(x, y)| {
+                format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{colour}\"/>")
+            })
+            .collect();
+        format!(
+            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>{marks}",
+            path.join(" ")
+        )
+    };
+    let (l, r, t, b) = (
+        MARGIN + left,
+        PANEL_W - MARGIN + left,
+        MARGIN,
+        PANEL_H - MARGIN,
+    );
+    let mut svg = format!(
+        "<rect x=\"{l:.1}\" y=\"{t}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#fbfcfd\" stroke=\"#9aa4ae\"/>",
+        r - l,
+        b - t
+    );
     svg += &text(l, t - 8.0, "start", "HR@10 (×100)");
     svg += &text(l - 4.0, b, "end", &format!("{:.1}", chart.y.lo));
     svg += &text(l - 4.0, t + 9.0, "end", &format!("{:.1}", chart.y.hi));
@@ -87,9 +129,16 @@ pub fn chart(f: &Frontier, title: &str) -> String {
     let measures = [Measure::Coverage, Measure::Ild, Measure::Novelty];
     let width = PANEL_W * measures.len() as f64;
     let height = PANEL_H + 46.0;
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"system-ui, sans-serif\">");
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"system-ui, sans-serif\">"
+    );
     svg += &format!("<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>");
-    svg += &format!("<text x=\"{MARGIN}\" y=\"16\" font-size=\"12\" font-weight=\"600\" fill=\"#1d232a\">{} — {} split, {} users</text>", escaped(title), f.split, f.users);
+    svg += &format!(
+        "<text x=\"{MARGIN}\" y=\"16\" font-size=\"12\" font-weight=\"600\" fill=\"#1d232a\">{} — {} split, {} users</text>",
+        escaped(title),
+        f.split,
+        f.users
+    );
     for (i, m) in measures.iter().enumerate() {
         svg += &panel(f, *m, i as f64 * PANEL_W);
     }

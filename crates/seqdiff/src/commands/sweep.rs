@@ -3,28 +3,46 @@
 //! The run's manifest then records the best setting, which `eval` and the page use by default.
 
 use anyhow::Result;
-use seqdiff_model::evaluate::{evaluate, split_cases};
-use seqdiff_model::diversity::{diversity, popularity_ranks};
 use seqdiff_model::bundle_files::SweepResult;
+use seqdiff_model::diversity::{diversity, popularity_ranks};
+use seqdiff_model::evaluate::{evaluate, split_cases};
 use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::{Recommender, SamplingConfig};
 
 use crate::SweepArgs;
 use crate::checkpoint::{device, load_matching_dataset, load_model, write_json};
-use crate::commands::frontier::{MMR_LAMBDAS, POPULARITY_PENALTIES, TEMPERATURES, measure_baselines};
+use crate::commands::frontier::{
+    MMR_LAMBDAS, POPULARITY_PENALTIES, TEMPERATURES, measure_baselines,
+};
 
 /// Validation (or test) metrics over guidance × steps; the best cell by unmasked NDCG@10, then the
 /// ensemble sizes at it. Steps 0 (the encoder alone) is a cell like any other, so the diffusion is
 /// chosen only where it beats its own encoder; it does not depend on guidance and is evaluated once.
 #[allow(clippy::too_many_arguments)]
-pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64], steps: &[usize], start: f64, ensemble: &[usize], batch: usize, split: &str) -> SweepResult {
+pub fn sweep_grid(
+    rec: &Recommender,
+    cases: &[(Vec<u32>, u32)],
+    guidance: &[f64],
+    steps: &[usize],
+    start: f64,
+    ensemble: &[usize],
+    batch: usize,
+    split: &str,
+) -> SweepResult {
     let mut metrics = Vec::new();
     let mut best = (f64::MIN, SamplingConfig::default());
     let mut encoder_alone: Option<Evaluation> = None;
     for &w in guidance {
         let mut row = Vec::new();
         for &s in steps {
-            let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0, start };
+            let cfg = SamplingConfig {
+                guidance: w,
+                steps: s,
+                eta: 0.0,
+                ensemble: 1,
+                seed: 0,
+                start,
+            };
             let m = match (s, encoder_alone) {
                 (0, Some(m)) => m,
                 _ => evaluate(rec, cases, &cfg, batch),
@@ -48,7 +66,10 @@ pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64]
     // Seeds change nothing without denoising.
     let ensemble = if best.1.steps == 0 { &[][..] } else { ensemble };
     for &k in ensemble {
-        let cfg = SamplingConfig { ensemble: k, ..best.1.clone() };
+        let cfg = SamplingConfig {
+            ensemble: k,
+            ..best.1.clone()
+        };
         let m = evaluate(rec, cases, &cfg, batch);
         eprintln!("  ensemble {k} at best cell: {m}");
         if m.unmasked.ndcg10 > best.0 {
@@ -56,13 +77,31 @@ pub fn sweep_grid(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64]
         }
         ens.push((k, m));
     }
-    SweepResult { split: split.into(), guidance: guidance.to_vec(), steps: steps.to_vec(), metrics, ensemble: ens, best: best.1, diversity: vec![], baselines: vec![] }
+    SweepResult {
+        split: split.into(),
+        guidance: guidance.to_vec(),
+        steps: steps.to_vec(),
+        metrics,
+        ensemble: ens,
+        best: best.1,
+        diversity: vec![],
+        baselines: vec![],
+    }
 }
 
 /// One guidance × steps grid per start strength; the grid holding the best setting is kept (None
 /// without a start strength).
 #[allow(clippy::too_many_arguments)]
-pub fn sweep_starts(rec: &Recommender, cases: &[(Vec<u32>, u32)], guidance: &[f64], steps: &[usize], starts: &[f64], ensemble: &[usize], batch: usize, split: &str) -> Option<SweepResult> {
+pub fn sweep_starts(
+    rec: &Recommender,
+    cases: &[(Vec<u32>, u32)],
+    guidance: &[f64],
+    steps: &[usize],
+    starts: &[f64],
+    ensemble: &[usize],
+    batch: usize,
+    split: &str,
+) -> Option<SweepResult> {
     let score = |r: &SweepResult| r.best_metrics().map_or(f64::MIN, |m| m.unmasked.ndcg10);
     let mut kept: Option<SweepResult> = None;
     for &start in starts {
@@ -78,13 +117,25 @@ pub fn run(args: SweepArgs) -> Result<()> {
     let dev = device(crate::DeviceChoice::Cpu)?;
     let (mut manifest, model) = load_model(&args.model, &dev)?;
     if manifest.encoder_only {
-        anyhow::bail!("{}: the denoiser of an --objective encoder run was never trained: there is nothing to sweep", args.model.display());
+        anyhow::bail!(
+            "{}: the denoiser of an --objective encoder run was never trained: there is nothing to sweep",
+            args.model.display()
+        );
     }
     let dataset = load_matching_dataset(&args.data, &manifest)?;
     let rec = Recommender::new(model);
     let cases = split_cases(&dataset, args.split);
     let split = format!("{:?}", args.split).to_lowercase();
-    let Some(mut result) = sweep_starts(&rec, &cases, &args.guidance, &args.steps, &args.start, &args.ensemble, args.batch, &split) else {
+    let Some(mut result) = sweep_starts(
+        &rec,
+        &cases,
+        &args.guidance,
+        &args.steps,
+        &args.start,
+        &args.ensemble,
+        args.batch,
+        &split,
+    ) else {
         anyhow::bail!("--start needs at least one value")
     };
     let start = result.best.start;
@@ -107,14 +158,39 @@ pub fn run(args: SweepArgs) -> Result<()> {
         .collect();
     // The same encoder diversified without diffusion, for the page's trade-off charts to draw beside
     // the grid (BENCHMARKS.md, the accuracy–diversity frontier).
-    result.baselines = measure_baselines(&rec, &cases, &dataset.item_counts(), TEMPERATURES, MMR_LAMBDAS, POPULARITY_PENALTIES, args.batch).curves();
+    result.baselines = measure_baselines(
+        &rec,
+        &cases,
+        &dataset.item_counts(),
+        TEMPERATURES,
+        MMR_LAMBDAS,
+        POPULARITY_PENALTIES,
+        args.batch,
+    )
+    .curves();
     for curve in &result.baselines {
-        let points: Vec<String> = curve.points.iter().map(|(p, m)| format!("{}={p}: {:.2} HR@10, {:.1}% coverage, novelty {:.0}", curve.parameter, m.hr10, m.coverage, m.novelty)).collect();
+        let points: Vec<String> = curve
+            .points
+            .iter()
+            .map(|(p, m)| {
+                format!(
+                    "{}={p}: {:.2} HR@10, {:.1}% coverage, novelty {:.0}",
+                    curve.parameter, m.hr10, m.coverage, m.novelty
+                )
+            })
+            .collect();
         eprintln!("  {}: {}", curve.name, points.join("; "));
     }
-    let out = args.out.clone().unwrap_or_else(|| args.model.join("sweep.json"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.model.join("sweep.json"));
     write_json(&out, &result)?;
-    eprintln!("wrote {}; best on {split}: {:?}", out.display(), result.best);
+    eprintln!(
+        "wrote {}; best on {split}: {:?}",
+        out.display(),
+        result.best
+    );
     if args.split == seqdiff_model::evaluate::Split::Valid {
         manifest.sampling = result.best.clone();
         write_json(&args.model.join("manifest.json"), &manifest)?;

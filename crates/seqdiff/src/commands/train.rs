@@ -10,27 +10,38 @@ use burn::tensor::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
-use seqdiff_model::bundle::{BundleFiles, MANIFEST_FORMAT, Manifest, content_hash, weights_to_bytes};
+use seqdiff_model::bundle::{
+    BundleFiles, MANIFEST_FORMAT, Manifest, content_hash, weights_to_bytes,
+};
 use seqdiff_model::data::Dataset;
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::schedule::cosine_alpha_bars;
-use seqdiff_model::train::{LossParts, LrSchedule, Objective, TrainConfig, batch_loss, batches, training_windows};
+use seqdiff_model::train::{
+    LossParts, LrSchedule, Objective, TrainConfig, batch_loss, batches, training_windows,
+};
 use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
+use serde::{Deserialize, Serialize};
 
 use crate::TrainArgs;
 use crate::checkpoint::{device, write_json};
+use crate::commands::sweep::sweep_starts;
 use crate::interrupt;
 use crate::run_commit::{self, Commit};
-use crate::commands::sweep::sweep_starts;
 
 /// Start strengths the trainer's final grid chooses among.
 const SELECTION_STARTS: [f64; 2] = [1.0, 0.3];
 
 /// Sampling used for per-epoch model selection (cheap and deterministic).
 pub fn selection_sampling() -> SamplingConfig {
-    SamplingConfig { guidance: 1.0, steps: 2, eta: 0.0, ensemble: 1, seed: 0, start: 1.0 }
+    SamplingConfig {
+        guidance: 1.0,
+        steps: 2,
+        eta: 0.0,
+        ensemble: 1,
+        seed: 0,
+        start: 1.0,
+    }
 }
 
 /// `state.json`: what a resumed run needs besides the weights and optimizer files.
@@ -66,7 +77,10 @@ impl EpochLog {
     /// What selects the checkpoint: the better (by unmasked NDCG@10, the protocol) of the diffusion
     /// output and the encoder alone, since the setting chosen after training may be either.
     fn selected(&self) -> Option<Evaluation> {
-        [self.valid, self.valid_encoder].into_iter().flatten().max_by(|a, b| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10))
+        [self.valid, self.valid_encoder]
+            .into_iter()
+            .flatten()
+            .max_by(|a, b| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10))
     }
 }
 
@@ -87,7 +101,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.p_uncond) {
         bail!("--p-uncond must be in [0, 1]");
     }
-    for (name, value) in [("--weight-decay", args.weight_decay), ("--mse-weight", args.mse_weight), ("--encoder-ce-weight", args.encoder_ce_weight), ("--offset-noise", args.offset_noise)] {
+    for (name, value) in [
+        ("--weight-decay", args.weight_decay),
+        ("--mse-weight", args.mse_weight),
+        ("--encoder-ce-weight", args.encoder_ce_weight),
+        ("--offset-noise", args.offset_noise),
+    ] {
         if !(value.is_finite() && value >= 0.0) {
             bail!("{name} must be a non-negative number");
         }
@@ -101,25 +120,40 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if !(args.diffusion_fraction > 0.0 && args.diffusion_fraction <= 1.0) {
         bail!("--diffusion-fraction must be in (0, 1]");
     }
-    if args.holdout_last > 0 && args.objective != Objective::Encoder && args.encoder_from.is_none() {
-        bail!("--holdout-last splits the train targets between an encoder run (--objective encoder) and a staged denoiser run (--encoder-from): a joint run has no such split");
+    if args.holdout_last > 0 && args.objective != Objective::Encoder && args.encoder_from.is_none()
+    {
+        bail!(
+            "--holdout-last splits the train targets between an encoder run (--objective encoder) and a staged denoiser run (--encoder-from): a joint run has no such split"
+        );
     }
     if args.diffusion_fraction < 1.0 && args.denoiser == seqdiff_model::DenoiserKind::CrossAttn {
-        bail!("--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)");
+        bail!(
+            "--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)"
+        );
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
     if let Some(what) = run_commit::recover(&args.out)? {
         eprintln!("{what}");
     }
     let state_path = args.out.join("state.json");
     let mut state = if state_path.exists() {
         if !args.resume {
-            bail!("{} already holds a run: pass --resume to continue it, or choose another --out", args.out.display());
+            bail!(
+                "{} already holds a run: pass --resume to continue it, or choose another --out",
+                args.out.display()
+            );
         }
         let state: RunState = serde_json::from_str(&std::fs::read_to_string(&state_path)?)
             .with_context(|| format!("{}: unreadable run state", state_path.display()))?;
         if state.model.num_items != dataset.num_items {
-            bail!("{}: the run was trained on {} items but {} has {}", state_path.display(), state.model.num_items, args.data.display(), dataset.num_items);
+            bail!(
+                "{}: the run was trained on {} items but {} has {}",
+                state_path.display(),
+                state.model.num_items,
+                args.data.display(),
+                dataset.num_items
+            );
         }
         let changed = changed_options(&state, &args, dataset.num_items);
         if !changed.is_empty() {
@@ -131,18 +165,33 @@ pub fn run(args: TrainArgs) -> Result<()> {
         if state.train.lr_schedule == LrSchedule::Cosine && args.epochs != state.train.epochs {
             bail!(
                 "the run's cosine schedule was planned over {} epochs; --epochs {} would make the learning rate jump mid-run: resume with --epochs {}, or start a run with --lr-schedule constant to extend it later",
-                state.train.epochs, args.epochs, state.train.epochs
+                state.train.epochs,
+                args.epochs,
+                state.train.epochs
             );
         }
-        eprintln!("resuming after epoch {} (best valid NDCG@10 {:.2})", state.epochs_done, state.best_ndcg10);
+        eprintln!(
+            "resuming after epoch {} (best valid NDCG@10 {:.2})",
+            state.epochs_done, state.best_ndcg10
+        );
         state
     } else {
         if args.max_len == 0 || args.layers == 0 || args.heads == 0 || args.dim % args.heads != 0 {
-            bail!("--max-len, --layers and --heads must be positive, and --dim divisible by --heads");
+            bail!(
+                "--max-len, --layers and --heads must be positive, and --dim divisible by --heads"
+            );
         }
         let model = args.model_config(dataset.num_items);
         let train = args.train_config();
-        RunState { model, train, data: args.data.display().to_string(), epochs_done: 0, best_epoch: None, best_ndcg10: -1.0, log: vec![] }
+        RunState {
+            model,
+            train,
+            data: args.data.display().to_string(),
+            epochs_done: 0,
+            best_epoch: None,
+            best_ndcg10: -1.0,
+            log: vec![],
+        }
     };
     // Resuming may extend the epoch budget.
     state.train.epochs = args.epochs;
@@ -157,8 +206,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         .init();
     if state.epochs_done > 0 {
         let last = args.out.join("last.bpk");
-        model = model.try_load_file(&last).map_err(|e| anyhow::anyhow!("{}: cannot load: {e:?}", last.display()))?;
-        optim = optim.load(args.out.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
+        model = model
+            .try_load_file(&last)
+            .map_err(|e| anyhow::anyhow!("{}: cannot load: {e:?}", last.display()))?;
+        optim = optim
+            .load(args.out.join("optimizer.bpk"))
+            .map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
     } else if let Some(from) = &args.encoder_from {
         model = with_encoder_of(model, from, &device)?;
     } else if let Some(from) = &args.init_from {
@@ -170,7 +223,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     let windows = training_windows(&dataset.users, state.model.max_len, &train_cfg);
     if windows.is_empty() {
-        bail!("{}: no training targets (every train sequence has a single item)", args.data.display());
+        bail!(
+            "{}: no training targets (every train sequence has a single item)",
+            args.data.display()
+        );
     }
     let targets_per_epoch: usize = windows.iter().map(|w| w.trained()).sum();
     let valid_cases = split_cases(&dataset, Split::Valid);
@@ -188,14 +244,25 @@ pub fn run(args: TrainArgs) -> Result<()> {
     );
 
     // Warm-up epochs (encoder alone) neither select a checkpoint nor count towards patience.
-    let mut stale = state.log.len().saturating_sub(state.best_epoch.unwrap_or(0).max(train_cfg.encoder_warmup_epochs));
+    let mut stale = state.log.len().saturating_sub(
+        state
+            .best_epoch
+            .unwrap_or(0)
+            .max(train_cfg.encoder_warmup_epochs),
+    );
     for epoch in state.epochs_done + 1..=train_cfg.epochs {
         if args.patience > 0 && stale >= args.patience {
-            eprintln!("no better validation NDCG@10 for {} epochs: stopping", args.patience);
+            eprintln!(
+                "no better validation NDCG@10 for {} epochs: stopping",
+                args.patience
+            );
             break;
         }
         // Per-epoch seeding makes a resumed run continue exactly as an uninterrupted one.
-        let epoch_seed = train_cfg.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64);
+        let epoch_seed = train_cfg
+            .seed
+            .wrapping_mul(1_000_003)
+            .wrapping_add(epoch as u64);
         device.seed(epoch_seed);
         let mut rng = ChaCha8Rng::seed_from_u64(epoch_seed);
         let plan = batches(&windows, train_cfg.batch_size, &mut rng);
@@ -210,7 +277,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let warmup = !encoder_objective && epoch <= train_cfg.encoder_warmup_epochs;
         let encoder_only = encoder_objective || warmup;
         let start = Instant::now();
-        let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) = (0.0, 0.0, 0.0, 0.0, 0usize);
+        let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) =
+            (0.0, 0.0, 0.0, 0.0, 0usize);
         for (step, batch) in plan.iter().enumerate() {
             if interrupt::requested() {
                 bar.finish_and_clear();
@@ -222,14 +290,32 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 std::process::exit(interrupt::EXIT_CODE);
             }
             let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
-            let batch_loss = batch_loss(&model, &refs, &train_cfg, &alpha_bars, &mut rng, args.threads, encoder_only);
+            let batch_loss = batch_loss(
+                &model,
+                &refs,
+                &train_cfg,
+                &alpha_bars,
+                &mut rng,
+                args.threads,
+                encoder_only,
+            );
             let n = batch_loss.targets();
             // Reading scalars forces a sync; do it every few steps only.
             if step % 10 == 0 || step + 1 == plan.len() {
                 let scalar = |f: fn(&LossParts) -> &Tensor<1>| -> f64 {
-                    batch_loss.parts.iter().map(|p| f(p).clone().into_scalar::<f32>() as f64 * p.targets as f64).sum::<f64>() / n.max(1) as f64
+                    batch_loss
+                        .parts
+                        .iter()
+                        .map(|p| f(p).clone().into_scalar::<f32>() as f64 * p.targets as f64)
+                        .sum::<f64>()
+                        / n.max(1) as f64
                 };
-                let (l, c, m, e) = (scalar(|p| &p.total), scalar(|p| &p.ce), scalar(|p| &p.mse), scalar(|p| &p.encoder_ce));
+                let (l, c, m, e) = (
+                    scalar(|p| &p.total),
+                    scalar(|p| &p.ce),
+                    scalar(|p| &p.mse),
+                    scalar(|p| &p.encoder_ce),
+                );
                 if !l.is_finite() {
                     bail!("loss became {l} at epoch {epoch}, step {step}: lower --lr");
                 }
@@ -249,15 +335,29 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 ));
             }
             let grads = batch_loss.gradients(&model);
-            let progress = ((epoch - 1) * plan.len() + step) as f64 / (train_cfg.epochs * plan.len()) as f64;
-            model = optim.step(train_cfg.lr_schedule.rate(train_cfg.learning_rate, progress), model, grads);
+            let progress =
+                ((epoch - 1) * plan.len() + step) as f64 / (train_cfg.epochs * plan.len()) as f64;
+            model = optim.step(
+                train_cfg
+                    .lr_schedule
+                    .rate(train_cfg.learning_rate, progress),
+                model,
+                grads,
+            );
             bar.inc(refs.iter().map(|w| w.trained() as u64).sum());
         }
         let seconds = start.elapsed().as_secs_f64();
         bar.finish_and_clear();
 
         let recommender = Recommender::new(model.valid());
-        let valid = (!encoder_objective).then(|| evaluate(&recommender, &valid_cases, &selection_sampling(), args.eval_batch));
+        let valid = (!encoder_objective).then(|| {
+            evaluate(
+                &recommender,
+                &valid_cases,
+                &selection_sampling(),
+                args.eval_batch,
+            )
+        });
         let valid_encoder = evaluate_encoder(&recommender, &valid_cases, args.eval_batch);
         let log = EpochLog {
             epoch,
@@ -271,19 +371,43 @@ pub fn run(args: TrainArgs) -> Result<()> {
             valid_encoder: Some(valid_encoder),
         };
         // A frozen encoder is the same every epoch: the denoiser's own output selects.
-        let selected = if train_cfg.frozen_encoder { log.valid } else { log.selected() }.expect("one validation row").unmasked;
+        let selected = if train_cfg.frozen_encoder {
+            log.valid
+        } else {
+            log.selected()
+        }
+        .expect("one validation row")
+        .unmasked;
         let improved = !warmup && selected.ndcg10 > state.best_ndcg10;
         let row = |e: &Evaluation| {
             let m = e.masked.unwrap_or_default();
-            format!("{:.2} / {:.2} (masked {:.2} / {:.2})", e.unmasked.hr10, e.unmasked.ndcg10, m.hr10, m.ndcg10)
+            format!(
+                "{:.2} / {:.2} (masked {:.2} / {:.2})",
+                e.unmasked.hr10, e.unmasked.ndcg10, m.hr10, m.ndcg10
+            )
         };
         eprintln!(
             "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}, enc-ce {:.4}) {:.1}s {:.0} samples/s | valid HR@10 / NDCG@10 {} | encoder alone {}{}{}",
-            log.loss, log.ce, log.mse, log.encoder_ce, seconds, log.samples_per_second,
+            log.loss,
+            log.ce,
+            log.mse,
+            log.encoder_ce,
+            seconds,
+            log.samples_per_second,
             valid.as_ref().map_or_else(|| "-".to_string(), row),
             row(&valid_encoder),
-            if model.repeat_bias.is_some() { format!(" | repeat offset {:.3}", recommender.model.repeat_offset()) } else { String::new() },
-            if warmup { " (encoder warm-up)" } else if improved { " *" } else { "" }
+            if model.repeat_bias.is_some() {
+                format!(" | repeat offset {:.3}", recommender.model.repeat_offset())
+            } else {
+                String::new()
+            },
+            if warmup {
+                " (encoder warm-up)"
+            } else if improved {
+                " *"
+            } else {
+                ""
+            }
         );
         // The epoch's weights, optimizer, state and manifest replace the last epoch's in one commit.
         let weights = weights_to_bytes(&recommender.model).map_err(anyhow::Error::msg)?;
@@ -297,14 +421,28 @@ pub fn run(args: TrainArgs) -> Result<()> {
             stale += 1;
         }
         commit.stage("last.bpk", &weights)?;
-        commit.stage_with("optimizer.bpk", |path| optim.save(path).map_err(|e| anyhow::anyhow!("cannot save optimizer: {e:?}")))?;
+        commit.stage_with("optimizer.bpk", |path| {
+            optim
+                .save(path)
+                .map_err(|e| anyhow::anyhow!("cannot save optimizer: {e:?}"))
+        })?;
         state.epochs_done = epoch;
         state.log.push(log);
-        commit.stage("state.json", serde_json::to_string_pretty(&state)?.as_bytes())?;
+        commit.stage(
+            "state.json",
+            serde_json::to_string_pretty(&state)?.as_bytes(),
+        )?;
         // The manifest points at best.bpk, which warm-up epochs do not write.
         if state.best_epoch.is_some() {
-            let best = if improved { weights.clone() } else { std::fs::read(args.out.join("best.bpk"))? };
-            commit.stage("manifest.json", serde_json::to_string_pretty(&manifest(&args, &state, None, &best))?.as_bytes())?;
+            let best = if improved {
+                weights.clone()
+            } else {
+                std::fs::read(args.out.join("best.bpk"))?
+            };
+            commit.stage(
+                "manifest.json",
+                serde_json::to_string_pretty(&manifest(&args, &state, None, &best))?.as_bytes(),
+            )?;
         }
         commit.finish()?;
     }
@@ -314,34 +452,70 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     // Choose the sampling settings on validation with the best weights; report test at that choice.
     let best_bytes = std::fs::read(args.out.join("best.bpk"))?;
-    let best = seqdiff_model::bundle::model_from_bytes(&state.model, best_bytes.clone(), &inference_device).map_err(anyhow::Error::msg)?;
+    let best = seqdiff_model::bundle::model_from_bytes(
+        &state.model,
+        best_bytes.clone(),
+        &inference_device,
+    )
+    .map_err(anyhow::Error::msg)?;
     let recommender = Recommender::new(best);
     let test_cases = split_cases(&dataset, Split::Test);
     let (sampling, test) = if train_cfg.objective == Objective::Encoder {
-        (selection_sampling(), evaluate_encoder(&recommender, &test_cases, args.eval_batch))
+        (
+            selection_sampling(),
+            evaluate_encoder(&recommender, &test_cases, args.eval_batch),
+        )
     } else {
-        eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
+        eprintln!(
+            "choosing guidance and steps on validation (best epoch {:?})",
+            state.best_epoch
+        );
         // The chain from pure noise (s = 1) and from the encoder's prediction part-way down (s = 0.3).
-        let selection = sweep_starts(&recommender, &valid_cases, &[0.0, 1.0, 2.0, 4.0], &[0, 1, 2, 5, 10, 50], &SELECTION_STARTS, &[1], args.eval_batch, "valid")
-            .expect("a start strength");
+        let selection = sweep_starts(
+            &recommender,
+            &valid_cases,
+            &[0.0, 1.0, 2.0, 4.0],
+            &[0, 1, 2, 5, 10, 50],
+            &SELECTION_STARTS,
+            &[1],
+            args.eval_batch,
+            "valid",
+        )
+        .expect("a start strength");
         write_json(&args.out.join("sweep.json"), &selection)?;
         // Say plainly whether the diffusion output beats the encoder it is built on.
         if let (Some(diffusion), Some(encoder)) = selection.diffusion_and_encoder() {
             let (d, e) = (diffusion.unmasked, encoder.unmasked);
-            let verdict = if d.ndcg10 > e.ndcg10 { "beats" } else { "does NOT beat" };
-            eprintln!("validation NDCG@10: the best diffusion setting ({:.2} / {:.2}) {verdict} the encoder alone ({:.2} / {:.2})", d.hr10, d.ndcg10, e.hr10, e.ndcg10);
+            let verdict = if d.ndcg10 > e.ndcg10 {
+                "beats"
+            } else {
+                "does NOT beat"
+            };
+            eprintln!(
+                "validation NDCG@10: the best diffusion setting ({:.2} / {:.2}) {verdict} the encoder alone ({:.2} / {:.2})",
+                d.hr10, d.ndcg10, e.hr10, e.ndcg10
+            );
         }
         if selection.best.steps == 0 {
             eprintln!("chosen: steps 0, the encoder alone (no denoising)");
         } else {
-            eprintln!("test, the encoder alone (steps 0): {}", evaluate_encoder(&recommender, &test_cases, args.eval_batch));
+            eprintln!(
+                "test, the encoder alone (steps 0): {}",
+                evaluate_encoder(&recommender, &test_cases, args.eval_batch)
+            );
         }
         let test = evaluate(&recommender, &test_cases, &selection.best, args.eval_batch);
         (selection.best, test)
     };
-    write_json(&args.out.join("manifest.json"), &manifest(&args, &state, Some((sampling.clone(), test)), &best_bytes))?;
+    write_json(
+        &args.out.join("manifest.json"),
+        &manifest(&args, &state, Some((sampling.clone(), test)), &best_bytes),
+    )?;
     let minutes = state.log.iter().map(|l| l.seconds).sum::<f64>() / 60.0;
-    eprintln!("best epoch {:?} of {}; {:.1} min of training", state.best_epoch, state.epochs_done, minutes);
+    eprintln!(
+        "best epoch {:?} of {}; {:.1} min of training",
+        state.best_epoch, state.epochs_done, minutes
+    );
     if train_cfg.objective == Objective::Encoder {
         eprintln!("the encoder alone (--objective encoder)");
     } else {
@@ -351,12 +525,21 @@ pub fn run(args: TrainArgs) -> Result<()> {
         eprintln!("learned repeat offset: {:.3}", recommender.repeat_offset());
     }
     eprintln!("test: {test}");
-    eprintln!("files: {} (eval: seqdiff eval --model {} --data {})", args.out.display(), args.out.display(), args.data.display());
+    eprintln!(
+        "files: {} (eval: seqdiff eval --model {} --data {})",
+        args.out.display(),
+        args.out.display(),
+        args.data.display()
+    );
     Ok(())
 }
 
 /// `model` with the item table, encoder and repeat offset of the run (or bundle) in `from`.
-fn with_encoder_of(mut model: SeqDiff, from: &std::path::Path, device: &seqdiff_model::Device) -> Result<SeqDiff> {
+fn with_encoder_of(
+    mut model: SeqDiff,
+    from: &std::path::Path,
+    device: &seqdiff_model::Device,
+) -> Result<SeqDiff> {
     let (manifest, source) = crate::checkpoint::load_model(from, device)?;
     let (a, b) = (&manifest.model, &model.config);
     let same = a.num_items == b.num_items
@@ -367,15 +550,32 @@ fn with_encoder_of(mut model: SeqDiff, from: &std::path::Path, device: &seqdiff_
         && a.scoring == b.scoring
         && a.repeat_offset == b.repeat_offset
         && a.input_scale == b.input_scale
-        && (a.scoring != seqdiff_model::config::Scoring::Normalised || a.temperature == b.temperature);
+        && (a.scoring != seqdiff_model::config::Scoring::Normalised
+            || a.temperature == b.temperature);
     if !same {
         bail!(
             "--encoder-from {}: its encoder ({} items, d={}, max_len {}, {} layers, {} heads, {:?} scoring, repeat offset {}) differs from this run's ({} items, d={}, max_len {}, {} layers, {} heads, {:?}, {}): repeat its options",
-            from.display(), a.num_items, a.dim, a.max_len, a.layers, a.heads, a.scoring, a.repeat_offset,
-            b.num_items, b.dim, b.max_len, b.layers, b.heads, b.scoring, b.repeat_offset
+            from.display(),
+            a.num_items,
+            a.dim,
+            a.max_len,
+            a.layers,
+            a.heads,
+            a.scoring,
+            a.repeat_offset,
+            b.num_items,
+            b.dim,
+            b.max_len,
+            b.layers,
+            b.heads,
+            b.scoring,
+            b.repeat_offset
         );
     }
-    eprintln!("encoder, item table and repeat offset from {} (frozen)", from.display());
+    eprintln!(
+        "encoder, item table and repeat offset from {} (frozen)",
+        from.display()
+    );
     model.items = source.items;
     model.encoder = source.encoder;
     model.repeat_bias = source.repeat_bias;
@@ -383,15 +583,24 @@ fn with_encoder_of(mut model: SeqDiff, from: &std::path::Path, device: &seqdiff_
 }
 
 /// Every weight of the run (or bundle) in `from`, whose model options must be `config`.
-fn initialised_from(from: &std::path::Path, config: &ModelConfig, device: &seqdiff_model::Device) -> Result<SeqDiff> {
+fn initialised_from(
+    from: &std::path::Path,
+    config: &ModelConfig,
+    device: &seqdiff_model::Device,
+) -> Result<SeqDiff> {
     let (manifest, source) = crate::checkpoint::load_model(from, device)?;
     if &manifest.model != config {
         bail!(
             "--init-from {}: its model options differ from this run's:\n  {:?}\n  {:?}\nrepeat its options",
-            from.display(), manifest.model, config
+            from.display(),
+            manifest.model,
+            config
         );
     }
-    eprintln!("every weight from {} (fine-tuning, nothing frozen)", from.display());
+    eprintln!(
+        "every weight from {} (fine-tuning, nothing frozen)",
+        from.display()
+    );
     Ok(source)
 }
 
@@ -399,7 +608,11 @@ fn initialised_from(from: &std::path::Path, config: &ModelConfig, device: &seqdi
 /// on top of.
 fn freeze_encoder(mut model: SeqDiff, dropout: bool) -> SeqDiff {
     model.items = model.items.freeze();
-    model.encoder = if dropout { model.encoder.no_grad() } else { model.encoder.freeze() };
+    model.encoder = if dropout {
+        model.encoder.no_grad()
+    } else {
+        model.encoder.freeze()
+    };
     model.repeat_bias = model.repeat_bias.map(|b| b.set_require_grad(false));
     model
 }
@@ -407,17 +620,31 @@ fn freeze_encoder(mut model: SeqDiff, dropout: bool) -> SeqDiff {
 /// What a resumed run would change: every option whose value differs from the one the run was
 /// started with (the epoch budget may change and is left out).
 fn changed_options(state: &RunState, args: &TrainArgs, num_items: usize) -> Vec<String> {
-    let requested_train = TrainConfig { epochs: state.train.epochs, ..args.train_config() };
+    let requested_train = TrainConfig {
+        epochs: state.train.epochs,
+        ..args.train_config()
+    };
     let pairs = [
-        (serde_json::to_value(&state.model), serde_json::to_value(args.model_config(num_items))),
-        (serde_json::to_value(&state.train), serde_json::to_value(requested_train)),
+        (
+            serde_json::to_value(&state.model),
+            serde_json::to_value(args.model_config(num_items)),
+        ),
+        (
+            serde_json::to_value(&state.train),
+            serde_json::to_value(requested_train),
+        ),
     ];
     let mut changed = Vec::new();
     for (was, now) in pairs {
-        let (Ok(serde_json::Value::Object(was)), Ok(serde_json::Value::Object(now))) = (was, now) else { continue };
+        let (Ok(serde_json::Value::Object(was)), Ok(serde_json::Value::Object(now))) = (was, now)
+        else {
+            continue;
+        };
         for (key, value) in &now {
             if was.get(key) != Some(value) {
-                let old = was.get(key).map_or_else(|| "unset".to_string(), ToString::to_string);
+                let old = was
+                    .get(key)
+                    .map_or_else(|| "unset".to_string(), ToString::to_string);
                 changed.push(format!("{key}: {old} → {value}"));
             }
         }
@@ -427,17 +654,35 @@ fn changed_options(state: &RunState, args: &TrainArgs, num_items: usize) -> Vec<
 
 /// The run's manifest points at best.bpk (whose bytes are `best`) and records the selection
 /// sampling and metrics.
-fn manifest(args: &TrainArgs, state: &RunState, selected: Option<(SamplingConfig, Evaluation)>, best: &[u8]) -> Manifest {
-    let valid = state.best_epoch.and_then(|e| state.log.iter().find(|l| l.epoch == e)).and_then(EpochLog::selected);
+fn manifest(
+    args: &TrainArgs,
+    state: &RunState,
+    selected: Option<(SamplingConfig, Evaluation)>,
+    best: &[u8],
+) -> Manifest {
+    let valid = state
+        .best_epoch
+        .and_then(|e| state.log.iter().find(|l| l.epoch == e))
+        .and_then(EpochLog::selected);
     Manifest {
         format: MANIFEST_FORMAT,
-        name: args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        name: args
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         model: state.model.clone(),
-        sampling: selected.as_ref().map_or_else(selection_sampling, |s| s.0.clone()),
+        sampling: selected
+            .as_ref()
+            .map_or_else(selection_sampling, |s| s.0.clone()),
         valid_metrics: valid,
         test_metrics: selected.map(|s| s.1),
         encoder_only: state.train.objective == Objective::Encoder,
-        files: BundleFiles { weights: "best.bpk".into(), weights_hash: content_hash(best), ..Default::default() },
+        files: BundleFiles {
+            weights: "best.bpk".into(),
+            weights_hash: content_hash(best),
+            ..Default::default()
+        },
         provenance: serde_json::json!({
             "data": state.data,
             "seed": state.train.seed,

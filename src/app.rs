@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use playground_state::url_state::dataset_from_query;
-use playground_state::{Backend, PageState};
+use playground_state::{BackendChoice, PageState};
 
 use crate::bundle_loader::load_bundle;
 use crate::catalogue::Catalogue;
@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
             if loaded.get_untracked().is_none() && failure.get_untracked().is_none() {
                 failure.set(Some(format!(
                     "The inference worker did not start within {WORKER_START_LIMIT_S} s: its script ({}) could not be loaded, or this browser does not run module workers.",
-                    diffrec_playground::inference::WORKER_SCRIPT
+                    inference_protocol::worker::WORKER_SCRIPT
                 )));
             }
         });
@@ -153,7 +153,7 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
     let probing = RwSignal::new(false);
     let cat = catalogue.clone();
     Effect::new(move |_| {
-        let wants_auto = state.with(|s| s.backend == Backend::Auto);
+        let wants_auto = state.with(|s| s.backend == BackendChoice::Auto);
         let has_output = sinks.output.with(Option::is_some);
         if wants_auto && has_output && !probing.get_untracked() {
             probing.set(true);
@@ -162,7 +162,7 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
             leptos::task::spawn_local(async move {
                 probe_auto(snapshot, sinks).await;
                 // Re-run the current request on the backend Auto picked.
-                if state.with_untracked(|s| s.backend == Backend::Auto) {
+                if state.with_untracked(|s| s.backend == BackendChoice::Auto) {
                     submit(state.get_untracked(), cat, sinks);
                 }
             });

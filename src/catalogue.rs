@@ -3,7 +3,7 @@
 use playground_state::presets::Preset;
 use playground_state::presets::{PresetItem, presets};
 use playground_state::search::TitleIndex;
-use playground_state::{Backend, Limits, PageState};
+use playground_state::{BackendChoice, Limits, PageState};
 use seqdiff_model::data::ItemInfo;
 
 use playground_state::map_view::GridIndex;
@@ -91,7 +91,7 @@ impl Catalogue {
             seed: s.seed,
             mask_history: true,
             hold_out: false,
-            backend: Backend::Auto,
+            backend: BackendChoice::Auto,
         };
         let limits = Limits {
             num_items: n,

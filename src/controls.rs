@@ -8,7 +8,7 @@ use playground_state::url_state::{
     ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN,
     START_STEP, snap,
 };
-use playground_state::{Backend, PageState};
+use playground_state::{BackendChoice, PageState};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::catalogue::Catalogue;
@@ -132,17 +132,17 @@ pub fn Controls(
             {checkbox("mask", "Mask history", move || state.with(|s| s.mask_history), move |v| state.update(|s| s.mask_history = v))}
             {checkbox("holdout", "Hold out last item", move || state.with(|s| s.hold_out), move |v| state.update(|s| s.hold_out = v))}
             <div class="control">
-                <label for="backend">"Backend"</label>
+                <label for="backend">"BackendChoice"</label>
                 <select
                     id="backend"
                     prop:value=move || state.with(|s| s.backend.as_str().to_string())
                     on:change=move |ev| {
-                        if let Some(b) = Backend::parse(&event_target_value(&ev)) {
+                        if let Some(b) = BackendChoice::parse(&event_target_value(&ev)) {
                             state.update(|s| s.backend = b);
                         }
                     }
                 >
-                    {Backend::ALL.into_iter().map(|b| view! { <option value=b.as_str()>{b.label()}</option> }).collect_view()}
+                    {BackendChoice::ALL.into_iter().map(|b| view! { <option value=b.as_str()>{b.label()}</option> }).collect_view()}
                 </select>
             </div>
             <div class="control">

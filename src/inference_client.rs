@@ -5,12 +5,11 @@ use std::cell::RefCell;
 
 use gloo_worker::Spawnable;
 use gloo_worker::oneshot::OneshotBridge;
-use playground_state::backend_choice::{Runs, WebGpuStatus};
+use playground_state::backend_choice::{ComputeBackend, WebGpuStatus};
 use seqdiff_model::{ModelConfig, SamplingConfig};
 
-use diffrec_playground::inference::{
-    InferenceWorker, LoadedModel, Reply, Request, Timed, WORKER_SCRIPT, WorkerCodec,
-};
+use inference_protocol::messages::{LoadedModel, Reply, Request, Timed};
+use inference_protocol::worker::{InferenceWorker, WORKER_SCRIPT, WorkerCodec};
 
 struct Client {
     bridge: OneshotBridge<InferenceWorker>,
@@ -122,13 +121,13 @@ pub fn drop_webgpu(why: &str) {
 
 /// One generation on `on`, with its trajectory, timed in the worker.
 pub async fn generate(
-    on: Runs,
+    on: ComputeBackend,
     history: &[u32],
     sampling: &SamplingConfig,
 ) -> Result<Timed, String> {
     // Only the first WebGPU request asks for the start (it updates the mirrored status); later ones
     // go straight to generation, which reports a failed device itself.
-    if on == Runs::WebGpu && webgpu_status() == WebGpuStatus::Unknown {
+    if on == ComputeBackend::WebGpu && webgpu_status() == WebGpuStatus::Unknown {
         start_webgpu().await?;
     }
     match call(Request::Generate {

@@ -1,7 +1,20 @@
-//! What the page's two WebAssembly modules share. The UI module (`src/main.rs`) renders and never
-//! runs the model; the inference worker module (`crates/inference-worker`) owns the model on the
-//! CPU and WebGPU. They talk through `inference` (docs/ARCHITECTURE.md §6).
+//! Diffusion Rec Playground's UI module: the Leptos app and its components. It renders and never
+//! runs the model; the inference worker module (`crates/inference-worker`) does, and the two talk
+//! through the `inference-protocol` crate (docs/ARCHITECTURE.md §6).
 
-pub mod clock;
-pub mod inference;
-pub mod startup;
+mod app;
+mod bundle_loader;
+mod catalogue;
+mod controls;
+mod fatal;
+mod history_panel;
+mod inference_client;
+mod insight;
+mod map_canvas;
+mod overlay;
+mod results;
+mod runner;
+mod url_sync;
+
+pub use app::App;
+pub use fatal::install as install_panic_screen;

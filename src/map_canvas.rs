@@ -17,7 +17,7 @@ use crate::catalogue::{Catalogue, MapData};
 use crate::controls::checkbox;
 use crate::overlay::{Overlay, overlay};
 use crate::runner::Sinks;
-use diffrec_playground::clock::now_ms;
+use inference_protocol::clock::now_ms;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 480.0;

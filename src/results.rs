@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use playground_state::request_cost::request_cost;
-use playground_state::{Backend, PageState};
+use playground_state::{BackendChoice, PageState};
 
 use crate::catalogue::Catalogue;
 use crate::runner::{AutoPick, Row, Sinks};
@@ -14,8 +14,8 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
     let text = move || {
         let chosen = state.with(|s| s.backend);
         let auto = match (chosen, sinks.auto.get()) {
-            (Backend::Auto, AutoPick::Pending) => " (Auto: measuring WebGPU…)".to_string(),
-            (Backend::Auto, AutoPick::Decided { note, .. }) => format!(" (Auto: {note})"),
+            (BackendChoice::Auto, AutoPick::Pending) => " (Auto: measuring WebGPU…)".to_string(),
+            (BackendChoice::Auto, AutoPick::Decided { note, .. }) => format!(" (Auto: {note})"),
             _ => String::new(),
         };
         let gpu = format!(" · WebGPU: {}", sinks.gpu_phase.get());
@@ -27,7 +27,7 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
             ),
             None => format!(
                 "backend: {}{auto} · no request yet{gpu}",
-                if chosen == Backend::WebGpu {
+                if chosen == BackendChoice::WebGpu {
                     "WebGPU"
                 } else {
                     "CPU"

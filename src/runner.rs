@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use playground_state::backend_choice::{Runs, WebGpuStatus, faster, runs_on};
+use playground_state::backend_choice::{ComputeBackend, WebGpuStatus, faster, runs_on};
 use playground_state::{LatestOnly, PageState};
 use seqdiff_model::metrics::{mask_items, rank_of, top_k};
 use seqdiff_model::{GenerationResult, SamplingConfig};
@@ -42,7 +42,7 @@ pub struct Output {
     pub ms: f64,
     pub steps: usize,
     pub seeds: usize,
-    pub backend: Runs,
+    pub backend: ComputeBackend,
     pub result: Arc<GenerationResult>,
 }
 
@@ -52,7 +52,7 @@ pub enum AutoPick {
     /// Not measured yet (or measuring): Auto runs on the CPU meanwhile.
     Pending,
     Decided {
-        chosen: Runs,
+        chosen: ComputeBackend,
         note: String,
     },
 }
@@ -98,7 +98,7 @@ pub fn submit(state: PageState, catalogue: Arc<Catalogue>, sinks: Sinks) {
 }
 
 /// The backend a request for `state` runs on now.
-fn resolve(state: &PageState, sinks: Sinks, webgpu: WebGpuStatus) -> Runs {
+fn resolve(state: &PageState, sinks: Sinks, webgpu: WebGpuStatus) -> ComputeBackend {
     let verdict = match sinks.auto.get_untracked() {
         AutoPick::Decided { chosen, .. } => Some(chosen),
         AutoPick::Pending => None,
@@ -129,13 +129,13 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
         return;
     }
     let mut backend = resolve(state, sinks, webgpu_status());
-    if backend == Runs::WebGpu && webgpu_status() == WebGpuStatus::Unknown {
+    if backend == ComputeBackend::WebGpu && webgpu_status() == WebGpuStatus::Unknown {
         sinks.gpu_phase.set("starting WebGPU…".into());
         match start_webgpu().await {
             Ok(()) => {
                 // The first run compiles every kernel; it is not the request's latency.
                 sinks.gpu_phase.set("compiling kernels…".into());
-                let _ = generate(Runs::WebGpu, input, &sampling_of(state)).await;
+                let _ = generate(ComputeBackend::WebGpu, input, &sampling_of(state)).await;
                 sinks.gpu_phase.set("ready".into());
             }
             Err(why) => {
@@ -150,7 +150,7 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
     backend = resolve(state, sinks, webgpu_status());
     let sampling = sampling_of(state);
     let mut outcome = generate(backend, input, &sampling).await;
-    if let (Err(why), Runs::WebGpu) = (&outcome, backend) {
+    if let (Err(why), ComputeBackend::WebGpu) = (&outcome, backend) {
         // WebGPU failed mid-session (e.g. a lost device): drop it, say so, and re-run on the CPU.
         drop_webgpu(why);
         sinks.gpu_phase.set(format!("failed: {why}"));
@@ -158,7 +158,7 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
             sinks.notices,
             format!("WebGPU failed ({why}); this and later requests run on the CPU."),
         );
-        backend = Runs::Cpu;
+        backend = ComputeBackend::Cpu;
         outcome = generate(backend, input, &sampling).await;
     }
     match outcome {
@@ -204,7 +204,7 @@ async fn execute(state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
 }
 
 /// Auto: one warm-up generation on WebGPU (compiles kernels), then one timed generation on each
-/// backend with the current request; the faster wins. Runs beside the CPU requests.
+/// backend with the current request; the faster wins. ComputeBackend beside the CPU requests.
 pub async fn probe_auto(state: PageState, sinks: Sinks) {
     let (input, _) = state.model_input();
     let input: Vec<u32> = if input.is_empty() {
@@ -217,25 +217,27 @@ pub async fn probe_auto(state: PageState, sinks: Sinks) {
     sinks.gpu_phase.set("starting WebGPU…".into());
     if let Err(why) = start_webgpu().await {
         sinks.gpu_phase.set(format!("unavailable: {why}"));
-        sinks
-            .auto
-            .set(decided(Runs::Cpu, format!("WebGPU unavailable: {why}")));
+        sinks.auto.set(decided(
+            ComputeBackend::Cpu,
+            format!("WebGPU unavailable: {why}"),
+        ));
         return;
     }
     sinks.gpu_phase.set("compiling kernels…".into());
-    if let Err(why) = generate(Runs::WebGpu, &input, &sampling).await {
+    if let Err(why) = generate(ComputeBackend::WebGpu, &input, &sampling).await {
         sinks.gpu_phase.set(format!("failed: {why}"));
-        sinks
-            .auto
-            .set(decided(Runs::Cpu, format!("WebGPU failed: {why}")));
+        sinks.auto.set(decided(
+            ComputeBackend::Cpu,
+            format!("WebGPU failed: {why}"),
+        ));
         return;
     }
     sinks.gpu_phase.set("ready".into());
-    let cpu = generate(Runs::Cpu, &input, &sampling)
+    let cpu = generate(ComputeBackend::Cpu, &input, &sampling)
         .await
         .map(|t| t.ms)
         .ok();
-    let gpu = generate(Runs::WebGpu, &input, &sampling)
+    let gpu = generate(ComputeBackend::WebGpu, &input, &sampling)
         .await
         .map(|t| t.ms)
         .ok();

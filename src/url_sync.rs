@@ -31,12 +31,12 @@ fn write_now(query: &str) {
 
 /// Puts `query` in the address bar now, or as soon as the browser's throttle allows (the newest wins).
 pub fn replace_query(query: &str) {
-    let now = diffrec_playground::clock::now_ms();
+    let now = inference_protocol::clock::now_ms();
     match BAR.with(|b| b.borrow_mut().offer(query.to_string(), now)) {
         Write::Now(q) => write_now(&q),
         Write::Later(ms) => leptos::task::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(ms.ceil() as u32).await;
-            if let Some(q) = BAR.with(|b| b.borrow_mut().due(diffrec_playground::clock::now_ms())) {
+            if let Some(q) = BAR.with(|b| b.borrow_mut().due(inference_protocol::clock::now_ms())) {
                 write_now(&q);
             }
         }),

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use seqdiff_model::{Device, Encoding, ModelConfig, Recommender, SamplingConfig};
 use wasm_bindgen::JsCast;
 
-use diffrec_playground::clock::now_ms;
-use diffrec_playground::inference::{Backend, LoadedModel, Reply, Request, Timed};
+use inference_protocol::clock::now_ms;
+use inference_protocol::messages::{ComputeBackend, LoadedModel, Reply, Request, Timed};
 
 enum GpuSlot {
     Untried,
@@ -27,7 +27,7 @@ pub struct Engine {
     fail_next_webgpu: std::cell::Cell<bool>,
     /// The last request's encoding on each backend: a request that changes only sampling controls
     /// (guidance, steps, η, seeds) skips the encoder.
-    last_encoding: RefCell<Vec<(Backend, Rc<Encoding>)>>,
+    last_encoding: RefCell<Vec<(ComputeBackend, Rc<Encoding>)>>,
 }
 
 thread_local! {
@@ -158,21 +158,21 @@ impl Engine {
         *self.gpu.borrow_mut() = GpuSlot::Failed(why.to_string());
         self.last_encoding
             .borrow_mut()
-            .retain(|(b, _)| *b != Backend::WebGpu);
+            .retain(|(b, _)| *b != ComputeBackend::WebGpu);
     }
 
     /// One request on `on`: generation with the per-step trajectory, read back once.
     pub async fn run(
         &self,
-        on: Backend,
+        on: ComputeBackend,
         history: &[u32],
         sampling: &SamplingConfig,
     ) -> Result<Timed, String> {
         let rec = match on {
-            Backend::Cpu => self.cpu.clone(),
-            Backend::WebGpu => self.webgpu().await?,
+            ComputeBackend::Cpu => self.cpu.clone(),
+            ComputeBackend::WebGpu => self.webgpu().await?,
         };
-        if on == Backend::WebGpu && self.fail_next_webgpu.replace(false) {
+        if on == ComputeBackend::WebGpu && self.fail_next_webgpu.replace(false) {
             return Err("simulated device loss (test hook)".into());
         }
         let start = now_ms();
@@ -190,7 +190,7 @@ impl Engine {
     }
 
     /// The encoding of `history` on `on`: the cached one when the history is the last request's.
-    fn encoding(&self, on: Backend, rec: &Recommender, history: &[u32]) -> Rc<Encoding> {
+    fn encoding(&self, on: ComputeBackend, rec: &Recommender, history: &[u32]) -> Rc<Encoding> {
         let mut cache = self.last_encoding.borrow_mut();
         if let Some((_, cached)) = cache
             .iter()

@@ -5,10 +5,10 @@
 mod engine;
 mod gpu_probe;
 
-use diffrec_playground::inference::{register_worker, worker_panic_hook};
+use inference_protocol::worker::{register_worker, worker_panic_hook};
 
 fn main() {
-    diffrec_playground::startup::run_constructors_once();
+    inference_protocol::startup::run_constructors_once();
     std::panic::set_hook(Box::new(worker_panic_hook));
     register_worker(|request| Box::pin(engine::handle(request)));
 }

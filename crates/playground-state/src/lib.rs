@@ -14,4 +14,4 @@ pub mod trade_off;
 pub mod url_state;
 
 pub use latest_only::LatestOnly;
-pub use url_state::{Backend, Limits, PageState};
+pub use url_state::{BackendChoice, Limits, PageState};

@@ -21,35 +21,39 @@ pub const SEED_MAX: u64 = u32::MAX as u64;
 const QUOTE_MAX: usize = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
+pub enum BackendChoice {
     /// Start on the CPU, time WebGPU in the background, keep the faster.
     Auto,
     WebGpu,
     Cpu,
 }
 
-impl Backend {
-    pub const ALL: [Backend; 3] = [Backend::Auto, Backend::WebGpu, Backend::Cpu];
+impl BackendChoice {
+    pub const ALL: [BackendChoice; 3] = [
+        BackendChoice::Auto,
+        BackendChoice::WebGpu,
+        BackendChoice::Cpu,
+    ];
 
     /// The name used in URLs.
     pub fn as_str(self) -> &'static str {
         match self {
-            Backend::Auto => "auto",
-            Backend::WebGpu => "webgpu",
-            Backend::Cpu => "cpu",
+            BackendChoice::Auto => "auto",
+            BackendChoice::WebGpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            Backend::Auto => "Auto",
-            Backend::WebGpu => "WebGPU",
-            Backend::Cpu => "CPU",
+            BackendChoice::Auto => "Auto",
+            BackendChoice::WebGpu => "WebGPU",
+            BackendChoice::Cpu => "CPU",
         }
     }
 
-    pub fn parse(s: &str) -> Option<Backend> {
-        Backend::ALL
+    pub fn parse(s: &str) -> Option<BackendChoice> {
+        BackendChoice::ALL
             .into_iter()
             .find(|b| b.as_str().eq_ignore_ascii_case(s.trim()))
     }
@@ -82,7 +86,7 @@ pub struct PageState {
     pub mask_history: bool,
     /// Take the last history item out of the model's input and treat it as the answer.
     pub hold_out: bool,
-    pub backend: Backend,
+    pub backend: BackendChoice,
 }
 
 /// The dataset named by a query (decided before its bundle is loaded), with a notice if the
@@ -250,7 +254,7 @@ impl PageState {
                 "holdout" => {
                     state.hold_out = parse_bool(v, "holdout", defaults.hold_out, &mut notices)
                 }
-                "backend" => match Backend::parse(v) {
+                "backend" => match BackendChoice::parse(v) {
                     Some(b) => state.backend = b,
                     None => notices.push(format!(
                         "unknown backend {}; using {} (expected auto, webgpu or cpu)",

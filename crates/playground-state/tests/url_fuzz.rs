@@ -7,7 +7,7 @@ use playground_state::url_state::{
     DATASETS, ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN,
     START_STEP, dataset_from_query,
 };
-use playground_state::{Backend, Limits, PageState};
+use playground_state::{BackendChoice, Limits, PageState};
 use proptest::prelude::*;
 
 const FIELDS: &[&str] = &[
@@ -149,7 +149,7 @@ fn defaults(limits: &Limits) -> PageState {
         seed: 0,
         mask_history: true,
         hold_out: false,
-        backend: Backend::Auto,
+        backend: BackendChoice::Auto,
     }
 }
 

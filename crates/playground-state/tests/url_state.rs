@@ -1,11 +1,11 @@
-//! URL state: round trip and hostile inputs. Runs natively and, compiled for wasm32, in headless
+//! URL state: round trip and hostile inputs. ComputeBackend natively and, compiled for wasm32, in headless
 //! Chromium (`cargo xtask test`), where the page really parses its URL.
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 use playground_state::url_state::dataset_from_query;
-use playground_state::{Backend, Limits, PageState};
+use playground_state::{BackendChoice, Limits, PageState};
 
 const LIMITS: Limits = Limits {
     num_items: 1349,
@@ -25,7 +25,7 @@ fn defaults() -> PageState {
         seed: 0,
         mask_history: false,
         hold_out: false,
-        backend: Backend::Auto,
+        backend: BackendChoice::Auto,
     }
 }
 
@@ -52,13 +52,13 @@ fn every_state_survives_a_round_trip() {
             seed: u32::MAX as u64,
             mask_history: true,
             hold_out: true,
-            backend: Backend::WebGpu,
+            backend: BackendChoice::WebGpu,
             ..defaults()
         },
         PageState {
             guidance: 7.5,
             eta: 1.0,
-            backend: Backend::Cpu,
+            backend: BackendChoice::Cpu,
             ..defaults()
         },
         PageState {

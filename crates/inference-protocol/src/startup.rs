@@ -1,4 +1,4 @@
-//! Runs the module's static constructors once, at start.
+//! ComputeBackend the module's static constructors once, at start.
 //!
 //! Some dependencies register things from constructors (cubecl's ops through `inventory`). wasm-ld
 //! treats a module that never calls `__wasm_call_ctors` itself as a "command" and runs every

@@ -1,0 +1,58 @@
+//! The inference worker's messages: one request in, one reply out.
+
+pub use playground_state::backend_choice::ComputeBackend;
+use seqdiff_model::{GenerationResult, ModelConfig, SamplingConfig};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Request {
+    /// Build the CPU model from a bundle's manifest config and (hash-checked) weights.
+    Load {
+        config: ModelConfig,
+        weights: Vec<u8>,
+    },
+    /// Start WebGPU (once; later calls get the first outcome).
+    StartWebGpu,
+    /// One generation with its trajectory, read back once.
+    Generate {
+        on: ComputeBackend,
+        history: Vec<u32>,
+        sampling: SamplingConfig,
+    },
+    /// WebGPU failed: never use it again on this page.
+    DropWebGpu {
+        why: String,
+    },
+    /// The worker's wasm memory in bytes (the page benchmark's soak watches it for growth).
+    Memory,
+    /// Test hooks: the next WebGPU generation fails as a lost device would; the worker panics.
+    FailNextWebGpu,
+    Panic {
+        message: String,
+    },
+}
+
+/// What the page needs of the model besides recommendations.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LoadedModel {
+    /// Row i = item i's vector (for the embedding map).
+    pub item_vectors: Vec<Vec<f32>>,
+    /// The learned repeat offset (None when the model has none).
+    pub repeat_offset: Option<f32>,
+}
+
+/// A finished generation and its time in the worker (generation + the one readback).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Timed {
+    pub result: GenerationResult,
+    pub ms: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply {
+    Loaded(Result<LoadedModel, String>),
+    WebGpu(Result<(), String>),
+    Generated(Result<Timed, String>),
+    Memory(f64),
+    Done,
+}

@@ -11,12 +11,12 @@ use crate::bundle_loader::load_bundle;
 use crate::catalogue::Catalogue;
 use crate::controls::Controls;
 use crate::history_panel::HistoryPanel;
-use crate::inference_client;
+use crate::inference_client::Inference;
 use crate::insight::Insight;
 use crate::map_canvas::EmbeddingMap;
 use crate::results::{Recommendations, StatusLine};
-use crate::runner::{AutoPick, Sinks, notify, probe_auto, submit};
 use crate::url_sync::{current_query, replace_query};
+use crate::view_model::{AutoPick, Sinks, notify};
 
 /// How long the worker may take to build the model once the bundle is here (its wasm has been
 /// downloading since the page started).
@@ -31,13 +31,15 @@ pub fn App() -> impl IntoView {
 
     // The worker's wasm downloads and compiles while the bundle downloads. If it cannot start, say so
     // at once (a panic later has its own error screen).
-    inference_client::spawn(move |why| {
+    let inference = Inference::spawn(move |why| {
         if loaded.get_untracked().is_none() && failure.get_untracked().is_none() {
             failure.set(Some(format!(
                 "The model cannot run: {why}. Reload the page to try again."
             )));
         }
     });
+    provide_context(inference);
+    crate::test_hooks::install(inference);
     leptos::task::spawn_local(async move {
         let query = current_query();
         let (dataset, notice) = dataset_from_query(&query);
@@ -67,16 +69,16 @@ pub fn App() -> impl IntoView {
                 )));
             }
         });
-        let (item_vectors, repeat_offset) =
-            match inference_client::load(bundle.manifest.model.clone(), bundle.weights.clone())
-                .await
-            {
-                Ok(loaded) => (loaded.item_vectors, loaded.repeat_offset),
-                Err(e) => {
-                    failure.set(Some(format!("The model bundle is unusable: {e}")));
-                    return;
-                }
-            };
+        let (item_vectors, repeat_offset) = match inference
+            .load(bundle.manifest.model.clone(), bundle.weights.clone())
+            .await
+        {
+            Ok(loaded) => (loaded.item_vectors, loaded.repeat_offset),
+            Err(e) => {
+                failure.set(Some(format!("The model bundle is unusable: {e}")));
+                return;
+            }
+        };
         phase.set("ready".into());
         loaded.set(Some(Arc::new(Catalogue::new(
             &dataset,
@@ -134,6 +136,7 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
         notify(notices, format!("Link: {n}"));
     }
     let state = RwSignal::new(initial);
+    let inference = expect_context::<Inference>();
     let sinks = Sinks {
         output: RwSignal::new(None),
         idle_reason: RwSignal::new(None),
@@ -147,7 +150,7 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
     Effect::new(move |_| {
         let s = state.get();
         replace_query(&s.to_query());
-        submit(s, cat.clone(), sinks);
+        inference.submit(s, cat.clone(), sinks);
     });
     // Auto measures WebGPU once, after the first CPU result is on screen.
     let probing = RwSignal::new(false);
@@ -160,10 +163,10 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
             let snapshot = state.get_untracked();
             let cat = cat.clone();
             leptos::task::spawn_local(async move {
-                probe_auto(snapshot, sinks).await;
+                inference.probe_auto(snapshot, sinks).await;
                 // Re-run the current request on the backend Auto picked.
                 if state.with_untracked(|s| s.backend == BackendChoice::Auto) {
-                    submit(state.get_untracked(), cat, sinks);
+                    inference.submit(state.get_untracked(), cat, sinks);
                 }
             });
         }

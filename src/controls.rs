@@ -12,8 +12,8 @@ use playground_state::{BackendChoice, PageState};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::catalogue::Catalogue;
-use crate::runner::notify;
 use crate::url_sync::link_for;
+use crate::view_model::notify;
 
 /// A labelled range input with its current value shown beside it.
 fn slider(

@@ -15,7 +15,7 @@ use seqdiff_model::plain_sampling::ListMeasures;
 
 use crate::catalogue::Catalogue;
 use crate::overlay::seed_top;
-use crate::runner::{Output, Sinks, TOP_K};
+use crate::view_model::{Output, Sinks, TOP_K};
 
 /// Mean pairwise overlap (|A∩B| / k) of the seeds' top-k lists; None with one seed.
 fn seed_overlap(tops: &[Vec<u32>]) -> Option<f64> {

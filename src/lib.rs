@@ -3,6 +3,7 @@
 //! through the `inference-protocol` crate (docs/ARCHITECTURE.md §6).
 
 mod app;
+mod auto_probe;
 mod bundle_loader;
 mod catalogue;
 mod controls;
@@ -14,7 +15,9 @@ mod map_canvas;
 mod overlay;
 mod results;
 mod runner;
+mod test_hooks;
 mod url_sync;
+mod view_model;
 
 pub use app::App;
 pub use fatal::install as install_panic_screen;

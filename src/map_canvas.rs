@@ -2,7 +2,6 @@
 //! layer), with the request's overlay redrawn per animation frame; drag to pan, wheel to zoom,
 //! pinch to zoom (touch), hover for a tooltip (grid index), click an item to add it to the history.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use leptos::html::Canvas;
@@ -16,7 +15,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, TouchEven
 use crate::catalogue::{Catalogue, MapData};
 use crate::controls::checkbox;
 use crate::overlay::{Overlay, overlay};
-use crate::runner::Sinks;
+use crate::view_model::Sinks;
 use inference_protocol::clock::now_ms;
 
 const WIDTH: f64 = 640.0;
@@ -38,24 +37,28 @@ fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
 }
 
-thread_local! {
-    /// The static layer and what it was drawn for (view, transform).
-    static STATIC_LAYER: RefCell<Option<(HtmlCanvasElement, bool, Transform)>> = const { RefCell::new(None) };
-}
+/// The map's static layer (every item) and what it was drawn for (view, transform): redrawn only
+/// when either changes. One per map component.
+type StaticLayer = StoredValue<Option<(HtmlCanvasElement, bool, Transform)>, LocalStorage>;
 
 fn coords(map: &MapData, pca: bool) -> &[[f32; 2]] {
     if pca { &map.map.pca } else { &map.map.tsne }
 }
 
 /// Draws all items into an off-screen canvas once per (view, transform).
-fn static_layer(map: &MapData, pca: bool, t: Transform) -> Option<HtmlCanvasElement> {
-    if let Some(c) = STATIC_LAYER.with(|s| {
-        s.borrow()
-            .as_ref()
+fn static_layer(
+    cache: StaticLayer,
+    map: &MapData,
+    pca: bool,
+    t: Transform,
+) -> Option<HtmlCanvasElement> {
+    let cached = cache.with_value(|s| {
+        s.as_ref()
             .filter(|(_, p, tt)| *p == pca && *tt == t)
             .map(|(c, _, _)| c.clone())
-    }) {
-        return Some(c);
+    });
+    if cached.is_some() {
+        return cached;
     }
     let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.dyn_into().ok()?;
     canvas.set_width(WIDTH as u32);
@@ -72,7 +75,7 @@ fn static_layer(map: &MapData, pca: bool, t: Transform) -> Option<HtmlCanvasElem
             }
         }
     }
-    STATIC_LAYER.with(|s| *s.borrow_mut() = Some((canvas.clone(), pca, t)));
+    cache.set_value(Some((canvas.clone(), pca, t)));
     Some(canvas)
 }
 
@@ -119,8 +122,10 @@ fn label(ctx: &CanvasRenderingContext2d, [x, y]: [f64; 2], text: &str, fill: &st
     let _ = ctx.fill_text(text, x + 5.0, y - 6.0);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw(
     canvas: &HtmlCanvasElement,
+    cache: StaticLayer,
     map: &MapData,
     pca: bool,
     t: Transform,
@@ -132,7 +137,7 @@ fn draw(
     ctx.set_global_alpha(1.0);
     ctx.set_fill_style_str("#ffffff");
     ctx.fill_rect(0.0, 0.0, WIDTH, HEIGHT);
-    if let Some(layer) = static_layer(map, pca, t) {
+    if let Some(layer) = static_layer(cache, map, pca, t) {
         let _ = ctx.draw_image_with_html_canvas_element(&layer, 0.0, 0.0);
     }
     ctx.set_global_alpha(1.0);
@@ -226,6 +231,7 @@ pub fn EmbeddingMap(
         return view! { <p class="muted">"This bundle has no item map."</p> }.into_any();
     };
     let canvas_ref = NodeRef::<Canvas>::new();
+    let static_cache: StaticLayer = StoredValue::new_local(None);
     let use_pca = RwSignal::new(false);
     let fitted = move |pca: bool, cat: &Catalogue| {
         Transform::fit(coords(cat.map.as_ref().unwrap(), pca), WIDTH, HEIGHT, 16.0)
@@ -308,7 +314,16 @@ pub fn EmbeddingMap(
         );
         layer.with(|o| {
             if let Some(canvas) = canvas_ref.get() {
-                draw(&canvas, cat.map.as_ref().unwrap(), pca, t, o, p, h);
+                draw(
+                    &canvas,
+                    static_cache,
+                    cat.map.as_ref().unwrap(),
+                    pca,
+                    t,
+                    o,
+                    p,
+                    h,
+                );
             }
         });
     });

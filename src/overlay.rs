@@ -5,7 +5,7 @@
 use seqdiff_model::map::{Placement, UnitItems, l2_normalised, place};
 
 use crate::catalogue::MapData;
-use crate::runner::Output;
+use crate::view_model::Output;
 
 /// Nearest items averaged to place a point on the t-SNE view.
 const NEIGHBOURS: usize = 8;

@@ -7,7 +7,7 @@ use playground_state::request_cost::request_cost;
 use playground_state::{BackendChoice, PageState};
 
 use crate::catalogue::Catalogue;
-use crate::runner::{AutoPick, Row, Sinks};
+use crate::view_model::{AutoPick, Row, Sinks};
 
 #[component]
 pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
@@ -46,7 +46,7 @@ pub fn Recommendations(sinks: Sinks, catalogue: Arc<Catalogue>) -> impl IntoView
         {move || sinks.idle_reason.get().map(|r| view! { <p class="muted">{r}</p> })}
         {move || {
             sinks.output.get().and_then(|o| o.answer).map(|a| {
-                let verdict = if a.rank <= crate::runner::TOP_K { "a hit in the top 10" } else { "outside the top 10" };
+                let verdict = if a.rank <= crate::view_model::TOP_K { "a hit in the top 10" } else { "outside the top 10" };
                 view! {
                     <p class="answer">
                         "Held-out answer: " <strong>{a.title}</strong> {format!(" ranks {} of {n}: {verdict}.", a.rank)}

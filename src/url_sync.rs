@@ -6,6 +6,8 @@ use std::cell::RefCell;
 use playground_state::address_bar::{AddressBar, Write};
 
 thread_local! {
+    // A global because the panic hook (`fatal.rs`) must reach it: after a panic it writes the
+    // query still waiting for its gap, so the address bar holds the newest state.
     static BAR: RefCell<AddressBar> = RefCell::new(AddressBar::default());
 }
 

@@ -489,7 +489,7 @@ test('a WebGPU failure after start drops WebGPU for the CPU, says so, and the li
   await page.getByRole('status').filter({ hasText: 'backend: WebGPU' }).waitFor({ timeout: 180_000 });
   await waitForRecs(page);
   // The next WebGPU generation fails as a lost device would; then a slider moves.
-  await page.evaluate(() => window.wasmBindings.simulate_webgpu_loss());
+  await page.evaluate(() => window.playgroundTestHooks.simulateWebGpuLoss());
   await page.getByLabel('Guidance scale', { exact: true }).fill('2.5');
   await page.getByRole('alert').filter({ hasText: 'WebGPU failed' }).waitFor({ timeout: 60_000 });
   await page.getByRole('status').filter({ hasText: 'backend: CPU' }).waitFor({ timeout: 60_000 });
@@ -505,7 +505,7 @@ test('a WebGPU failure after start drops WebGPU for the CPU, says so, and the li
 test('a panic inside the inference worker replaces the page with an error screen that names it', async () => {
   const { page, context } = await open('?backend=cpu&steps=2&history=1,2,3');
   await waitForRecs(page);
-  await page.evaluate(() => window.wasmBindings.simulate_worker_panic('forced in the worker for the test'));
+  await page.evaluate(() => window.playgroundTestHooks.simulateWorkerPanic('forced in the worker for the test'));
   const screen = page.getByRole('alert').filter({ hasText: 'Something went wrong inside the page' });
   await screen.waitFor({ timeout: 10_000 });
   assert.match(await screen.textContent(), /inference worker stopped.*forced in the worker for the test/s);

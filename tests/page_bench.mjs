@@ -91,7 +91,7 @@ async function latencies(backend, steps, seeds, reps) {
  *  JS heap, sampled every n/4 requests. */
 async function soak(n) {
   const page = await requestPage('cpu', 50, 8);
-  const memory = () => page.evaluate(async () => [await window.wasmBindings.worker_memory_bytes(), window.__wasmMemory?.buffer.byteLength ?? NaN, performance.memory?.usedJSHeapSize ?? NaN]);
+  const memory = () => page.evaluate(async () => [await window.playgroundTestHooks.workerMemoryBytes(), window.__wasmMemory?.buffer.byteLength ?? NaN, performance.memory?.usedJSHeapSize ?? NaN]);
   const samples = [await memory()];
   const start = Date.now();
   for (let seed = 1; seed <= n; seed++) {

@@ -2,9 +2,10 @@
 //! concurrent requests each get their own reply), its registration in the worker module, its codec
 //! and the worker's panic hook. The UI module only spawns it (`WORKER_SCRIPT`).
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use gloo_worker::oneshot::oneshot;
 use gloo_worker::{Bincode, Codec};
@@ -18,20 +19,20 @@ use crate::messages::{Reply, Request};
 /// the site works from any sub-path.
 pub const WORKER_SCRIPT: &str = "./inference-worker_loader.js";
 
-/// What the worker module runs for each request.
-pub type Handler = fn(Request) -> Pin<Box<dyn Future<Output = Reply>>>;
+/// What the worker module runs for each request: a closure that owns the worker's state (its model).
+pub type Handler = Rc<dyn Fn(Request) -> Pin<Box<dyn Future<Output = Reply>>>>;
 
 thread_local! {
-    // A global because gloo-worker's oneshot worker is a plain function: the handler the worker
-    // module registers (its engine) cannot be passed to it any other way.
-    static HANDLER: Cell<Option<Handler>> = const { Cell::new(None) };
+    // The one global of the protocol: gloo-worker's oneshot worker is a plain function, so the
+    // handler the worker module registers (and the model it owns) can reach it no other way.
+    static HANDLER: RefCell<Option<Handler>> = const { RefCell::new(None) };
 }
 
 #[oneshot]
 pub async fn InferenceWorker(request: Request) -> Reply {
     // Set by `register_worker` before the first message can arrive; the UI module only spawns.
     let handler = HANDLER
-        .with(Cell::get)
+        .with(|h| h.borrow().clone())
         .expect("the inference worker registers its handler first");
     handler(request).await
 }
@@ -39,7 +40,7 @@ pub async fn InferenceWorker(request: Request) -> Reply {
 /// In the worker module: runs `handler` for every request from the page.
 pub fn register_worker(handler: Handler) {
     use gloo_worker::Registrable;
-    HANDLER.with(|h| h.set(Some(handler)));
+    HANDLER.with(|h| *h.borrow_mut() = Some(handler));
     InferenceWorker::registrar()
         .encoding::<WorkerCodec>()
         .register();

@@ -30,63 +30,69 @@ pub struct Engine {
     last_encoding: RefCell<Vec<(ComputeBackend, Rc<Encoding>)>>,
 }
 
-thread_local! {
-    static ENGINE: RefCell<Option<Rc<Engine>>> = const { RefCell::new(None) };
+/// The worker: the model once the page has sent it (`Request::Load`), and one `match` over the
+/// protocol's requests.
+#[derive(Default)]
+pub struct Worker {
+    engine: RefCell<Option<Rc<Engine>>>,
 }
 
-fn engine() -> Result<Rc<Engine>, String> {
-    ENGINE
-        .with(|e| e.borrow().clone())
-        .ok_or_else(|| "the model is not loaded yet".to_string())
-}
+impl Worker {
+    fn engine(&self) -> Result<Rc<Engine>, String> {
+        self.engine
+            .borrow()
+            .clone()
+            .ok_or_else(|| "the model is not loaded yet".to_string())
+    }
 
-/// Runs one request of the worker's protocol.
-pub async fn handle(request: Request) -> Reply {
-    match request {
-        Request::Load { config, weights } => {
-            Reply::Loaded(Engine::new(config, weights).map(|engine| {
-                let loaded = LoadedModel {
-                    item_vectors: engine.item_vectors(),
-                    repeat_offset: engine.repeat_offset(),
-                };
-                ENGINE.with(|e| *e.borrow_mut() = Some(Rc::new(engine)));
-                loaded
-            }))
-        }
-        Request::StartWebGpu => Reply::WebGpu(match engine() {
-            Ok(engine) => engine.webgpu().await.map(|_| ()),
-            Err(why) => Err(why),
-        }),
-        Request::Generate {
-            on,
-            history,
-            sampling,
-        } => Reply::Generated(match engine() {
-            Ok(engine) => engine.run(on, &history, &sampling).await,
-            Err(why) => Err(why),
-        }),
-        Request::DropWebGpu { why } => {
-            if let Ok(engine) = engine() {
-                engine.mark_webgpu_failed(&why);
+    /// Runs one request of the worker's protocol.
+    pub async fn handle(&self, request: Request) -> Reply {
+        match request {
+            Request::Load { config, weights } => {
+                Reply::Loaded(Engine::new(config, weights).map(|engine| {
+                    let loaded = LoadedModel {
+                        item_vectors: engine.item_vectors(),
+                        repeat_offset: engine.repeat_offset(),
+                    };
+                    *self.engine.borrow_mut() = Some(Rc::new(engine));
+                    loaded
+                }))
             }
-            Reply::Done
-        }
-        Request::Memory => {
-            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-            Reply::Memory(
-                memory
-                    .buffer()
-                    .unchecked_into::<js_sys::ArrayBuffer>()
-                    .byte_length() as f64,
-            )
-        }
-        Request::FailNextWebGpu => {
-            if let Ok(engine) = engine() {
-                engine.fail_next_webgpu.set(true);
+            Request::StartWebGpu => Reply::WebGpu(match self.engine() {
+                Ok(engine) => engine.webgpu().await.map(|_| ()),
+                Err(why) => Err(why),
+            }),
+            Request::Generate {
+                on,
+                history,
+                sampling,
+            } => Reply::Generated(match self.engine() {
+                Ok(engine) => engine.run(on, &history, &sampling).await,
+                Err(why) => Err(why),
+            }),
+            Request::DropWebGpu { why } => {
+                if let Ok(engine) = self.engine() {
+                    engine.mark_webgpu_failed(&why);
+                }
+                Reply::Done
             }
-            Reply::Done
+            Request::Memory => {
+                let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+                Reply::Memory(
+                    memory
+                        .buffer()
+                        .unchecked_into::<js_sys::ArrayBuffer>()
+                        .byte_length() as f64,
+                )
+            }
+            Request::FailNextWebGpu => {
+                if let Ok(engine) = self.engine() {
+                    engine.fail_next_webgpu.set(true);
+                }
+                Reply::Done
+            }
+            Request::Panic { message } => panic!("{message}"),
         }
-        Request::Panic { message } => panic!("{message}"),
     }
 }
 

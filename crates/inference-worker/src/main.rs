@@ -5,10 +5,16 @@
 mod engine;
 mod gpu_probe;
 
+use std::rc::Rc;
+
 use inference_protocol::worker::{register_worker, worker_panic_hook};
 
 fn main() {
     inference_protocol::startup::run_constructors_once();
     std::panic::set_hook(Box::new(worker_panic_hook));
-    register_worker(|request| Box::pin(engine::handle(request)));
+    let worker = Rc::new(engine::Worker::default());
+    register_worker(Rc::new(move |request| {
+        let worker = worker.clone();
+        Box::pin(async move { worker.handle(request).await })
+    }));
 }

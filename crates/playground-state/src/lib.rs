@@ -8,6 +8,7 @@ pub mod html_text;
 pub mod latest_only;
 pub mod map_view;
 pub mod presets;
+pub mod ranked;
 pub mod request_cost;
 pub mod search;
 pub mod trade_off;

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The conventional status of a program ended by SIGINT (128 + 2).
-pub const EXIT_CODE: i32 = 130;
+pub const EXIT_CODE: u8 = 130;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 
@@ -13,11 +13,24 @@ static REQUESTED: AtomicBool = AtomicBool::new(false);
 pub fn install() {
     let _ = ctrlc::set_handler(|| {
         if REQUESTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(EXIT_CODE);
+            // The handler's own thread: the run cannot return from here, and a second press means now.
+            std::process::exit(EXIT_CODE.into());
         }
         eprintln!("\nstopping before the next batch (press Ctrl-C again to quit at once)…");
     });
 }
+
+/// The error a run returns when Ctrl-C stopped it; `main` exits with `EXIT_CODE` for it.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)

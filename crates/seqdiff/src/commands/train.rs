@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
-use burn::optim::AdamWConfig;
+use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::tensor::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -18,9 +18,9 @@ use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Evaluation;
 use seqdiff_model::schedule::cosine_alpha_bars;
 use seqdiff_model::train::{
-    LossParts, LrSchedule, Objective, TrainConfig, batch_loss, batches, training_windows,
+    LossParts, LrSchedule, Objective, TrainConfig, Window, batch_loss, batches, training_windows,
 };
-use seqdiff_model::{ModelConfig, Recommender, SamplingConfig, SeqDiff};
+use seqdiff_model::{Device, ModelConfig, Recommender, SamplingConfig, SeqDiff};
 use serde::{Deserialize, Serialize};
 
 use crate::TrainArgs;
@@ -85,114 +85,9 @@ impl EpochLog {
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
+    validate(&args)?;
     let dataset = Dataset::load(&args.data)?;
-    if args.dim == 0 || args.dim % 2 != 0 {
-        bail!("--dim must be a positive even number (it is split into heads and sin/cos halves)");
-    }
-    if args.batch_size == 0 {
-        bail!("--batch-size must be positive");
-    }
-    if !(args.lr.is_finite() && args.lr > 0.0) {
-        bail!("--lr must be a positive number");
-    }
-    if !(0.0..1.0).contains(&args.dropout) {
-        bail!("--dropout must be in [0, 1)");
-    }
-    if !(0.0..=1.0).contains(&args.p_uncond) {
-        bail!("--p-uncond must be in [0, 1]");
-    }
-    for (name, value) in [
-        ("--weight-decay", args.weight_decay),
-        ("--mse-weight", args.mse_weight),
-        ("--encoder-ce-weight", args.encoder_ce_weight),
-        ("--offset-noise", args.offset_noise),
-    ] {
-        if !(value.is_finite() && value >= 0.0) {
-            bail!("{name} must be a non-negative number");
-        }
-    }
-    if !(args.temperature.is_finite() && args.temperature > 0.0) {
-        bail!("--temperature must be a positive number");
-    }
-    if args.threads == 0 || args.eval_batch == 0 {
-        bail!("--threads and --eval-batch must be positive");
-    }
-    if !(args.diffusion_fraction > 0.0 && args.diffusion_fraction <= 1.0) {
-        bail!("--diffusion-fraction must be in (0, 1]");
-    }
-    if args.holdout_last > 0 && args.objective != Objective::Encoder && args.encoder_from.is_none()
-    {
-        bail!(
-            "--holdout-last splits the train targets between an encoder run (--objective encoder) and a staged denoiser run (--encoder-from): a joint run has no such split"
-        );
-    }
-    if args.diffusion_fraction < 1.0 && args.denoiser == seqdiff_model::DenoiserKind::CrossAttn {
-        bail!(
-            "--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)"
-        );
-    }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    if let Some(what) = run_commit::recover(&args.out)? {
-        eprintln!("{what}");
-    }
-    let state_path = args.out.join("state.json");
-    let mut state = if state_path.exists() {
-        if !args.resume {
-            bail!(
-                "{} already holds a run: pass --resume to continue it, or choose another --out",
-                args.out.display()
-            );
-        }
-        let state: RunState = serde_json::from_str(&std::fs::read_to_string(&state_path)?)
-            .with_context(|| format!("{}: unreadable run state", state_path.display()))?;
-        if state.model.num_items != dataset.num_items {
-            bail!(
-                "{}: the run was trained on {} items but {} has {}",
-                state_path.display(),
-                state.model.num_items,
-                args.data.display(),
-                dataset.num_items
-            );
-        }
-        let changed = changed_options(&state, &args, dataset.num_items);
-        if !changed.is_empty() {
-            bail!(
-                "--resume continues a run with the options it was started with (only --epochs may change); these differ:\n  {}\nrepeat the original options, or start a new run with another --out",
-                changed.join("\n  ")
-            );
-        }
-        if state.train.lr_schedule == LrSchedule::Cosine && args.epochs != state.train.epochs {
-            bail!(
-                "the run's cosine schedule was planned over {} epochs; --epochs {} would make the learning rate jump mid-run: resume with --epochs {}, or start a run with --lr-schedule constant to extend it later",
-                state.train.epochs,
-                args.epochs,
-                state.train.epochs
-            );
-        }
-        eprintln!(
-            "resuming after epoch {} (best valid NDCG@10 {:.2})",
-            state.epochs_done, state.best_ndcg10
-        );
-        state
-    } else {
-        if args.max_len == 0 || args.layers == 0 || args.heads == 0 || args.dim % args.heads != 0 {
-            bail!(
-                "--max-len, --layers and --heads must be positive, and --dim divisible by --heads"
-            );
-        }
-        let model = args.model_config(dataset.num_items);
-        let train = args.train_config();
-        RunState {
-            model,
-            train,
-            data: args.data.display().to_string(),
-            epochs_done: 0,
-            best_epoch: None,
-            best_ndcg10: -1.0,
-            log: vec![],
-        }
-    };
+    let mut state = run_state(&args, &dataset)?;
     // Resuming may extend the epoch budget.
     state.train.epochs = args.epochs;
     let train_cfg = state.train.clone();
@@ -200,26 +95,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let inference_device = device(args.device)?;
     let device = inference_device.clone().autodiff();
     device.seed(train_cfg.seed);
-    let mut model = SeqDiff::new(&state.model, &device);
-    let mut optim = AdamWConfig::new()
-        .with_weight_decay(train_cfg.weight_decay as f32)
-        .init();
-    if state.epochs_done > 0 {
-        let last = args.out.join("last.bpk");
-        model = model
-            .try_load_file(&last)
-            .map_err(|e| anyhow::anyhow!("{}: cannot load: {e:?}", last.display()))?;
-        optim = optim
-            .load(args.out.join("optimizer.bpk"))
-            .map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
-    } else if let Some(from) = &args.encoder_from {
-        model = with_encoder_of(model, from, &device)?;
-    } else if let Some(from) = &args.init_from {
-        model = initialised_from(from, &state.model, &device)?;
-    }
-    if train_cfg.frozen_encoder {
-        model = freeze_encoder(model, train_cfg.frozen_encoder_dropout);
-    }
+    let (mut model, mut optim) = starting_point(&args, &state, &device)?;
 
     let windows = training_windows(&dataset.users, state.model.max_len, &train_cfg);
     if windows.is_empty() {
@@ -250,6 +126,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
             .unwrap_or(0)
             .max(train_cfg.encoder_warmup_epochs),
     );
+    let run = Training {
+        args: &args,
+        config: train_cfg.clone(),
+        windows,
+        alpha_bars,
+        targets_per_epoch,
+        device: device.clone(),
+    };
     for epoch in state.epochs_done + 1..=train_cfg.epochs {
         if args.patience > 0 && stale >= args.patience {
             eprintln!(
@@ -258,96 +142,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
             );
             break;
         }
-        // Per-epoch seeding makes a resumed run continue exactly as an uninterrupted one.
-        let epoch_seed = train_cfg
-            .seed
-            .wrapping_mul(1_000_003)
-            .wrapping_add(epoch as u64);
-        device.seed(epoch_seed);
-        let mut rng = ChaCha8Rng::seed_from_u64(epoch_seed);
-        let plan = batches(&windows, train_cfg.batch_size, &mut rng);
-        let bar = ProgressBar::new(targets_per_epoch as u64);
-        bar.set_style(
-            ProgressStyle::with_template("epoch {prefix} [{bar:30}] {percent:>3}% {msg} eta {eta}")
-                .unwrap()
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(format!("{epoch}/{}", train_cfg.epochs));
+
         let encoder_objective = train_cfg.objective == Objective::Encoder;
         let warmup = !encoder_objective && epoch <= train_cfg.encoder_warmup_epochs;
-        let encoder_only = encoder_objective || warmup;
-        let start = Instant::now();
-        let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) =
-            (0.0, 0.0, 0.0, 0.0, 0usize);
-        for (step, batch) in plan.iter().enumerate() {
-            if interrupt::requested() {
-                bar.finish_and_clear();
-                eprintln!(
-                    "interrupted in epoch {epoch}: nothing of it was saved; {} holds epoch {} complete. Continue with the same command and --resume.",
-                    args.out.display(),
-                    state.epochs_done
-                );
-                std::process::exit(interrupt::EXIT_CODE);
-            }
-            let refs: Vec<_> = batch.iter().map(|&i| &windows[i]).collect();
-            let batch_loss = batch_loss(
-                &model,
-                &refs,
-                &train_cfg,
-                &alpha_bars,
-                &mut rng,
-                args.threads,
-                encoder_only,
-            );
-            let n = batch_loss.targets();
-            // Reading scalars forces a sync; do it every few steps only.
-            if step % 10 == 0 || step + 1 == plan.len() {
-                let scalar = |f: fn(&LossParts) -> &Tensor<1>| -> f64 {
-                    batch_loss
-                        .parts
-                        .iter()
-                        .map(|p| f(p).clone().into_scalar::<f32>() as f64 * p.targets as f64)
-                        .sum::<f64>()
-                        / n.max(1) as f64
-                };
-                let (l, c, m, e) = (
-                    scalar(|p| &p.total),
-                    scalar(|p| &p.ce),
-                    scalar(|p| &p.mse),
-                    scalar(|p| &p.encoder_ce),
-                );
-                if !l.is_finite() {
-                    bail!("loss became {l} at epoch {epoch}, step {step}: lower --lr");
-                }
-                sum_loss += l * n as f64;
-                sum_ce += c * n as f64;
-                sum_mse += m * n as f64;
-                sum_enc += e * n as f64;
-                seen += n;
-                let rate = bar.position() as f64 / start.elapsed().as_secs_f64().max(1e-9);
-                bar.set_message(format!(
-                    "loss {:.4} (ce {:.3} mse {:.3} enc-ce {:.3}) {:.0} samples/s",
-                    sum_loss / seen as f64,
-                    sum_ce / seen as f64,
-                    sum_mse / seen as f64,
-                    sum_enc / seen as f64,
-                    rate
-                ));
-            }
-            let grads = batch_loss.gradients(&model);
-            let progress =
-                ((epoch - 1) * plan.len() + step) as f64 / (train_cfg.epochs * plan.len()) as f64;
-            model = optim.step(
-                train_cfg
-                    .lr_schedule
-                    .rate(train_cfg.learning_rate, progress),
-                model,
-                grads,
-            );
-            bar.inc(refs.iter().map(|w| w.trained() as u64).sum());
-        }
-        let seconds = start.elapsed().as_secs_f64();
-        bar.finish_and_clear();
+        let (trained, totals) =
+            train_epoch(&run, model, &mut optim, epoch, encoder_objective || warmup)?;
+        model = trained;
 
         let recommender = Recommender::new(model.valid());
         let valid = (!encoder_objective).then(|| {
@@ -359,12 +159,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
             )
         });
         let valid_encoder = evaluate_encoder(&recommender, &valid_cases, args.eval_batch);
+        let seconds = totals.seconds;
         let log = EpochLog {
             epoch,
-            loss: sum_loss / seen.max(1) as f64,
-            ce: sum_ce / seen.max(1) as f64,
-            mse: sum_mse / seen.max(1) as f64,
-            encoder_ce: sum_enc / seen.max(1) as f64,
+            loss: totals.loss,
+            ce: totals.ce,
+            mse: totals.mse,
+            encoder_ce: totals.encoder_ce,
             seconds,
             samples_per_second: targets_per_epoch as f64 / seconds,
             valid,
@@ -446,21 +247,30 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
         commit.finish()?;
     }
+    choose_sampling_and_report(&args, &state, &dataset, &valid_cases, &inference_device)
+}
+
+/// With the best weights: chooses the sampling settings on validation (the encoder alone is one
+/// candidate), reports test at that choice and writes the final manifest.
+fn choose_sampling_and_report(
+    args: &TrainArgs,
+    state: &RunState,
+    dataset: &Dataset,
+    valid_cases: &[(Vec<u32>, u32)],
+    inference_device: &Device,
+) -> Result<()> {
     if state.best_epoch.is_none() {
         bail!("no epoch finished: nothing to select from");
     }
 
     // Choose the sampling settings on validation with the best weights; report test at that choice.
     let best_bytes = std::fs::read(args.out.join("best.bpk"))?;
-    let best = seqdiff_model::bundle::model_from_bytes(
-        &state.model,
-        best_bytes.clone(),
-        &inference_device,
-    )
-    .map_err(anyhow::Error::msg)?;
+    let best =
+        seqdiff_model::bundle::model_from_bytes(&state.model, best_bytes.clone(), inference_device)
+            .map_err(anyhow::Error::msg)?;
     let recommender = Recommender::new(best);
     let test_cases = split_cases(&dataset, Split::Test);
-    let (sampling, test) = if train_cfg.objective == Objective::Encoder {
+    let (sampling, test) = if state.train.objective == Objective::Encoder {
         (
             selection_sampling(),
             evaluate_encoder(&recommender, &test_cases, args.eval_batch),
@@ -509,14 +319,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     write_json(
         &args.out.join("manifest.json"),
-        &manifest(&args, &state, Some((sampling.clone(), test)), &best_bytes),
+        &manifest(args, &state, Some((sampling.clone(), test)), &best_bytes),
     )?;
     let minutes = state.log.iter().map(|l| l.seconds).sum::<f64>() / 60.0;
     eprintln!(
         "best epoch {:?} of {}; {:.1} min of training",
         state.best_epoch, state.epochs_done, minutes
     );
-    if train_cfg.objective == Objective::Encoder {
+    if state.train.objective == Objective::Encoder {
         eprintln!("the encoder alone (--objective encoder)");
     } else {
         eprintln!("sampling chosen on validation: {sampling:?}");
@@ -532,6 +342,278 @@ pub fn run(args: TrainArgs) -> Result<()> {
         args.data.display()
     );
     Ok(())
+}
+
+/// What every epoch of a run reads.
+struct Training<'a> {
+    args: &'a TrainArgs,
+    config: TrainConfig,
+    windows: Vec<Window>,
+    alpha_bars: Vec<f64>,
+    targets_per_epoch: usize,
+    device: Device,
+}
+
+/// An epoch's mean losses per target and its time.
+struct EpochTotals {
+    loss: f64,
+    ce: f64,
+    mse: f64,
+    encoder_ce: f64,
+    seconds: f64,
+}
+
+/// Refuses options that cannot make a run, before anything is read or written.
+fn validate(args: &TrainArgs) -> Result<()> {
+    if args.dim == 0 || args.dim % 2 != 0 {
+        bail!("--dim must be a positive even number (it is split into heads and sin/cos halves)");
+    }
+    if args.batch_size == 0 {
+        bail!("--batch-size must be positive");
+    }
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        bail!("--lr must be a positive number");
+    }
+    if !(0.0..1.0).contains(&args.dropout) {
+        bail!("--dropout must be in [0, 1)");
+    }
+    if !(0.0..=1.0).contains(&args.p_uncond) {
+        bail!("--p-uncond must be in [0, 1]");
+    }
+    for (name, value) in [
+        ("--weight-decay", args.weight_decay),
+        ("--mse-weight", args.mse_weight),
+        ("--encoder-ce-weight", args.encoder_ce_weight),
+        ("--offset-noise", args.offset_noise),
+    ] {
+        if !(value.is_finite() && value >= 0.0) {
+            bail!("{name} must be a non-negative number");
+        }
+    }
+    if !(args.temperature.is_finite() && args.temperature > 0.0) {
+        bail!("--temperature must be a positive number");
+    }
+    if args.threads == 0 || args.eval_batch == 0 {
+        bail!("--threads and --eval-batch must be positive");
+    }
+    if !(args.diffusion_fraction > 0.0 && args.diffusion_fraction <= 1.0) {
+        bail!("--diffusion-fraction must be in (0, 1]");
+    }
+    if args.holdout_last > 0 && args.objective != Objective::Encoder && args.encoder_from.is_none()
+    {
+        bail!(
+            "--holdout-last splits the train targets between an encoder run (--objective encoder) and a staged denoiser run (--encoder-from): a joint run has no such split"
+        );
+    }
+    if args.diffusion_fraction < 1.0 && args.denoiser == seqdiff_model::DenoiserKind::CrossAttn {
+        bail!(
+            "--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)"
+        );
+    }
+    Ok(())
+}
+
+/// The run's state: read back from `--out` with `--resume`, else a new run of these options.
+fn run_state(args: &TrainArgs, dataset: &Dataset) -> Result<RunState> {
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    if let Some(what) = run_commit::recover(&args.out)? {
+        eprintln!("{what}");
+    }
+    let state_path = args.out.join("state.json");
+    let state = if state_path.exists() {
+        if !args.resume {
+            bail!(
+                "{} already holds a run: pass --resume to continue it, or choose another --out",
+                args.out.display()
+            );
+        }
+        let state: RunState = serde_json::from_str(&std::fs::read_to_string(&state_path)?)
+            .with_context(|| format!("{}: unreadable run state", state_path.display()))?;
+        if state.model.num_items != dataset.num_items {
+            bail!(
+                "{}: the run was trained on {} items but {} has {}",
+                state_path.display(),
+                state.model.num_items,
+                args.data.display(),
+                dataset.num_items
+            );
+        }
+        let changed = changed_options(&state, args, dataset.num_items);
+        if !changed.is_empty() {
+            bail!(
+                "--resume continues a run with the options it was started with (only --epochs may change); these differ:\n  {}\nrepeat the original options, or start a new run with another --out",
+                changed.join("\n  ")
+            );
+        }
+        if state.train.lr_schedule == LrSchedule::Cosine && args.epochs != state.train.epochs {
+            bail!(
+                "the run's cosine schedule was planned over {} epochs; --epochs {} would make the learning rate jump mid-run: resume with --epochs {}, or start a run with --lr-schedule constant to extend it later",
+                state.train.epochs,
+                args.epochs,
+                state.train.epochs
+            );
+        }
+        eprintln!(
+            "resuming after epoch {} (best valid NDCG@10 {:.2})",
+            state.epochs_done, state.best_ndcg10
+        );
+        state
+    } else {
+        if args.max_len == 0 || args.layers == 0 || args.heads == 0 || args.dim % args.heads != 0 {
+            bail!(
+                "--max-len, --layers and --heads must be positive, and --dim divisible by --heads"
+            );
+        }
+        let model = args.model_config(dataset.num_items);
+        let train = args.train_config();
+        RunState {
+            model,
+            train,
+            data: args.data.display().to_string(),
+            epochs_done: 0,
+            best_epoch: None,
+            best_ndcg10: -1.0,
+            log: vec![],
+        }
+    };
+    Ok(state)
+}
+
+/// The model and optimizer a run starts from: the last epoch's when resuming, else new weights
+/// (with another run's encoder or every weight of it, as asked).
+fn starting_point(
+    args: &TrainArgs,
+    state: &RunState,
+    device: &Device,
+) -> Result<(SeqDiff, ModuleOptimizer)> {
+    let mut model = SeqDiff::new(&state.model, device);
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(state.train.weight_decay as f32)
+        .init();
+    if state.epochs_done > 0 {
+        let last = args.out.join("last.bpk");
+        model = model
+            .try_load_file(&last)
+            .map_err(|e| anyhow::anyhow!("{}: cannot load: {e:?}", last.display()))?;
+        optim = optim
+            .load(args.out.join("optimizer.bpk"))
+            .map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
+    } else if let Some(from) = &args.encoder_from {
+        model = with_encoder_of(model, from, device)?;
+    } else if let Some(from) = &args.init_from {
+        model = initialised_from(from, &state.model, device)?;
+    }
+    if state.train.frozen_encoder {
+        model = freeze_encoder(model, state.train.frozen_encoder_dropout);
+    }
+    Ok((model, optim))
+}
+
+/// One pass over the training windows; returns the updated model.
+fn train_epoch(
+    run: &Training,
+    mut model: SeqDiff,
+    optim: &mut ModuleOptimizer,
+    epoch: usize,
+    encoder_only: bool,
+) -> Result<(SeqDiff, EpochTotals)> {
+    // Per-epoch seeding makes a resumed run continue exactly as an uninterrupted one.
+    let epoch_seed = run
+        .config
+        .seed
+        .wrapping_mul(1_000_003)
+        .wrapping_add(epoch as u64);
+    run.device.seed(epoch_seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(epoch_seed);
+    let plan = batches(&run.windows, run.config.batch_size, &mut rng);
+    let bar = ProgressBar::new(run.targets_per_epoch as u64);
+    bar.set_style(
+        ProgressStyle::with_template("epoch {prefix} [{bar:30}] {percent:>3}% {msg} eta {eta}")
+            .unwrap()
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(format!("{epoch}/{}", run.config.epochs));
+    let start = Instant::now();
+    let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) =
+        (0.0, 0.0, 0.0, 0.0, 0usize);
+    for (step, batch) in plan.iter().enumerate() {
+        if interrupt::requested() {
+            bar.finish_and_clear();
+            return Err(interrupt::Interrupted(format!(
+                "interrupted in epoch {epoch}: nothing of it was saved; {} holds epoch {} complete. Continue with the same command and --resume.",
+                run.args.out.display(),
+                epoch - 1
+            ))
+            .into());
+        }
+        let refs: Vec<_> = batch.iter().map(|&i| &run.windows[i]).collect();
+        let batch_loss = batch_loss(
+            &model,
+            &refs,
+            &run.config,
+            &run.alpha_bars,
+            &mut rng,
+            run.args.threads,
+            encoder_only,
+        );
+        let n = batch_loss.targets();
+        // Reading scalars forces a sync; do it every few steps only.
+        if step % 10 == 0 || step + 1 == plan.len() {
+            let scalar = |f: fn(&LossParts) -> &Tensor<1>| -> f64 {
+                batch_loss
+                    .parts
+                    .iter()
+                    .map(|p| f(p).clone().into_scalar::<f32>() as f64 * p.targets as f64)
+                    .sum::<f64>()
+                    / n.max(1) as f64
+            };
+            let (l, c, m, e) = (
+                scalar(|p| &p.total),
+                scalar(|p| &p.ce),
+                scalar(|p| &p.mse),
+                scalar(|p| &p.encoder_ce),
+            );
+            if !l.is_finite() {
+                bail!("loss became {l} at epoch {epoch}, step {step}: lower --lr");
+            }
+            sum_loss += l * n as f64;
+            sum_ce += c * n as f64;
+            sum_mse += m * n as f64;
+            sum_enc += e * n as f64;
+            seen += n;
+            let rate = bar.position() as f64 / start.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!(
+                "loss {:.4} (ce {:.3} mse {:.3} enc-ce {:.3}) {:.0} samples/s",
+                sum_loss / seen as f64,
+                sum_ce / seen as f64,
+                sum_mse / seen as f64,
+                sum_enc / seen as f64,
+                rate
+            ));
+        }
+        let grads = batch_loss.gradients(&model);
+        let progress =
+            ((epoch - 1) * plan.len() + step) as f64 / (run.config.epochs * plan.len()) as f64;
+        model = optim.step(
+            run.config
+                .lr_schedule
+                .rate(run.config.learning_rate, progress),
+            model,
+            grads,
+        );
+        bar.inc(refs.iter().map(|w| w.trained() as u64).sum());
+    }
+    bar.finish_and_clear();
+    let mean = |sum: f64| sum / seen.max(1) as f64;
+    let totals = EpochTotals {
+        loss: mean(sum_loss),
+        ce: mean(sum_ce),
+        mse: mean(sum_mse),
+        encoder_ce: mean(sum_enc),
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    Ok((model, totals))
 }
 
 /// `model` with the item table, encoder and repeat offset of the run (or bundle) in `from`.

@@ -4,6 +4,7 @@
 
 pub mod bundle;
 pub mod bundle_files;
+pub mod chart;
 pub mod config;
 pub mod data;
 #[cfg(feature = "model")]

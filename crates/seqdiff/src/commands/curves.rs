@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use playground_state::trade_off::Chart;
+use seqdiff_model::chart::Chart;
 
 use crate::CurvesArgs;
 use crate::checkpoint::write_atomic;

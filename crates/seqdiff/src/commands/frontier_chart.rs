@@ -1,7 +1,7 @@
 //! The SVG of `seqdiff frontier`: HR@10 against three diversity measures, one panel each; the two
 //! plain-sampling baselines as lines from the encoder's own list, the diffusion's settings as dots.
 
-use playground_state::trade_off::Chart;
+use seqdiff_model::chart::Chart;
 use seqdiff_model::plain_sampling::ListMeasures;
 
 use crate::commands::frontier::Frontier;

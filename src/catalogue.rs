@@ -1,4 +1,5 @@
-//! What the page knows about the items of the loaded bundle: titles, popularity, search, presets.
+//! What the page knows about the items of the loaded bundle: titles, popularity, search, presets,
+//! and the page's defaults and limits (the map's data is `map_data.rs`).
 
 use playground_state::presets::Preset;
 use playground_state::presets::{PresetItem, presets};
@@ -6,23 +7,11 @@ use playground_state::search::TitleIndex;
 use playground_state::{BackendChoice, Limits, PageState};
 use seqdiff_model::data::ItemInfo;
 
-use playground_state::map_view::GridIndex;
-use seqdiff_model::map::{ItemMap, UnitItems};
-
-use crate::bundle_loader::LoadedBundle;
+use seqdiff_model::bundle::Manifest;
 use seqdiff_model::bundle_files::SweepResult;
 
-/// The embedding map's data: coordinates, colours and hover indices for both views.
-pub struct MapData {
-    pub map: ItemMap,
-    /// L2-normalised item vectors (row i = item i) for placing x̂0 among the items.
-    pub unit_items: UnitItems,
-    /// Legend entry of each item (its least common genre: the most telling one).
-    pub colour_of: Vec<usize>,
-    pub legend: Vec<String>,
-    pub tsne_index: GridIndex,
-    pub pca_index: GridIndex,
-}
+use crate::bundle_loader::LoadedBundle;
+use crate::map_data::MapData;
 
 /// Items per preset history.
 const PRESET_SIZE: usize = 6;
@@ -112,20 +101,9 @@ impl Catalogue {
         let map = bundle
             .map
             .clone()
-            .map(|map| map_data(map, &items, item_vectors));
+            .map(|map| MapData::new(map, &items, item_vectors));
         let m = &bundle.manifest;
-        let model_card = match &m.test_metrics {
-            Some(t) => {
-                let masked = t.masked.map_or_else(String::new, |k| {
-                    format!(" (history masked: {:.2}, {:.2})", k.hr10, k.ndcg10)
-                });
-                format!(
-                    "{} · {} items · test HR@10 {:.2}, NDCG@10 {:.2}{masked}",
-                    m.name, n, t.unmasked.hr10, t.unmasked.ndcg10
-                )
-            }
-            None => format!("{} · {} items", m.name, n),
-        };
+        let model_card = model_card(m);
         let trade_off = bundle
             .sweep
             .as_ref()
@@ -170,45 +148,19 @@ impl Catalogue {
     }
 }
 
-fn map_data(map: ItemMap, items: &[ItemInfo], item_vectors: Vec<Vec<f32>>) -> MapData {
-    let mut genre_count = std::collections::BTreeMap::<&str, usize>::new();
-    for i in items.iter().skip(1) {
-        for g in &i.genres {
-            *genre_count.entry(g.as_str()).or_default() += 1;
+/// "MovieLens-100K · 1349 items · test HR@10 18.03, NDCG@10 9.36 (history masked: …)" for the header.
+fn model_card(m: &Manifest) -> String {
+    let n = m.model.num_items;
+    match &m.test_metrics {
+        Some(t) => {
+            let masked = t.masked.map_or_else(String::new, |k| {
+                format!(" (history masked: {:.2}, {:.2})", k.hr10, k.ndcg10)
+            });
+            format!(
+                "{} · {} items · test HR@10 {:.2}, NDCG@10 {:.2}{masked}",
+                m.name, n, t.unmasked.hr10, t.unmasked.ndcg10
+            )
         }
-    }
-    // Row 0 (padding) is not counted; a genre only it carries counts 0 rather than panicking.
-    let telling = |i: &ItemInfo| {
-        i.genres
-            .iter()
-            .min_by_key(|g| {
-                (
-                    genre_count.get(g.as_str()).copied().unwrap_or(0),
-                    g.as_str(),
-                )
-            })
-            .cloned()
-            .unwrap_or_else(|| "unknown".into())
-    };
-    let chosen: Vec<String> = (0..map.tsne.len())
-        .map(|i| items.get(i).map_or_else(|| "unknown".into(), telling))
-        .collect();
-    let mut legend_count = std::collections::BTreeMap::<String, usize>::new();
-    for g in chosen.iter().skip(1) {
-        *legend_count.entry(g.clone()).or_default() += 1;
-    }
-    let mut legend: Vec<String> = legend_count.keys().cloned().collect();
-    legend.sort_by_key(|g| (std::cmp::Reverse(legend_count[g]), g.clone()));
-    let colour_of = chosen
-        .iter()
-        .map(|g| legend.iter().position(|l| l == g).unwrap_or(0))
-        .collect();
-    MapData {
-        tsne_index: GridIndex::new(&map.tsne, &[0]),
-        pca_index: GridIndex::new(&map.pca, &[0]),
-        unit_items: UnitItems::new(&item_vectors),
-        colour_of,
-        legend,
-        map,
+        None => format!("{} · {} items", m.name, n),
     }
 }

@@ -12,10 +12,14 @@ mod history_panel;
 mod inference_client;
 mod insight;
 mod map_canvas;
+mod map_data;
+mod map_drawing;
+mod map_gestures;
 mod overlay;
 mod results;
 mod runner;
 mod test_hooks;
+mod trajectory_table;
 mod url_sync;
 mod view_model;
 

@@ -1,6 +1,7 @@
-//! The embedding map: every item on a Canvas2D scatter coloured by genre (a pre-rendered static
-//! layer), with the request's overlay redrawn per animation frame; drag to pan, wheel to zoom,
-//! pinch to zoom (touch), hover for a tooltip (grid index), click an item to add it to the history.
+//! The embedding map component: every item on a Canvas2D scatter coloured by genre, with the
+//! request's overlay replayed step by step (`map_drawing.rs`); drag to pan, wheel to zoom, pinch to
+//! zoom (`map_gestures.rs`), hover for a tooltip (grid index), click an item to add it to the
+//! history; the trajectory also as a table (`trajectory_table.rs`).
 
 use std::sync::Arc;
 
@@ -8,218 +9,21 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use playground_state::PageState;
 use playground_state::map_view::Transform;
-use seqdiff_model::map::Placement;
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent, TouchEvent, WheelEvent};
+use web_sys::{MouseEvent, TouchEvent, WheelEvent};
 
-use crate::catalogue::{Catalogue, MapData};
+use crate::catalogue::Catalogue;
 use crate::controls::checkbox;
-use crate::overlay::{Overlay, overlay};
+use crate::map_drawing::{HEIGHT, StaticLayer, WIDTH, colour, coords, draw};
+use crate::map_gestures::{centre_and_spread, touches};
+use crate::overlay::overlay;
+use crate::trajectory_table::TrajectoryTable;
 use crate::view_model::Sinks;
 use inference_protocol::clock::now_ms;
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 480.0;
 /// Hover/click reach around an item, in screen pixels.
 const PICK_RADIUS_PX: f64 = 6.0;
+/// How long a new result's trajectory takes to replay.
 const ANIMATION_MS: f64 = 700.0;
-const PALETTE: [&str; 20] = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-    "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8",
-];
-
-fn colour(i: usize) -> &'static str {
-    PALETTE[i % PALETTE.len()]
-}
-
-fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
-    canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
-}
-
-/// The map's static layer (every item) and what it was drawn for (view, transform): redrawn only
-/// when either changes. One per map component.
-type StaticLayer = StoredValue<Option<(HtmlCanvasElement, bool, Transform)>, LocalStorage>;
-
-fn coords(map: &MapData, pca: bool) -> &[[f32; 2]] {
-    if pca { &map.map.pca } else { &map.map.tsne }
-}
-
-/// Draws all items into an off-screen canvas once per (view, transform).
-fn static_layer(
-    cache: StaticLayer,
-    map: &MapData,
-    pca: bool,
-    t: Transform,
-) -> Option<HtmlCanvasElement> {
-    let cached = cache.with_value(|s| {
-        s.as_ref()
-            .filter(|(_, p, tt)| *p == pca && *tt == t)
-            .map(|(c, _, _)| c.clone())
-    });
-    if cached.is_some() {
-        return cached;
-    }
-    let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.dyn_into().ok()?;
-    canvas.set_width(WIDTH as u32);
-    canvas.set_height(HEIGHT as u32);
-    let ctx = context(&canvas)?;
-    let xy = coords(map, pca);
-    for legend in 0..map.legend.len() {
-        ctx.set_fill_style_str(colour(legend));
-        ctx.set_global_alpha(0.75);
-        for (i, p) in xy.iter().enumerate().skip(1) {
-            if map.colour_of[i] == legend {
-                let [x, y] = t.to_screen(*p);
-                ctx.fill_rect(x - 1.5, y - 1.5, 3.0, 3.0);
-            }
-        }
-    }
-    cache.set_value(Some((canvas.clone(), pca, t)));
-    Some(canvas)
-}
-
-/// The touch points of `ev` in canvas pixels.
-fn touches(ev: &TouchEvent, canvas: &HtmlCanvasElement) -> Vec<[f64; 2]> {
-    let rect = canvas.get_bounding_client_rect();
-    let list = ev.touches();
-    (0..list.length())
-        .filter_map(|i| list.get(i))
-        .map(|t| {
-            [
-                t.client_x() as f64 - rect.left(),
-                t.client_y() as f64 - rect.top(),
-            ]
-        })
-        .collect()
-}
-
-fn centre_and_spread(points: &[[f64; 2]]) -> ([f64; 2], f64) {
-    match points {
-        [a, b, ..] => (
-            [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0],
-            (a[0] - b[0]).hypot(a[1] - b[1]),
-        ),
-        [a] => (*a, 0.0),
-        [] => ([0.0, 0.0], 0.0),
-    }
-}
-
-fn dot(ctx: &CanvasRenderingContext2d, [x, y]: [f64; 2], r: f64, fill: &str, stroke: &str) {
-    ctx.begin_path();
-    let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
-    ctx.set_fill_style_str(fill);
-    ctx.fill();
-    ctx.set_stroke_style_str(stroke);
-    ctx.stroke();
-}
-
-fn label(ctx: &CanvasRenderingContext2d, [x, y]: [f64; 2], text: &str, fill: &str) {
-    ctx.set_font("bold 11px system-ui, sans-serif");
-    ctx.set_fill_style_str("#ffffff");
-    let _ = ctx.fill_text(text, x + 6.0, y - 5.0);
-    ctx.set_fill_style_str(fill);
-    let _ = ctx.fill_text(text, x + 5.0, y - 6.0);
-}
-
-#[allow(clippy::too_many_arguments)]
-fn draw(
-    canvas: &HtmlCanvasElement,
-    cache: StaticLayer,
-    map: &MapData,
-    pca: bool,
-    t: Transform,
-    o: &Overlay,
-    progress: f64,
-    hover: Option<u32>,
-) {
-    let Some(ctx) = context(canvas) else { return };
-    ctx.set_global_alpha(1.0);
-    ctx.set_fill_style_str("#ffffff");
-    ctx.fill_rect(0.0, 0.0, WIDTH, HEIGHT);
-    if let Some(layer) = static_layer(cache, map, pca, t) {
-        let _ = ctx.draw_image_with_html_canvas_element(&layer, 0.0, 0.0);
-    }
-    ctx.set_global_alpha(1.0);
-    ctx.set_line_width(1.0);
-    let xy = coords(map, pca);
-    let at = |item: u32| t.to_screen(xy.get(item as usize).copied().unwrap_or([0.0, 0.0]));
-    // Seed cloud and the guidance direction (unconditional → conditional, extended by the guided result).
-    for s in &o.seeds {
-        dot(
-            &ctx,
-            t.to_screen(s.xy),
-            4.0,
-            "rgba(255, 140, 0, 0.35)",
-            "#b85c00",
-        );
-    }
-    if let Some((cond, uncond)) = &o.endpoints {
-        let (c, u) = (t.to_screen(cond.xy), t.to_screen(uncond.xy));
-        ctx.set_stroke_style_str("#6a3d9a");
-        ctx.set_line_width(2.0);
-        ctx.begin_path();
-        ctx.move_to(u[0], u[1]);
-        ctx.line_to(c[0], c[1]);
-        ctx.stroke();
-        dot(&ctx, u, 4.0, "#ffffff", "#6a3d9a");
-        dot(&ctx, c, 4.0, "#6a3d9a", "#6a3d9a");
-        label(&ctx, u, "∅", "#6a3d9a");
-        label(&ctx, c, "c", "#6a3d9a");
-    }
-    for (rank, &item) in o.recommendations.iter().enumerate() {
-        let p = at(item);
-        dot(&ctx, p, 5.0, "#2c6bd1", "#0b2f66");
-        label(&ctx, p, &format!("#{}", rank + 1), "#0b2f66");
-    }
-    for (i, &item) in o.history.iter().enumerate() {
-        let p = at(item);
-        dot(&ctx, p, 5.0, "#1d232a", "#000000");
-        label(&ctx, p, &(i + 1).to_string(), "#1d232a");
-    }
-    if let Some(item) = o.answer {
-        let p = at(item);
-        ctx.set_line_width(3.0);
-        dot(&ctx, p, 8.0, "rgba(0, 160, 0, 0.25)", "#008a00");
-        label(&ctx, p, "answer", "#006400");
-    }
-    // The trajectory, revealed step by step when results change.
-    let shown = ((o.trajectory.len() as f64 * progress).ceil() as usize).min(o.trajectory.len());
-    if shown > 0 {
-        ctx.set_line_width(2.0);
-        ctx.set_stroke_style_str("#d62728");
-        ctx.begin_path();
-        for (i, p) in o.trajectory.iter().take(shown).enumerate() {
-            let [x, y] = t.to_screen(p.xy);
-            if i == 0 {
-                ctx.move_to(x, y)
-            } else {
-                ctx.line_to(x, y)
-            }
-        }
-        ctx.stroke();
-        ctx.set_line_width(1.0);
-        for (i, p) in o.trajectory.iter().take(shown).enumerate() {
-            // Faint while far from every item (noisy early steps), solid when it lands near one.
-            let solid = (1.0 - p.nearest_distance as f64).clamp(0.15, 1.0);
-            dot(
-                &ctx,
-                t.to_screen(p.xy),
-                if i + 1 == o.trajectory.len() {
-                    5.0
-                } else {
-                    3.0
-                },
-                &format!("rgba(214, 39, 40, {solid:.2})"),
-                "#8b0000",
-            );
-        }
-    }
-    if let Some(item) = hover {
-        ctx.set_line_width(2.0);
-        dot(&ctx, at(item), 6.0, "rgba(0,0,0,0)", "#000000");
-    }
-}
 
 #[component]
 pub fn EmbeddingMap(
@@ -424,36 +228,4 @@ pub fn EmbeddingMap(
         </section>
     }
     .into_any()
-}
-
-/// The trajectory as text: where x̂0 was after each step and how far from the nearest item.
-#[component]
-fn TrajectoryTable(layer: Memo<Overlay>, catalogue: Arc<Catalogue>) -> impl IntoView {
-    let summary = move || {
-        layer.with(|o| {
-            let (first, last): (Option<&Placement>, Option<&Placement>) = (o.trajectory.first(), o.trajectory.last());
-            match (first, last) {
-                (Some(f), Some(l)) => format!(
-                    "Trajectory: {} steps; x̂0 starts {:.2} (cosine distance) from the nearest item and ends {:.2} from it.",
-                    o.trajectory.len(),
-                    f.nearest_distance,
-                    l.nearest_distance
-                ),
-                _ => "Trajectory: no request yet.".into(),
-            }
-        })
-    };
-    view! {
-        <details>
-            <summary>{summary}</summary>
-            <table aria-label="Trajectory">
-                <thead><tr><th scope="col">"step"</th><th scope="col">"nearest item"</th><th scope="col">"distance"</th></tr></thead>
-                <tbody>
-                    {move || layer.with(|o| o.trajectory.iter().enumerate().map(|(i, p)| view! {
-                        <tr><td>{(i + 1).to_string()}</td><td>{catalogue.title(p.nearest)}</td><td>{format!("{:.3}", p.nearest_distance)}</td></tr>
-                    }).collect_view())}
-                </tbody>
-            </table>
-        </details>
-    }
 }

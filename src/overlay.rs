@@ -4,7 +4,7 @@
 
 use seqdiff_model::map::{Placement, UnitItems, l2_normalised, place};
 
-use crate::catalogue::MapData;
+use crate::map_data::MapData;
 use crate::view_model::Output;
 
 /// Nearest items averaged to place a point on the t-SNE view.

@@ -301,6 +301,23 @@ fn test_browser(root: &Path) -> Result<()> {
         .env("PATH", &path)
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
+    // The worker's message codec against serde-wasm-bindgen: exact round trips, times printed.
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "inference-protocol",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "codec",
+            "--",
+            "--nocapture",
+        ])
+        .env("PATH", &path)
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
     // The page: Trunk release build, then end-to-end in Chromium.
     build_site(&path)?;
     run(Command::new("node")

@@ -33,9 +33,7 @@ pub fn App() -> impl IntoView {
     // at once (a panic later has its own error screen).
     let inference = Inference::spawn(move |why| {
         if loaded.get_untracked().is_none() && failure.get_untracked().is_none() {
-            failure.set(Some(format!(
-                "The model cannot run: {why}. Reload the page to try again."
-            )));
+            failure.set(Some(format!("The model cannot run: {why}. Reload the page to try again.")));
         }
     });
     provide_context(inference);
@@ -69,23 +67,16 @@ pub fn App() -> impl IntoView {
                 )));
             }
         });
-        let (item_vectors, repeat_offset) = match inference
-            .load(bundle.manifest.model.clone(), bundle.weights.clone())
-            .await
-        {
-            Ok(loaded) => (loaded.item_vectors, loaded.repeat_offset),
-            Err(e) => {
-                failure.set(Some(format!("The model bundle is unusable: {e}")));
-                return;
-            }
-        };
+        let (item_vectors, repeat_offset) =
+            match inference.load(bundle.manifest.model.clone(), bundle.weights.clone()).await {
+                Ok(loaded) => (loaded.item_vectors, loaded.repeat_offset),
+                Err(e) => {
+                    failure.set(Some(format!("The model bundle is unusable: {e}")));
+                    return;
+                }
+            };
         phase.set("ready".into());
-        loaded.set(Some(Arc::new(Catalogue::new(
-            &dataset,
-            &bundle,
-            item_vectors,
-            repeat_offset,
-        ))));
+        loaded.set(Some(Arc::new(Catalogue::new(&dataset, &bundle, item_vectors, repeat_offset))));
     });
 
     view! {
@@ -130,8 +121,7 @@ fn Notices(notices: RwSignal<Vec<String>>) -> impl IntoView {
 
 #[component]
 fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl IntoView {
-    let (initial, url_notices) =
-        PageState::from_query(&current_query(), &catalogue.defaults, &catalogue.limits);
+    let (initial, url_notices) = PageState::from_query(&current_query(), &catalogue.defaults, &catalogue.limits);
     for n in url_notices {
         notify(notices, format!("Link: {n}"));
     }

@@ -18,20 +18,11 @@ impl Inference {
     /// page's CPU requests.
     pub async fn probe_auto(self, state: PageState, sinks: Sinks) {
         let (input, _) = state.model_input();
-        let input: Vec<u32> = if input.is_empty() {
-            vec![1]
-        } else {
-            input.to_vec()
-        };
+        let input: Vec<u32> = if input.is_empty() { vec![1] } else { input.to_vec() };
         let sampling = sampling_of(&state);
         let decided = |chosen, note: String| AutoPick::Decided { chosen, note };
-        if let Err(failure) = self
-            .start_and_warm_webgpu(&input, &sampling, sinks.gpu_phase)
-            .await
-        {
-            sinks
-                .auto
-                .set(decided(ComputeBackend::Cpu, failure.auto_note()));
+        if let Err(failure) = self.start_and_warm_webgpu(&input, &sampling, sinks.gpu_phase).await {
+            sinks.auto.set(decided(ComputeBackend::Cpu, failure.auto_note()));
             return;
         }
         // The CPU's untimed run (WebGPU's was the warm-up).
@@ -42,10 +33,7 @@ impl Inference {
             if let Ok(t) = self.generate(ComputeBackend::Cpu, &input, &sampling).await {
                 cpu = best(cpu, t.ms);
             }
-            if let Ok(t) = self
-                .generate(ComputeBackend::WebGpu, &input, &sampling)
-                .await
-            {
+            if let Ok(t) = self.generate(ComputeBackend::WebGpu, &input, &sampling).await {
                 gpu = best(gpu, t.ms);
             }
         }

@@ -19,10 +19,7 @@ pub struct LoadedBundle {
 }
 
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let response = Request::get(url)
-        .send()
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
+    let response = Request::get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", response.status()));
     }
@@ -46,71 +43,40 @@ fn matching(what: &str, bytes: Vec<u8>, expected: Option<&str>) -> Result<Vec<u8
 pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundle, String> {
     phase("downloading manifest");
     let manifest_bytes = fetch_bytes(&format!("{base}/manifest.json")).await?;
-    let manifest = Manifest::parse(&String::from_utf8_lossy(&manifest_bytes))
-        .map_err(|e| format!("{base}/manifest.json: {e}"))?;
+    let manifest =
+        Manifest::parse(&String::from_utf8_lossy(&manifest_bytes)).map_err(|e| format!("{base}/manifest.json: {e}"))?;
     let files = &manifest.files;
     let n = manifest.model.num_items;
     phase("downloading weights, catalogue, item map and validation grid");
     let weights = async {
-        fetch_bytes(&format!(
-            "{base}/{}?v={}",
-            files.weights, files.weights_hash
-        ))
-        .await
-        .and_then(|b| {
-            matching(
-                &format!("{base}/{}", files.weights),
-                b,
-                Some(&files.weights_hash),
-            )
-        })
+        fetch_bytes(&format!("{base}/{}?v={}", files.weights, files.weights_hash))
+            .await
+            .and_then(|b| matching(&format!("{base}/{}", files.weights), b, Some(&files.weights_hash)))
     };
     let catalogue = async {
         let Some(name) = &files.catalogue else {
             return Ok(None);
         };
-        let bytes = fetch_bytes(&format!(
-            "{base}/{name}?v={}",
-            files.catalogue_hash.clone().unwrap_or_default()
-        ))
-        .await
-        .and_then(|b| {
-            matching(
-                &format!("{base}/{name}"),
-                b,
-                files.catalogue_hash.as_deref(),
-            )
-        })?;
-        parse_catalogue(&bytes, n)
-            .map(Some)
-            .map_err(|e| format!("{base}/{name}: {e}"))
+        let bytes = fetch_bytes(&format!("{base}/{name}?v={}", files.catalogue_hash.clone().unwrap_or_default()))
+            .await
+            .and_then(|b| matching(&format!("{base}/{name}"), b, files.catalogue_hash.as_deref()))?;
+        parse_catalogue(&bytes, n).map(Some).map_err(|e| format!("{base}/{name}: {e}"))
     };
     // The map and the sweep are optional: without them the page still recommends. One whose
     // content is not the manifest's is treated as missing.
     let optional = |name: &'static str| {
         let listed = files.extras.iter().any(|e| e == name);
-        let url = format!(
-            "{base}/{name}?v={}",
-            files.extras_hashes.get(name).cloned().unwrap_or_default()
-        );
+        let url = format!("{base}/{name}?v={}", files.extras_hashes.get(name).cloned().unwrap_or_default());
         let expected = files.extras_hashes.get(name).map(String::as_str);
         async move {
             if !listed {
                 return None;
             }
-            Some(
-                fetch_bytes(&url)
-                    .await
-                    .and_then(|b| matching(name, b, expected)),
-            )
+            Some(fetch_bytes(&url).await.and_then(|b| matching(name, b, expected)))
         }
     };
-    let (weights, catalogue, map_bytes, sweep_bytes) = futures::join!(
-        weights,
-        catalogue,
-        optional("map.json"),
-        optional("sweep.json")
-    );
+    let (weights, catalogue, map_bytes, sweep_bytes) =
+        futures::join!(weights, catalogue, optional("map.json"), optional("sweep.json"));
     let weights = weights?;
     let mut warnings = Vec::new();
     let (items, train_counts) = match catalogue? {
@@ -120,33 +86,19 @@ pub async fn load_bundle(base: &str, phase: impl Fn(&str)) -> Result<LoadedBundl
         }
         None => (Vec::new(), vec![0; n + 1]),
     };
-    let map = map_bytes.and_then(|bytes| {
-        match bytes.and_then(|b| parse_map(&b, n, manifest.model.dim)) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                warnings.push(format!(
-                    "The item map is unusable ({e}); the map is hidden."
-                ));
-                None
-            }
+    let map = map_bytes.and_then(|bytes| match bytes.and_then(|b| parse_map(&b, n, manifest.model.dim)) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            warnings.push(format!("The item map is unusable ({e}); the map is hidden."));
+            None
         }
     });
     let sweep = sweep_bytes.and_then(|bytes| match bytes.and_then(|b| parse_sweep(&b)) {
         Ok(g) => Some(g),
         Err(e) => {
-            warnings.push(format!(
-                "The validation grid is unusable ({e}); it is hidden."
-            ));
+            warnings.push(format!("The validation grid is unusable ({e}); it is hidden."));
             None
         }
     });
-    Ok(LoadedBundle {
-        manifest,
-        weights,
-        items,
-        train_counts,
-        map,
-        sweep,
-        warnings,
-    })
+    Ok(LoadedBundle { manifest, weights, items, train_counts, map, sweep, warnings })
 }

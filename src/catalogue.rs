@@ -48,14 +48,7 @@ impl Catalogue {
         let popularity = bundle.train_counts.clone();
         let info = |id: usize| items.get(id);
         let index = TitleIndex::new((1..=n).filter_map(|id| {
-            info(id).map(|i| {
-                (
-                    id as u32,
-                    i.title.as_str(),
-                    i.year,
-                    popularity.get(id).copied().unwrap_or(0),
-                )
-            })
+            info(id).map(|i| (id as u32, i.title.as_str(), i.year, popularity.get(id).copied().unwrap_or(0)))
         }));
         let preset_items: Vec<PresetItem> = (1..=n)
             .filter_map(|id| {
@@ -88,27 +81,15 @@ impl Catalogue {
             max_steps: bundle.manifest.model.diffusion_steps,
         };
         let mut by_popularity: Vec<usize> = (1..=n).collect();
-        by_popularity.sort_by_key(|&i| {
-            (
-                std::cmp::Reverse(popularity.get(i).copied().unwrap_or(0)),
-                i,
-            )
-        });
+        by_popularity.sort_by_key(|&i| (std::cmp::Reverse(popularity.get(i).copied().unwrap_or(0)), i));
         let mut popularity_rank = vec![0u32; n + 1];
         for (rank, &item) in by_popularity.iter().enumerate() {
             popularity_rank[item] = rank as u32 + 1;
         }
-        let map = bundle
-            .map
-            .clone()
-            .map(|map| MapData::new(map, &items, item_vectors));
+        let map = bundle.map.clone().map(|map| MapData::new(map, &items, item_vectors));
         let m = &bundle.manifest;
         let model_card = model_card(m);
-        let trade_off = bundle
-            .sweep
-            .as_ref()
-            .and_then(|g| g.trade_off())
-            .map(|t| t.sentence());
+        let trade_off = bundle.sweep.as_ref().and_then(|g| g.trade_off()).map(|t| t.sentence());
         Catalogue {
             model_card,
             trade_off,
@@ -153,9 +134,8 @@ fn model_card(m: &Manifest) -> String {
     let n = m.model.num_items;
     match &m.test_metrics {
         Some(t) => {
-            let masked = t.masked.map_or_else(String::new, |k| {
-                format!(" (history masked: {:.2}, {:.2})", k.hr10, k.ndcg10)
-            });
+            let masked =
+                t.masked.map_or_else(String::new, |k| format!(" (history masked: {:.2}, {:.2})", k.hr10, k.ndcg10));
             format!(
                 "{} · {} items · test HR@10 {:.2}, NDCG@10 {:.2}{masked}",
                 m.name, n, t.unmasked.hr10, t.unmasked.ndcg10

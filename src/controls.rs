@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use playground_state::url_state::{
-    ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN,
-    START_STEP, snap,
+    ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN, START_STEP, snap,
 };
 use playground_state::{BackendChoice, PageState};
 use wasm_bindgen_futures::JsFuture;
@@ -75,8 +74,7 @@ pub fn Controls(
             let navigator = web_sys::window().map(|w| w.navigator());
             let clipboard = navigator
                 .filter(|n| {
-                    js_sys::Reflect::get(n, &"clipboard".into())
-                        .is_ok_and(|c| !c.is_undefined() && !c.is_null())
+                    js_sys::Reflect::get(n, &"clipboard".into()).is_ok_and(|c| !c.is_undefined() && !c.is_null())
                 })
                 .map(|n| n.clipboard());
             let done = match clipboard {
@@ -84,11 +82,7 @@ pub fn Controls(
                 None => false,
             };
             // Without clipboard access the link is still shown, ready to copy by hand.
-            copied.set(Some(if done {
-                "Link copied.".into()
-            } else {
-                format!("Copy this link: {link}")
-            }));
+            copied.set(Some(if done { "Link copied.".into() } else { format!("Copy this link: {link}") }));
         });
     };
     view! {

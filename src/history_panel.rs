@@ -24,12 +24,7 @@ pub fn HistoryPanel(state: RwSignal<PageState>, catalogue: Arc<Catalogue>) -> im
         state.update(|s| s.add_item(item, &limits));
         query.set(String::new());
     };
-    let preset_names: Vec<(usize, String)> = catalogue
-        .presets
-        .iter()
-        .map(|p| p.name.clone())
-        .enumerate()
-        .collect();
+    let preset_names: Vec<(usize, String)> = catalogue.presets.iter().map(|p| p.name.clone()).enumerate().collect();
     let cat_presets = catalogue.clone();
     let cat_suggest = catalogue.clone();
     let cat_list = catalogue.clone();

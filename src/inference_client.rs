@@ -28,11 +28,8 @@ impl Inference {
     /// download or compile): the browser raises them on the page's window, naming the worker's script.
     pub fn spawn(on_failure: impl Fn(String) + 'static) -> Self {
         watch_worker_errors(on_failure);
-        let bridge = InferenceWorker::spawner()
-            .encoding::<WorkerCodec>()
-            .with_loader(true)
-            .as_module(true)
-            .spawn(WORKER_SCRIPT);
+        let bridge =
+            InferenceWorker::spawner().encoding::<WorkerCodec>().with_loader(true).as_module(true).spawn(WORKER_SCRIPT);
         Inference {
             bridge: StoredValue::new_local(bridge),
             webgpu: StoredValue::new(WebGpuStatus::Unknown),
@@ -81,10 +78,7 @@ impl Inference {
         }
         self.webgpu.set_value(WebGpuStatus::Available);
         phase.set("compiling kernels…".into());
-        if let Err(why) = self
-            .generate(ComputeBackend::WebGpu, history, sampling)
-            .await
-        {
+        if let Err(why) = self.generate(ComputeBackend::WebGpu, history, sampling).await {
             self.drop_webgpu(&why);
             phase.set(format!("failed: {why}"));
             return Err(WebGpuFailure::Failed(why));
@@ -109,11 +103,7 @@ impl Inference {
         history: &[u32],
         sampling: &SamplingConfig,
     ) -> Result<Timed, String> {
-        let request = Request::Generate {
-            on,
-            history: history.to_vec(),
-            sampling: sampling.clone(),
-        };
+        let request = Request::Generate { on, history: history.to_vec(), sampling: sampling.clone() };
         match self.call(request).await {
             Reply::Generated(result) => result,
             other => Err(unexpected(other)),
@@ -181,16 +171,11 @@ fn unexpected(reply: Reply) -> String {
 fn watch_worker_errors(on_failure: impl Fn(String) + 'static) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
-    let listener =
-        Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-            if event.filename().contains("inference-worker") {
-                on_failure(format!(
-                    "the inference worker could not start: {} ({})",
-                    event.message(),
-                    event.filename()
-                ));
-            }
-        });
+    let listener = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+        if event.filename().contains("inference-worker") {
+            on_failure(format!("the inference worker could not start: {} ({})", event.message(), event.filename()));
+        }
+    });
     if let Some(window) = web_sys::window() {
         let _ = window.add_event_listener_with_callback("error", listener.as_ref().unchecked_ref());
     }

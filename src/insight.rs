@@ -6,9 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use playground_state::PageState;
 use playground_state::request_cost::request_cost;
-use playground_state::trade_off::{
-    Cell, Curve, Measure, curve_colour, nearest_index as nearest, render_svg,
-};
+use playground_state::trade_off::{Cell, Curve, Measure, curve_colour, nearest_index as nearest, render_svg};
 use seqdiff_model::bundle_files::SweepResult;
 use seqdiff_model::diversity::Diversity;
 use seqdiff_model::plain_sampling::ListMeasures;
@@ -40,18 +38,12 @@ enum Axis {
 impl Axis {
     fn measure(self) -> Measure {
         match self {
-            Axis::Coverage => Measure {
-                name: "coverage",
-                axis: "catalogue coverage of the top-10 lists",
-                decimals: 1,
-                unit: "%",
-            },
-            Axis::Novelty => Measure {
-                name: "novelty",
-                axis: "mean popularity rank of the top 10",
-                decimals: 0,
-                unit: "",
-            },
+            Axis::Coverage => {
+                Measure { name: "coverage", axis: "catalogue coverage of the top-10 lists", decimals: 1, unit: "%" }
+            }
+            Axis::Novelty => {
+                Measure { name: "novelty", axis: "mean popularity rank of the top 10", decimals: 0, unit: "" }
+            }
         }
     }
 
@@ -93,11 +85,7 @@ fn curves(g: &SweepResult, axis: Axis) -> Vec<Curve> {
         .map(|b| Curve {
             name: b.name.clone(),
             parameter: b.parameter.clone(),
-            points: b
-                .points
-                .iter()
-                .map(|(p, m)| (*p, axis.of_list(m), m.hr10))
-                .collect(),
+            points: b.points.iter().map(|(p, m)| (*p, axis.of_list(m), m.hr10)).collect(),
         })
         .collect()
 }
@@ -110,51 +98,22 @@ struct RequestFacts {
 
 fn facts(o: &Output, state: &PageState, catalogue: &Catalogue) -> RequestFacts {
     let scores = &o.result.scores[0];
-    let entropy = scores
-        .iter()
-        .filter(|&&p| p > 0.0)
-        .map(|&p| -(p as f64) * (p as f64).ln())
-        .sum();
+    let entropy = scores.iter().filter(|&&p| p > 0.0).map(|&p| -(p as f64) * (p as f64).ln()).sum();
     let (input, _) = state.model_input();
-    let masked: Vec<u32> = if state.mask_history {
-        input.to_vec()
-    } else {
-        Vec::new()
-    };
+    let masked: Vec<u32> = if state.mask_history { input.to_vec() } else { Vec::new() };
     let overlap = catalogue.map.as_ref().and_then(|m| {
-        let tops: Vec<Vec<u32>> = o
-            .result
-            .final_x0
-            .iter()
-            .map(|x0| seed_top(x0, &m.unit_items, &masked, TOP_K))
-            .collect();
+        let tops: Vec<Vec<u32>> =
+            o.result.final_x0.iter().map(|x0| seed_top(x0, &m.unit_items, &masked, TOP_K)).collect();
         seed_overlap(&tops)
     });
-    let ranks: Vec<f64> = o
-        .rows
-        .iter()
-        .map(|r| {
-            catalogue
-                .popularity_rank
-                .get(r.item as usize)
-                .copied()
-                .unwrap_or(0) as f64
-        })
-        .collect();
+    let ranks: Vec<f64> =
+        o.rows.iter().map(|r| catalogue.popularity_rank.get(r.item as usize).copied().unwrap_or(0) as f64).collect();
     let novelty = ranks.iter().sum::<f64>() / ranks.len().max(1) as f64;
-    RequestFacts {
-        entropy,
-        overlap,
-        novelty,
-    }
+    RequestFacts { entropy, overlap, novelty }
 }
 
 #[component]
-pub fn Insight(
-    state: RwSignal<PageState>,
-    sinks: Sinks,
-    catalogue: Arc<Catalogue>,
-) -> impl IntoView {
+pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogue>) -> impl IntoView {
     let grid = catalogue.sweep.clone();
     let cat = catalogue.clone();
     let n = catalogue.limits.num_items;

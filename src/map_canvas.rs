@@ -26,20 +26,15 @@ const PICK_RADIUS_PX: f64 = 6.0;
 const ANIMATION_MS: f64 = 700.0;
 
 #[component]
-pub fn EmbeddingMap(
-    state: RwSignal<PageState>,
-    sinks: Sinks,
-    catalogue: Arc<Catalogue>,
-) -> impl IntoView {
+pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogue>) -> impl IntoView {
     let Some(map) = catalogue.map.as_ref() else {
         return view! { <p class="muted">"This bundle has no item map."</p> }.into_any();
     };
     let canvas_ref = NodeRef::<Canvas>::new();
     let static_cache: StaticLayer = StoredValue::new_local(None);
     let use_pca = RwSignal::new(false);
-    let fitted = move |pca: bool, cat: &Catalogue| {
-        Transform::fit(coords(cat.map.as_ref().unwrap(), pca), WIDTH, HEIGHT, 16.0)
-    };
+    let fitted =
+        move |pca: bool, cat: &Catalogue| Transform::fit(coords(cat.map.as_ref().unwrap(), pca), WIDTH, HEIGHT, 16.0);
     let transform = RwSignal::new(fitted(false, &catalogue));
     let hover = RwSignal::new(None::<(u32, f64, f64)>);
     let progress = RwSignal::new(1.0f64);
@@ -81,10 +76,7 @@ pub fn EmbeddingMap(
             let (i, a) = s.model_input();
             (i.to_vec(), a)
         });
-        sinks
-            .output
-            .with(|o| o.as_ref().map(|o| overlay(o, &input, answer, m, pca)))
-            .unwrap_or_default()
+        sinks.output.with(|o| o.as_ref().map(|o| overlay(o, &input, answer, m, pca))).unwrap_or_default()
     });
     // New results: replay the trajectory from its first step. One frame loop at most: a result that
     // arrives mid-replay restarts the running loop's clock instead of starting a second loop (during
@@ -110,24 +102,10 @@ pub fn EmbeddingMap(
     });
     let cat = catalogue.clone();
     Effect::new(move |_| {
-        let (pca, t, p, h) = (
-            use_pca.get(),
-            transform.get(),
-            progress.get(),
-            hover.get().map(|h| h.0),
-        );
+        let (pca, t, p, h) = (use_pca.get(), transform.get(), progress.get(), hover.get().map(|h| h.0));
         layer.with(|o| {
             if let Some(canvas) = canvas_ref.get() {
-                draw(
-                    &canvas,
-                    static_cache,
-                    cat.map.as_ref().unwrap(),
-                    pca,
-                    t,
-                    o,
-                    p,
-                    h,
-                );
+                draw(&canvas, static_cache, cat.map.as_ref().unwrap(), pca, t, o, p, h);
             }
         });
     });
@@ -137,14 +115,8 @@ pub fn EmbeddingMap(
         let (x, y) = (ev.offset_x() as f64, ev.offset_y() as f64);
         let m = cat.map.as_ref()?;
         let t = transform.get_untracked();
-        let index = if use_pca.get_untracked() {
-            &m.pca_index
-        } else {
-            &m.tsne_index
-        };
-        index
-            .nearest(t.to_data([x, y]), PICK_RADIUS_PX / t.scale)
-            .map(|i| (i as u32, x, y))
+        let index = if use_pca.get_untracked() { &m.pca_index } else { &m.tsne_index };
+        index.nearest(t.to_data([x, y]), PICK_RADIUS_PX / t.scale).map(|i| (i as u32, x, y))
     };
     let pick_move = pick.clone();
     let limits = catalogue.limits;

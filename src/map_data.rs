@@ -21,13 +21,8 @@ pub struct MapData {
 impl MapData {
     pub fn new(map: ItemMap, items: &[ItemInfo], item_vectors: Vec<Vec<f32>>) -> MapData {
         let no_genres: &[String] = &[];
-        let genres: Vec<&[String]> = (0..map.tsne.len())
-            .map(|i| {
-                items
-                    .get(i)
-                    .map_or(no_genres, |item| item.genres.as_slice())
-            })
-            .collect();
+        let genres: Vec<&[String]> =
+            (0..map.tsne.len()).map(|i| items.get(i).map_or(no_genres, |item| item.genres.as_slice())).collect();
         let legend = legend(&genres);
         MapData {
             tsne_index: GridIndex::new(&map.tsne, &[0]),

@@ -14,9 +14,8 @@ use crate::overlay::Overlay;
 pub const WIDTH: f64 = 640.0;
 pub const HEIGHT: f64 = 480.0;
 const PALETTE: [&str; 20] = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-    "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8",
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8",
 ];
 
 pub fn colour(i: usize) -> &'static str {
@@ -36,17 +35,8 @@ pub fn coords(map: &MapData, pca: bool) -> &[[f32; 2]] {
 }
 
 /// Draws all items into an off-screen canvas once per (view, transform).
-fn static_layer(
-    cache: StaticLayer,
-    map: &MapData,
-    pca: bool,
-    t: Transform,
-) -> Option<HtmlCanvasElement> {
-    let cached = cache.with_value(|s| {
-        s.as_ref()
-            .filter(|(_, p, tt)| *p == pca && *tt == t)
-            .map(|(c, _, _)| c.clone())
-    });
+fn static_layer(cache: StaticLayer, map: &MapData, pca: bool, t: Transform) -> Option<HtmlCanvasElement> {
+    let cached = cache.with_value(|s| s.as_ref().filter(|(_, p, tt)| *p == pca && *tt == t).map(|(c, _, _)| c.clone()));
     if cached.is_some() {
         return cached;
     }
@@ -110,13 +100,7 @@ pub fn draw(
     let at = |item: u32| t.to_screen(xy.get(item as usize).copied().unwrap_or([0.0, 0.0]));
     // Seed cloud and the guidance direction (unconditional → conditional, extended by the guided result).
     for s in &o.seeds {
-        dot(
-            &ctx,
-            t.to_screen(s.xy),
-            4.0,
-            "rgba(255, 140, 0, 0.35)",
-            "#b85c00",
-        );
+        dot(&ctx, t.to_screen(s.xy), 4.0, "rgba(255, 140, 0, 0.35)", "#b85c00");
     }
     if let Some((cond, uncond)) = &o.endpoints {
         let (c, u) = (t.to_screen(cond.xy), t.to_screen(uncond.xy));
@@ -155,11 +139,7 @@ pub fn draw(
         ctx.begin_path();
         for (i, p) in o.trajectory.iter().take(shown).enumerate() {
             let [x, y] = t.to_screen(p.xy);
-            if i == 0 {
-                ctx.move_to(x, y)
-            } else {
-                ctx.line_to(x, y)
-            }
+            if i == 0 { ctx.move_to(x, y) } else { ctx.line_to(x, y) }
         }
         ctx.stroke();
         ctx.set_line_width(1.0);
@@ -169,11 +149,7 @@ pub fn draw(
             dot(
                 &ctx,
                 t.to_screen(p.xy),
-                if i + 1 == o.trajectory.len() {
-                    5.0
-                } else {
-                    3.0
-                },
+                if i + 1 == o.trajectory.len() { 5.0 } else { 3.0 },
                 &format!("rgba(214, 39, 40, {solid:.2})"),
                 "#8b0000",
             );

@@ -28,40 +28,21 @@ pub fn locate(v: &[f32], map: &MapData, pca: bool) -> Placement {
     if pca {
         // Exact position; the nearest item still tells how far the point is from any item.
         let near = place(v, &map.unit_items, &map.map.pca, 1);
-        Placement {
-            xy: map.map.pca_point(v),
-            ..near
-        }
+        Placement { xy: map.map.pca_point(v), ..near }
     } else {
         place(v, &map.unit_items, &map.map.tsne, NEIGHBOURS)
     }
 }
 
-pub fn overlay(
-    output: &Output,
-    input: &[u32],
-    answer: Option<u32>,
-    map: &MapData,
-    pca: bool,
-) -> Overlay {
+pub fn overlay(output: &Output, input: &[u32], answer: Option<u32>, map: &MapData, pca: bool) -> Overlay {
     let r = &output.result;
     let k = r.rows / r.users.max(1);
     Overlay {
         history: input.to_vec(),
         recommendations: output.rows.iter().map(|row| row.item).collect(),
         answer,
-        trajectory: r
-            .trajectory
-            .iter()
-            .filter_map(|step| step.first())
-            .map(|x0| locate(x0, map, pca))
-            .collect(),
-        seeds: r
-            .final_x0
-            .iter()
-            .take(k)
-            .map(|x0| locate(x0, map, pca))
-            .collect(),
+        trajectory: r.trajectory.iter().filter_map(|step| step.first()).map(|x0| locate(x0, map, pca)).collect(),
+        seeds: r.final_x0.iter().take(k).map(|x0| locate(x0, map, pca)).collect(),
         endpoints: r
             .endpoints
             .as_ref()
@@ -74,12 +55,7 @@ pub fn seed_top(x0: &[f32], unit_items: &UnitItems, masked: &[u32], k: usize) ->
     let u = l2_normalised(x0);
     // Largest similarity first: the smallest of its negation.
     unit_items
-        .smallest(
-            &u,
-            k,
-            |i| masked.contains(&(i as u32)),
-            |similarity| -similarity,
-        )
+        .smallest(&u, k, |i| masked.contains(&(i as u32)), |similarity| -similarity)
         .into_iter()
         .map(|(_, i)| i as u32)
         .collect()

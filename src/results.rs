@@ -27,11 +27,7 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
             ),
             None => format!(
                 "backend: {}{auto} · no request yet{gpu}",
-                if chosen == BackendChoice::WebGpu {
-                    "WebGPU"
-                } else {
-                    "CPU"
-                }
+                if chosen == BackendChoice::WebGpu { "WebGPU" } else { "CPU" }
             ),
         }
     };

@@ -52,13 +52,8 @@ impl Inference {
             return;
         }
         let sampling = sampling_of(state);
-        if self.resolve(state, sinks) == ComputeBackend::WebGpu
-            && self.webgpu_status() == WebGpuStatus::Unknown
-        {
-            if let Err(failure) = self
-                .start_and_warm_webgpu(input, &sampling, sinks.gpu_phase)
-                .await
-            {
+        if self.resolve(state, sinks) == ComputeBackend::WebGpu && self.webgpu_status() == WebGpuStatus::Unknown {
+            if let Err(failure) = self.start_and_warm_webgpu(input, &sampling, sinks.gpu_phase).await {
                 notify(sinks.notices, failure.notice());
             }
         }
@@ -76,11 +71,7 @@ impl Inference {
             Ok(timed) => {
                 let scores = timed.result.scores[0].clone();
                 let shown = ranked(scores, input, state.mask_history, answer, TOP_K);
-                let answer = shown.answer.map(|(item, rank)| Answer {
-                    item,
-                    title: catalogue.title(item),
-                    rank,
-                });
+                let answer = shown.answer.map(|(item, rank)| Answer { item, title: catalogue.title(item), rank });
                 let rows = shown
                     .top
                     .into_iter()

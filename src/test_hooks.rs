@@ -24,9 +24,9 @@ pub fn install(inference: Inference) {
     set("simulateWorkerPanic", panic.as_ref());
     // A promise of the worker's wasm memory in bytes (the page benchmark's soak).
     let memory = Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
-        wasm_bindgen_futures::future_to_promise(async move {
-            Ok(JsValue::from_f64(inference.worker_memory_bytes().await))
-        })
+        wasm_bindgen_futures::future_to_promise(
+            async move { Ok(JsValue::from_f64(inference.worker_memory_bytes().await)) },
+        )
     });
     set("workerMemoryBytes", memory.as_ref());
     let _ = js_sys::Reflect::set(&window, &"playgroundTestHooks".into(), &hooks);

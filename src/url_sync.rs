@@ -12,9 +12,7 @@ thread_local! {
 }
 
 pub fn current_query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
 fn write_now(query: &str) {
@@ -23,11 +21,7 @@ fn write_now(query: &str) {
     };
     let path = window.location().pathname().unwrap_or_else(|_| "/".into());
     if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&format!("{path}?{query}")),
-        );
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}?{query}")));
     }
 }
 
@@ -47,22 +41,13 @@ pub fn replace_query(query: &str) {
 }
 
 pub fn current_href() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
 }
 
 /// Writes the query still waiting for its coalescing gap, if any, at once: the panic hook's way to
 /// leave the newest state in the address bar (its timer will never fire). Never panics on a borrow.
 pub fn flush_waiting() {
-    let waiting = BAR
-        .try_with(|b| {
-            b.try_borrow()
-                .ok()
-                .and_then(|b| b.waiting().map(str::to_string))
-        })
-        .ok()
-        .flatten();
+    let waiting = BAR.try_with(|b| b.try_borrow().ok().and_then(|b| b.waiting().map(str::to_string))).ok().flatten();
     if let Some(q) = waiting {
         write_now(&q);
     }

@@ -49,17 +49,12 @@ fn main() -> Result<()> {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {cmd:?}");
-    let status = cmd
-        .status()
-        .with_context(|| format!("cannot start {cmd:?}"))?;
+    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
     if !status.success() {
         bail!("command failed ({status}): {cmd:?}");
     }
@@ -89,18 +84,12 @@ fn data(root: &Path) -> Result<()> {
         .arg(RECBOLE))?;
     let wheel = std::fs::read_dir(&downloads)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.extension().is_some_and(|x| x == "whl") && p.to_string_lossy().contains("recbole")
-        })
+        .find(|p| p.extension().is_some_and(|x| x == "whl") && p.to_string_lossy().contains("recbole"))
         .context("pip did not leave a recbole wheel")?;
     std::fs::create_dir_all(&out)?;
     // A wheel is a zip; Python's zipfile avoids another dependency.
     let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor name in ('ml-100k.inter', 'ml-100k.item'):\n    data = z.read('recbole/dataset_example/ml-100k/' + name)\n    open(sys.argv[2] + '/' + name, 'wb').write(data)\n";
-    run(Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&wheel)
-        .arg(&out))?;
+    run(Command::new("python3").arg("-c").arg(script).arg(&wheel).arg(&out))?;
     eprintln!("wrote {}", out.display());
     Ok(())
 }
@@ -114,17 +103,7 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
     }
     let seqdiff = |args: &[&str]| -> Result<()> {
         run(Command::new("cargo")
-            .args([
-                "run",
-                "--profile",
-                "fast",
-                "-q",
-                "-p",
-                "seqdiff",
-                "--bin",
-                "seqdiff",
-                "--",
-            ])
+            .args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff", "--"])
             .args(args))
     };
     // The trainer's defaults are the recipe (BENCHMARKS.md); extra arguments override them.
@@ -132,15 +111,7 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
     train.extend(extra.iter().map(String::as_str));
     seqdiff(&train)?;
     // Start strengths as the trainer's own choice covers them (s = 1: from noise; 0.3: part-way).
-    seqdiff(&[
-        "sweep",
-        "--model",
-        "runs/ml-100k",
-        "--data",
-        "data/ml-100k",
-        "--start",
-        "1,0.3",
-    ])?;
+    seqdiff(&["sweep", "--model", "runs/ml-100k", "--data", "data/ml-100k", "--start", "1,0.3"])?;
     seqdiff(&[
         "export",
         "--model",
@@ -159,45 +130,25 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
 fn setup(root: &Path) -> Result<()> {
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     let lavapipe = Path::new("/usr/share/vulkan/icd.d/lvp_icd.x86_64.json");
-    if !Path::new("/usr/bin/chromium").exists()
-        || !Path::new("/usr/bin/chromedriver").exists()
-        || !lavapipe.exists()
-    {
+    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() || !lavapipe.exists() {
         run(Command::new("apt-get").args(["update", "-qq"]))?;
         // Mesa's lavapipe (software Vulkan) runs the trainer's `--device wgpu` test without a GPU.
         run(Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "-qq",
-                "chromium",
-                "chromium-driver",
-                "mesa-vulkan-drivers",
-                "libvulkan1",
-            ])
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver", "mesa-vulkan-drivers", "libvulkan1"])
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     if !has("wasm-bindgen", "--version", WASM_BINDGEN) {
         // `--locked` fails for this version (a locked dependency left the registry) (docs/ARCHITECTURE.md §7).
-        run(Command::new("cargo").args([
-            "install",
-            "wasm-bindgen-cli",
-            "--version",
-            WASM_BINDGEN,
-        ]))?;
+        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN]))?;
     }
     if !has("trunk", "--version", TRUNK) {
         // trunk 0.22.1 needs a newer rustc than the machine's default.
-        run(Command::new("rustup").args([
-            "toolchain",
+        run(Command::new("rustup").args(["toolchain", "install", TRUNK_TOOLCHAIN, "--profile", "minimal"]))?;
+        run(Command::new("cargo").arg(format!("+{TRUNK_TOOLCHAIN}")).args([
             "install",
-            TRUNK_TOOLCHAIN,
-            "--profile",
-            "minimal",
+            "--locked",
+            &format!("trunk@{TRUNK}"),
         ]))?;
-        run(Command::new("cargo")
-            .arg(format!("+{TRUNK_TOOLCHAIN}"))
-            .args(["install", "--locked", &format!("trunk@{TRUNK}")]))?;
     }
     let node_bin = root.join("node_modules/.bin");
     if !node_bin.join("wasm-opt").exists()
@@ -205,15 +156,7 @@ fn setup(root: &Path) -> Result<()> {
         || !root.join("node_modules/axe-core").exists()
     {
         // Debian's wasm-opt 108 breaks the module; binaryen 132 from npm works (docs/ARCHITECTURE.md §7).
-        run(Command::new("npm").args([
-            "install",
-            "--no-save",
-            "--no-audit",
-            "--no-fund",
-            BINARYEN,
-            PLAYWRIGHT,
-            AXE,
-        ]))?;
+        run(Command::new("npm").args(["install", "--no-save", "--no-audit", "--no-fund", BINARYEN, PLAYWRIGHT, AXE]))?;
     }
     Ok(())
 }
@@ -320,31 +263,20 @@ fn test_browser(root: &Path) -> Result<()> {
         .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
     // The page: Trunk release build, then end-to-end in Chromium.
     build_site(&path)?;
-    run(Command::new("node")
-        .args(["--test", "tests/"])
-        .env("PATH", &path))?;
+    run(Command::new("node").args(["--test", "tests/"]).env("PATH", &path))?;
     Ok(())
 }
 
 /// The page's Trunk release build into dist/, with the tools on `path`.
 fn build_site(path: &str) -> Result<()> {
-    run(Command::new("trunk")
-        .args(["build", "--release"])
-        .env("PATH", path))
+    run(Command::new("trunk").args(["build", "--release"]).env("PATH", path))
 }
 
 /// `cargo xtask serve`: the demo with the committed bundle; no training needed.
 fn serve(root: &Path) -> Result<()> {
     setup(root)?;
     run(Command::new("trunk")
-        .args([
-            "serve",
-            "--release",
-            "--address",
-            "127.0.0.1",
-            "--port",
-            "8080",
-        ])
+        .args(["serve", "--release", "--address", "127.0.0.1", "--port", "8080"])
         .env("PATH", tool_path(root)))
 }
 
@@ -352,17 +284,7 @@ fn serve(root: &Path) -> Result<()> {
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
     let _ = root;
     run(Command::new("cargo")
-        .args([
-            "run",
-            "--profile",
-            "fast",
-            "-q",
-            "-p",
-            "seqdiff",
-            "--bin",
-            "seqdiff-bench",
-            "--",
-        ])
+        .args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff-bench", "--"])
         .args(extra))
 }
 
@@ -371,30 +293,23 @@ fn bench(root: &Path, extra: &[String]) -> Result<()> {
 fn fuzz(extra: &[String]) -> Result<()> {
     let cases = match extra {
         [] => 1_000_000,
-        [flag, n] if flag == "--cases" => n
-            .parse::<u64>()
-            .map_err(|_| anyhow::anyhow!("--cases takes a whole number, not {n:?}"))?,
+        [flag, n] if flag == "--cases" => {
+            n.parse::<u64>().map_err(|_| anyhow::anyhow!("--cases takes a whole number, not {n:?}"))?
+        }
         _ => bail!("usage: cargo xtask fuzz [--cases N]"),
     };
     let start = std::time::Instant::now();
-    for (package, test, features) in [
-        ("playground-state", "url_fuzz", &[][..]),
-        ("seqdiff-model", "bundle_fuzz", &["--features", "train"][..]),
-    ] {
+    for (package, test, features) in
+        [("playground-state", "url_fuzz", &[][..]), ("seqdiff-model", "bundle_fuzz", &["--features", "train"][..])]
+    {
         let started = std::time::Instant::now();
         run(Command::new("cargo")
             .args(["test", "--profile", "fast", "-p", package, "--test", test])
             .args(features)
             .env("PROPTEST_CASES", cases.to_string()))?;
-        eprintln!(
-            "fuzz: {package} {test}: {cases} cases per property in {:.0} s",
-            started.elapsed().as_secs_f64()
-        );
+        eprintln!("fuzz: {package} {test}: {cases} cases per property in {:.0} s", started.elapsed().as_secs_f64());
     }
-    eprintln!(
-        "fuzz: all properties held, {cases} cases each, {:.0} s in all",
-        start.elapsed().as_secs_f64()
-    );
+    eprintln!("fuzz: all properties held, {cases} cases each, {:.0} s in all", start.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -403,10 +318,7 @@ fn fuzz(extra: &[String]) -> Result<()> {
 fn dist(root: &Path) -> Result<()> {
     setup(root)?;
     build_site(&tool_path(root))?;
-    eprintln!(
-        "upload {} as it is (index.html, the wasm and js, models/)",
-        root.join("dist").display()
-    );
+    eprintln!("upload {} as it is (index.html, the wasm and js, models/)", root.join("dist").display());
     Ok(())
 }
 
@@ -416,11 +328,7 @@ fn screenshots(root: &Path) -> Result<()> {
     let path = tool_path(root);
     build_site(&path)?;
     run(Command::new("node")
-        .args([
-            "--test",
-            "--test-name-pattern=screenshots",
-            "tests/map.test.mjs",
-        ])
+        .args(["--test", "--test-name-pattern=screenshots", "tests/map.test.mjs"])
         .env("PATH", &path)
         .env("SCREENSHOT_DIR", "docs"))
 }
@@ -430,7 +338,5 @@ fn bench_page(root: &Path) -> Result<()> {
     setup(root)?;
     let path = tool_path(root);
     build_site(&path)?;
-    run(Command::new("node")
-        .arg("tests/page_bench.mjs")
-        .env("PATH", &path))
+    run(Command::new("node").arg("tests/page_bench.mjs").env("PATH", &path))
 }

@@ -6,13 +6,7 @@
 /// Fills `len` values in [-0.5, 0.5) from a fixed pattern (every other one 1e-40 when `subnormal`).
 fn values(len: usize, step: usize, subnormal: bool) -> Vec<f32> {
     (0..len)
-        .map(|i| {
-            if subnormal && i % 2 == 0 {
-                1e-40
-            } else {
-                ((i * step % 1000) as f32 - 500.0) / 1000.0
-            }
-        })
+        .map(|i| if subnormal && i % 2 == 0 { 1e-40 } else { ((i * step % 1000) as f32 - 500.0) / 1000.0 })
         .collect()
 }
 

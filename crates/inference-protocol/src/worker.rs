@@ -31,9 +31,7 @@ thread_local! {
 #[oneshot]
 pub async fn InferenceWorker(request: Request) -> Reply {
     // Set by `register_worker` before the first message can arrive; the UI module only spawns.
-    let handler = HANDLER
-        .with(|h| h.borrow().clone())
-        .expect("the inference worker registers its handler first");
+    let handler = HANDLER.with(|h| h.borrow().clone()).expect("the inference worker registers its handler first");
     handler(request).await
 }
 
@@ -41,9 +39,7 @@ pub async fn InferenceWorker(request: Request) -> Reply {
 pub fn register_worker(handler: Handler) {
     use gloo_worker::Registrable;
     HANDLER.with(|h| *h.borrow_mut() = Some(handler));
-    InferenceWorker::registrar()
-        .encoding::<WorkerCodec>()
-        .register();
+    InferenceWorker::registrar().encoding::<WorkerCodec>().register();
 }
 
 /// gloo-worker's bincode messages, plus one message that is not bincode: a panic in the worker posts

@@ -82,6 +82,8 @@ fn both_codecs_carry_a_generation_exactly_and_their_round_trips_are_timed() {
         round_trip::<SerdeWasmBindgen>(k, 20);
         let bincode = round_trip::<Bincode>(k, 200);
         let objects = round_trip::<SerdeWasmBindgen>(k, 200);
-        console_log!("K = {k}: bincode {bincode:.3} ms, serde-wasm-bindgen {objects:.3} ms (median of 200 round trips)");
+        console_log!(
+            "K = {k}: bincode {bincode:.3} ms, serde-wasm-bindgen {objects:.3} ms (median of 200 round trips)"
+        );
     }
 }

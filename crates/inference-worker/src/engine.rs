@@ -39,34 +39,22 @@ pub struct Worker {
 
 impl Worker {
     fn engine(&self) -> Result<Rc<Engine>, String> {
-        self.engine
-            .borrow()
-            .clone()
-            .ok_or_else(|| "the model is not loaded yet".to_string())
+        self.engine.borrow().clone().ok_or_else(|| "the model is not loaded yet".to_string())
     }
 
     /// Runs one request of the worker's protocol.
     pub async fn handle(&self, request: Request) -> Reply {
         match request {
-            Request::Load { config, weights } => {
-                Reply::Loaded(Engine::new(config, weights).map(|engine| {
-                    let loaded = LoadedModel {
-                        item_vectors: engine.item_vectors(),
-                        repeat_offset: engine.repeat_offset(),
-                    };
-                    *self.engine.borrow_mut() = Some(Rc::new(engine));
-                    loaded
-                }))
-            }
+            Request::Load { config, weights } => Reply::Loaded(Engine::new(config, weights).map(|engine| {
+                let loaded = LoadedModel { item_vectors: engine.item_vectors(), repeat_offset: engine.repeat_offset() };
+                *self.engine.borrow_mut() = Some(Rc::new(engine));
+                loaded
+            })),
             Request::StartWebGpu => Reply::WebGpu(match self.engine() {
                 Ok(engine) => engine.webgpu().await.map(|_| ()),
                 Err(why) => Err(why),
             }),
-            Request::Generate {
-                on,
-                history,
-                sampling,
-            } => Reply::Generated(match self.engine() {
+            Request::Generate { on, history, sampling } => Reply::Generated(match self.engine() {
                 Ok(engine) => engine.run(on, &history, &sampling).await,
                 Err(why) => Err(why),
             }),
@@ -78,12 +66,7 @@ impl Worker {
             }
             Request::Memory => {
                 let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-                Reply::Memory(
-                    memory
-                        .buffer()
-                        .unchecked_into::<js_sys::ArrayBuffer>()
-                        .byte_length() as f64,
-                )
+                Reply::Memory(memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64)
             }
             Request::FailNextWebGpu => {
                 if let Ok(engine) = self.engine() {
@@ -99,8 +82,7 @@ impl Worker {
 impl Engine {
     /// Builds the CPU model from the bundle's weights; WebGPU starts later, on demand.
     pub fn new(config: ModelConfig, weights: Vec<u8>) -> Result<Engine, String> {
-        let model =
-            seqdiff_model::bundle::model_from_bytes(&config, weights.clone(), &Device::flex())?;
+        let model = seqdiff_model::bundle::model_from_bytes(&config, weights.clone(), &Device::flex())?;
         Ok(Engine {
             cpu: Rc::new(Recommender::new(model)),
             gpu: RefCell::new(GpuSlot::Untried),
@@ -118,11 +100,7 @@ impl Engine {
 
     /// The model's learned repeat offset (None when it has none).
     pub fn repeat_offset(&self) -> Option<f32> {
-        self.cpu
-            .model
-            .repeat_bias
-            .as_ref()
-            .map(|_| self.cpu.repeat_offset())
+        self.cpu.model.repeat_bias.as_ref().map(|_| self.cpu.repeat_offset())
     }
 
     /// The WebGPU recommender, starting WebGPU on first use. Concurrent callers wait for the one
@@ -153,8 +131,7 @@ impl Engine {
         // Ask the browser first: burn's init on a browser without WebGPU must not be the probe.
         crate::gpu_probe::adapter_description().await?;
         let device = seqdiff_model::webgpu_device().await?;
-        let model =
-            seqdiff_model::bundle::model_from_bytes(&self.config, self.weights.clone(), &device)?;
+        let model = seqdiff_model::bundle::model_from_bytes(&self.config, self.weights.clone(), &device)?;
         Ok(Rc::new(Recommender::new(model)))
     }
 
@@ -162,18 +139,11 @@ impl Engine {
     /// does not recover), and every later request runs on the CPU.
     pub fn mark_webgpu_failed(&self, why: &str) {
         *self.gpu.borrow_mut() = GpuSlot::Failed(why.to_string());
-        self.last_encoding
-            .borrow_mut()
-            .retain(|(b, _)| *b != ComputeBackend::WebGpu);
+        self.last_encoding.borrow_mut().retain(|(b, _)| *b != ComputeBackend::WebGpu);
     }
 
     /// One request on `on`: generation with the per-step trajectory, read back once.
-    pub async fn run(
-        &self,
-        on: ComputeBackend,
-        history: &[u32],
-        sampling: &SamplingConfig,
-    ) -> Result<Timed, String> {
+    pub async fn run(&self, on: ComputeBackend, history: &[u32], sampling: &SamplingConfig) -> Result<Timed, String> {
         let rec = match on {
             ComputeBackend::Cpu => self.cpu.clone(),
             ComputeBackend::WebGpu => self.webgpu().await?,
@@ -184,24 +154,14 @@ impl Engine {
         let start = now_ms();
         let encoding = self.encoding(on, &rec, history);
         // The page draws the first row's trajectory only.
-        let result = rec
-            .generate_encoded(&encoding, sampling, true)
-            .keep_trajectory_rows(1)
-            .read_async()
-            .await?;
-        Ok(Timed {
-            result,
-            ms: now_ms() - start,
-        })
+        let result = rec.generate_encoded(&encoding, sampling, true).keep_trajectory_rows(1).read_async().await?;
+        Ok(Timed { result, ms: now_ms() - start })
     }
 
     /// The encoding of `history` on `on`: the cached one when the history is the last request's.
     fn encoding(&self, on: ComputeBackend, rec: &Recommender, history: &[u32]) -> Rc<Encoding> {
         let mut cache = self.last_encoding.borrow_mut();
-        if let Some((_, cached)) = cache
-            .iter()
-            .find(|(b, e)| *b == on && e.histories == [history])
-        {
+        if let Some((_, cached)) = cache.iter().find(|(b, e)| *b == on && e.histories == [history]) {
             return cached.clone();
         }
         let fresh = Rc::new(rec.encode(&[history.to_vec()]));

@@ -19,12 +19,9 @@ pub async fn adapter_description() -> Result<String, String> {
     let request = get(&gpu, "requestAdapter")
         .dyn_into::<js_sys::Function>()
         .map_err(|_| "navigator.gpu.requestAdapter is missing")?;
-    let promise = request
-        .call0(&gpu)
-        .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
-    let adapter = JsFuture::from(js_sys::Promise::from(promise))
-        .await
-        .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+    let promise = request.call0(&gpu).map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+    let adapter =
+        JsFuture::from(js_sys::Promise::from(promise)).await.map_err(|e| format!("requestAdapter failed: {e:?}"))?;
     if adapter.is_null() || adapter.is_undefined() {
         return Err("the browser offers no WebGPU adapter".into());
     }
@@ -34,9 +31,5 @@ pub async fn adapter_description() -> Result<String, String> {
         .filter_map(|k| get(&info, k).as_string())
         .filter(|s| !s.is_empty())
         .collect();
-    Ok(if text.is_empty() {
-        "unnamed adapter".into()
-    } else {
-        text.join(" ")
-    })
+    Ok(if text.is_empty() { "unnamed adapter".into() } else { text.join(" ") })
 }

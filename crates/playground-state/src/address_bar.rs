@@ -63,11 +63,7 @@ mod tests {
         let mut bar = AddressBar::default();
         assert_eq!(bar.offer("a".into(), 0.0), Write::Now("a".into()));
         assert_eq!(bar.offer("b".into(), 10.0), Write::Later(240.0));
-        assert_eq!(
-            bar.waiting(),
-            Some("b"),
-            "the newest query is known before it is written"
-        );
+        assert_eq!(bar.waiting(), Some("b"), "the newest query is known before it is written");
         assert_eq!(bar.offer("c".into(), 20.0), Write::Queued);
         assert_eq!(bar.offer("d".into(), 30.0), Write::Queued);
         assert_eq!(bar.due(250.0), Some("d".into()));
@@ -75,11 +71,7 @@ mod tests {
         assert_eq!(bar.offer("e".into(), 400.0), Write::Later(100.0));
         assert_eq!(bar.due(500.0), Some("e".into()));
         assert_eq!(bar.offer("f".into(), 900.0), Write::Now("f".into()));
-        assert_eq!(
-            bar.due(950.0),
-            None,
-            "a timer with nothing waiting writes nothing"
-        );
+        assert_eq!(bar.due(950.0), None, "a timer with nothing waiting writes nothing");
     }
 
     #[test]
@@ -99,10 +91,6 @@ mod tests {
             }
         }
         assert!(writes <= 41, "{writes} writes in 10 s");
-        assert_eq!(
-            bar.due(10_000.0),
-            Some("q999".into()),
-            "the last state is written"
-        );
+        assert_eq!(bar.due(10_000.0), Some("q999".into()), "the last state is written");
     }
 }

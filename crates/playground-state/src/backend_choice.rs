@@ -33,21 +33,13 @@ pub enum WebGpuStatus {
 
 /// The backend for a request, given the user's choice, Auto's verdict (if it has one) and WebGPU's
 /// status. `Unknown` WebGPU with an explicit WebGPU choice means "start it and try".
-pub fn runs_on(
-    requested: BackendChoice,
-    auto_verdict: Option<ComputeBackend>,
-    webgpu: WebGpuStatus,
-) -> ComputeBackend {
+pub fn runs_on(requested: BackendChoice, auto_verdict: Option<ComputeBackend>, webgpu: WebGpuStatus) -> ComputeBackend {
     let wanted = match requested {
         BackendChoice::Cpu => ComputeBackend::Cpu,
         BackendChoice::WebGpu => ComputeBackend::WebGpu,
         BackendChoice::Auto => auto_verdict.unwrap_or(ComputeBackend::Cpu),
     };
-    if wanted == ComputeBackend::WebGpu && webgpu == WebGpuStatus::Unavailable {
-        ComputeBackend::Cpu
-    } else {
-        wanted
-    }
+    if wanted == ComputeBackend::WebGpu && webgpu == WebGpuStatus::Unavailable { ComputeBackend::Cpu } else { wanted }
 }
 
 /// Auto's verdict from one timed generation on each backend (after a warm-up); a backend that

@@ -9,10 +9,7 @@ pub struct LatestOnly<T> {
 
 impl<T> Default for LatestOnly<T> {
     fn default() -> Self {
-        LatestOnly {
-            running: false,
-            pending: None,
-        }
+        LatestOnly { running: false, pending: None }
     }
 }
 

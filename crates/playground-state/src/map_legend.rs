@@ -21,12 +21,7 @@ pub fn legend(genres: &[&[String]]) -> Legend {
     // A genre only the padding row carries counts 0 rather than panicking.
     let telling = |item: &[String]| {
         item.iter()
-            .min_by_key(|g| {
-                (
-                    genre_count.get(g.as_str()).copied().unwrap_or(0),
-                    g.as_str(),
-                )
-            })
+            .min_by_key(|g| (genre_count.get(g.as_str()).copied().unwrap_or(0), g.as_str()))
             .cloned()
             .unwrap_or_else(|| "unknown".into())
     };
@@ -37,10 +32,7 @@ pub fn legend(genres: &[&[String]]) -> Legend {
     }
     let mut names: Vec<String> = legend_count.keys().cloned().collect();
     names.sort_by_key(|g| (std::cmp::Reverse(legend_count[g]), g.clone()));
-    let colour_of = chosen
-        .iter()
-        .map(|g| names.iter().position(|l| l == g).unwrap_or(0))
-        .collect();
+    let colour_of = chosen.iter().map(|g| names.iter().position(|l| l == g).unwrap_or(0)).collect();
     Legend { colour_of, names }
 }
 
@@ -49,30 +41,17 @@ mod tests {
     use super::*;
 
     fn owned(lists: &[&[&str]]) -> Vec<Vec<String>> {
-        lists
-            .iter()
-            .map(|l| l.iter().map(|s| s.to_string()).collect())
-            .collect()
+        lists.iter().map(|l| l.iter().map(|s| s.to_string()).collect()).collect()
     }
 
     #[test]
     fn each_item_takes_its_rarest_genre_and_the_legend_is_ordered_by_use() {
-        let genres = owned(&[
-            &[],
-            &["Drama", "War"],
-            &["Drama"],
-            &["Drama", "Comedy"],
-            &[],
-            &["Comedy"],
-        ]);
+        let genres = owned(&[&[], &["Drama", "War"], &["Drama"], &["Drama", "Comedy"], &[], &["Comedy"]]);
         let refs: Vec<&[String]> = genres.iter().map(Vec::as_slice).collect();
         let l = legend(&refs);
         // Drama 3 items, Comedy 2, War 1: item 1 → War, 2 → Drama, 3 → Comedy, 4 → unknown, 5 → Comedy.
         assert_eq!(l.names, ["Comedy", "Drama", "War", "unknown"]);
         let name = |i: usize| l.names[l.colour_of[i]].as_str();
-        assert_eq!(
-            [name(1), name(2), name(3), name(4), name(5)],
-            ["War", "Drama", "Comedy", "unknown", "Comedy"]
-        );
+        assert_eq!([name(1), name(2), name(3), name(4), name(5)], ["War", "Drama", "Comedy", "unknown", "Comedy"]);
     }
 }

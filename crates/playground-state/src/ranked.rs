@@ -12,23 +12,14 @@ pub struct Ranked {
 }
 
 /// `scores[i]` is item i's score (column 0 is padding). An answer outside the table has no rank.
-pub fn ranked(
-    mut scores: Vec<f32>,
-    input: &[u32],
-    mask_history: bool,
-    answer: Option<u32>,
-    k: usize,
-) -> Ranked {
+pub fn ranked(mut scores: Vec<f32>, input: &[u32], mask_history: bool, answer: Option<u32>, k: usize) -> Ranked {
     if mask_history {
         mask_items(&mut scores, input);
     }
     let answer = answer
         .filter(|&item| item > 0 && (item as usize) < scores.len())
         .map(|item| (item, rank_of(&scores, item as usize)));
-    Ranked {
-        top: top_k(&scores, k),
-        answer,
-    }
+    Ranked { top: top_k(&scores, k), answer }
 }
 
 #[cfg(test)]

@@ -22,17 +22,8 @@ mod tests {
 
     #[test]
     fn steps_zero_is_the_encoder_alone_and_never_a_cost_per_step() {
-        assert_eq!(
-            request_cost(16.9, 0, 1),
-            "16.9 ms (the encoder alone, no denoising)"
-        );
-        assert_eq!(
-            request_cost(12.5, 50, 8),
-            "12.5 ms (0.25 ms per step; 50 steps × 8 seeds)"
-        );
-        assert_eq!(
-            request_cost(3.0, 1, 1),
-            "3.0 ms (3.00 ms per step; 1 step × 1 seed)"
-        );
+        assert_eq!(request_cost(16.9, 0, 1), "16.9 ms (the encoder alone, no denoising)");
+        assert_eq!(request_cost(12.5, 50, 8), "12.5 ms (0.25 ms per step; 50 steps × 8 seeds)");
+        assert_eq!(request_cost(3.0, 1, 1), "3.0 ms (3.00 ms per step; 1 step × 1 seed)");
     }
 }

@@ -22,11 +22,7 @@ impl TitleIndex {
             .filter(|(_, title, _, _)| !title.trim().is_empty())
             .map(|(id, title, year, popularity)| {
                 let year = year.map(|y| format!(" {y}")).unwrap_or_default();
-                Entry {
-                    id,
-                    text: format!("{title}{year}").to_lowercase(),
-                    popularity,
-                }
+                Entry { id, text: format!("{title}{year}").to_lowercase(), popularity }
             })
             .collect();
         TitleIndex { entries }
@@ -48,11 +44,7 @@ impl TitleIndex {
             .map(|e| {
                 let tier = if e.text.starts_with(&query) {
                     0
-                } else if e
-                    .text
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|w| w.starts_with(words[0]))
-                {
+                } else if e.text.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(words[0])) {
                     1
                 } else {
                     2

@@ -8,9 +8,7 @@ use crate::html_text::escaped;
 
 /// Index of the grid value nearest to `v` (0 for an empty grid): which cell the sliders are on.
 pub fn nearest_index(grid: &[f64], v: f64) -> usize {
-    (0..grid.len())
-        .min_by(|&a, &b| (grid[a] - v).abs().total_cmp(&(grid[b] - v).abs()))
-        .unwrap_or(0)
+    (0..grid.len()).min_by(|&a, &b| (grid[a] - v).abs().total_cmp(&(grid[b] - v).abs())).unwrap_or(0)
 }
 
 /// One validation-grid cell as drawn: its setting and its (diversity, HR@10) point.
@@ -61,11 +59,7 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
     let points: Vec<(f64, f64)> = cells
         .iter()
         .map(|c| (c.x, c.hr10))
-        .chain(
-            curves
-                .iter()
-                .flat_map(|c| c.points.iter().map(|p| (p.1, p.2))),
-        )
+        .chain(curves.iter().flat_map(|c| c.points.iter().map(|p| (p.1, p.2))))
         .collect();
     let chart = Chart::fit(&points, WIDTH, HEIGHT, MARGIN);
     let d = measure.decimals;
@@ -85,30 +79,10 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
             "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" font-size=\"10\" fill=\"#1d232a\">{body}</text>"
         )
     };
-    svg += &text(
-        left,
-        bottom + 12.0,
-        "start",
-        format!("{:.d$}{}", chart.x.lo.max(0.0), measure.unit),
-    );
-    svg += &text(
-        right,
-        bottom + 12.0,
-        "end",
-        format!("{:.d$}{}", chart.x.hi, measure.unit),
-    );
-    svg += &text(
-        (left + right) / 2.0,
-        HEIGHT - 4.0,
-        "middle",
-        format!("{} →", measure.axis),
-    );
-    svg += &text(
-        left - 3.0,
-        bottom,
-        "end",
-        format!("{:.0}", chart.y.lo.max(0.0)),
-    );
+    svg += &text(left, bottom + 12.0, "start", format!("{:.d$}{}", chart.x.lo.max(0.0), measure.unit));
+    svg += &text(right, bottom + 12.0, "end", format!("{:.d$}{}", chart.x.hi, measure.unit));
+    svg += &text((left + right) / 2.0, HEIGHT - 4.0, "middle", format!("{} →", measure.axis));
+    svg += &text(left - 3.0, bottom, "end", format!("{:.0}", chart.y.lo.max(0.0)));
     svg += &text(left - 3.0, top + 8.0, "end", format!("{:.0}", chart.y.hi));
     svg += &text(left, top - 8.0, "start", "HR@10 ↑ (validation)".to_string());
     let dot = |c: &Cell, r: f64, style: &str, class: &str| {
@@ -155,20 +129,10 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
     }
     for c in cells {
         let fill = if c.steps == 0 { "#6b7480" } else { "#2c6bd1" };
-        svg += &dot(
-            c,
-            3.5,
-            &format!("fill=\"{fill}\" fill-opacity=\"0.75\""),
-            "cell",
-        );
+        svg += &dot(c, 3.5, &format!("fill=\"{fill}\" fill-opacity=\"0.75\""), "cell");
     }
     if let Some(c) = cells.get(current) {
-        svg += &dot(
-            c,
-            7.0,
-            "fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\"",
-            "current",
-        );
+        svg += &dot(c, 7.0, "fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\"", "current");
     }
     svg + "</svg>"
 }
@@ -186,53 +150,31 @@ mod tests {
         assert_eq!(nearest_index(&[], 1.0), 0);
     }
 
-    const COVERAGE: Measure = Measure {
-        name: "coverage",
-        axis: "catalogue coverage of the top-10 lists",
-        decimals: 1,
-        unit: "%",
-    };
+    const COVERAGE: Measure =
+        Measure { name: "coverage", axis: "catalogue coverage of the top-10 lists", decimals: 1, unit: "%" };
 
     #[test]
     fn the_svg_has_a_dot_per_cell_and_rings_only_the_current_one() {
         let cells: Vec<Cell> = [(0.0, 0), (0.0, 5), (2.0, 0), (2.0, 5)]
             .iter()
             .enumerate()
-            .map(|(i, &(g, s))| Cell {
-                guidance: g,
-                steps: s,
-                x: 10.0 + i as f64,
-                hr10: 20.0 - i as f64,
-            })
+            .map(|(i, &(g, s))| Cell { guidance: g, steps: s, x: 10.0 + i as f64, hr10: 20.0 - i as f64 })
             .collect();
         let svg = render_svg(&cells, 3, &COVERAGE, &[]);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("aria-label=\"Accuracy against coverage\""));
         assert_eq!(svg.matches("class=\"cell\"").count(), 4);
         assert_eq!(svg.matches("class=\"current\"").count(), 1);
-        assert!(
-            svg.contains("class=\"current\" data-guidance=\"2\" data-steps=\"5\""),
-            "{svg}"
-        );
+        assert!(svg.contains("class=\"current\" data-guidance=\"2\" data-steps=\"5\""), "{svg}");
         assert!(svg.contains("<title>encoder alone: HR@10 20.00, coverage 10.0%</title>"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         // A current index past the end (no grid cell matches) rings nothing rather than panicking.
-        assert_eq!(
-            render_svg(&cells, 99, &COVERAGE, &[])
-                .matches("class=\"current\"")
-                .count(),
-            0
-        );
+        assert_eq!(render_svg(&cells, 99, &COVERAGE, &[]).matches("class=\"current\"").count(), 0);
     }
 
     #[test]
     fn baselines_are_lines_inside_the_plot_with_their_names_escaped() {
-        let cells = vec![Cell {
-            guidance: 0.0,
-            steps: 0,
-            x: 50.0,
-            hr10: 23.0,
-        }];
+        let cells = vec![Cell { guidance: 0.0, steps: 0, x: 50.0, hr10: 23.0 }];
         let curves = vec![
             Curve {
                 name: "popularity penalty".into(),
@@ -248,27 +190,14 @@ mod tests {
         let svg = render_svg(&cells, 0, &COVERAGE, &curves);
         assert_eq!(svg.matches("class=\"baseline\"").count(), 2);
         assert_eq!(svg.matches("class=\"baseline-point\"").count(), 5);
-        assert!(
-            svg.contains("<title>popularity penalty, γ = 0.5: HR@10 19.00, coverage 70.0%</title>"),
-            "{svg}"
-        );
-        assert!(
-            !svg.contains("<script>") && svg.contains("&lt;script&gt;") && svg.contains("&quot;τ")
-        );
+        assert!(svg.contains("<title>popularity penalty, γ = 0.5: HR@10 19.00, coverage 70.0%</title>"), "{svg}");
+        assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;") && svg.contains("&quot;τ"));
         // The plot's range takes in the curves: every vertex lies inside the frame.
-        for points in svg
-            .split("points=\"")
-            .skip(1)
-            .map(|p| p.split('"').next().unwrap())
-        {
+        for points in svg.split("points=\"").skip(1).map(|p| p.split('"').next().unwrap()) {
             for vertex in points.split(' ') {
                 let (x, y) = vertex.split_once(',').unwrap();
                 let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
-                assert!(
-                    (MARGIN..=WIDTH - MARGIN).contains(&x)
-                        && (MARGIN..=HEIGHT - MARGIN).contains(&y),
-                    "{vertex}"
-                );
+                assert!((MARGIN..=WIDTH - MARGIN).contains(&x) && (MARGIN..=HEIGHT - MARGIN).contains(&y), "{vertex}");
             }
         }
     }

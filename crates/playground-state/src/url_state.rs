@@ -29,11 +29,7 @@ pub enum BackendChoice {
 }
 
 impl BackendChoice {
-    pub const ALL: [BackendChoice; 3] = [
-        BackendChoice::Auto,
-        BackendChoice::WebGpu,
-        BackendChoice::Cpu,
-    ];
+    pub const ALL: [BackendChoice; 3] = [BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu];
 
     /// The name used in URLs.
     pub fn as_str(self) -> &'static str {
@@ -53,9 +49,7 @@ impl BackendChoice {
     }
 
     pub fn parse(s: &str) -> Option<BackendChoice> {
-        BackendChoice::ALL
-            .into_iter()
-            .find(|b| b.as_str().eq_ignore_ascii_case(s.trim()))
+        BackendChoice::ALL.into_iter().find(|b| b.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -92,11 +86,7 @@ pub struct PageState {
 /// The dataset named by a query (decided before its bundle is loaded), with a notice if the
 /// query named one the page does not know.
 pub fn dataset_from_query(query: &str) -> (String, Option<String>) {
-    match pairs(query)
-        .into_iter()
-        .filter(|(k, _)| k == "dataset")
-        .last()
-    {
+    match pairs(query).into_iter().filter(|(k, _)| k == "dataset").last() {
         Some((_, v)) => match known_dataset(v.trim()) {
             Ok(name) => (name, None),
             Err(notice) => (DATASETS[0].to_string(), Some(notice)),
@@ -109,29 +99,19 @@ fn known_dataset(v: &str) -> Result<String, String> {
     if DATASETS.contains(&v) {
         Ok(v.to_string())
     } else {
-        Err(format!(
-            "unknown dataset {}; showing {}",
-            quote(v),
-            DATASETS[0]
-        ))
+        Err(format!("unknown dataset {}; showing {}", quote(v), DATASETS[0]))
     }
 }
 
 fn pairs(query: &str) -> Vec<(String, String)> {
     let query = query.strip_prefix('?').unwrap_or(query);
-    form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+    form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 /// A raw value as it may appear in a notice: short, one line, quoted. The page renders notices as
 /// text, never as HTML, so markup in it is shown, not run.
 fn quote(raw: &str) -> String {
-    let mut s: String = raw
-        .chars()
-        .take(QUOTE_MAX)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut s: String = raw.chars().take(QUOTE_MAX).map(|c| if c.is_control() { ' ' } else { c }).collect();
     if raw.chars().count() > QUOTE_MAX {
         s.push('…');
     }
@@ -175,20 +155,13 @@ impl PageState {
 
     /// Reads a query over `defaults` (fields it lacks keep their default). Never fails; returns
     /// the notices for everything it ignored, clamped or dropped.
-    pub fn from_query(
-        query: &str,
-        defaults: &PageState,
-        limits: &Limits,
-    ) -> (PageState, Vec<String>) {
+    pub fn from_query(query: &str, defaults: &PageState, limits: &Limits) -> (PageState, Vec<String>) {
         let mut state = defaults.clone();
         let mut notices = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         for (key, value) in pairs(query) {
             if seen.contains(&key) {
-                notices.push(format!(
-                    "field {} appears more than once; the last one counts",
-                    quote(&key)
-                ));
+                notices.push(format!("field {} appears more than once; the last one counts", quote(&key)));
             } else {
                 seen.push(key.clone());
             }
@@ -210,50 +183,21 @@ impl PageState {
                         &mut notices,
                     )
                 }
-                "eta" => {
-                    state.eta =
-                        parse_float(v, "eta", 0.0, 1.0, ETA_STEP, defaults.eta, &mut notices)
-                }
+                "eta" => state.eta = parse_float(v, "eta", 0.0, 1.0, ETA_STEP, defaults.eta, &mut notices),
                 "start" => {
-                    state.start = parse_float(
-                        v,
-                        "start",
-                        START_MIN,
-                        1.0,
-                        START_STEP,
-                        defaults.start,
-                        &mut notices,
-                    )
+                    state.start = parse_float(v, "start", START_MIN, 1.0, START_STEP, defaults.start, &mut notices)
                 }
                 "steps" => {
-                    state.steps = parse_int(
-                        v,
-                        "steps",
-                        0,
-                        limits.max_steps as u64,
-                        defaults.steps as u64,
-                        &mut notices,
-                    ) as usize
+                    state.steps =
+                        parse_int(v, "steps", 0, limits.max_steps as u64, defaults.steps as u64, &mut notices) as usize
                 }
                 "seeds" => {
-                    state.seeds = parse_int(
-                        v,
-                        "seeds",
-                        1,
-                        SEEDS_MAX as u64,
-                        defaults.seeds as u64,
-                        &mut notices,
-                    ) as usize
+                    state.seeds =
+                        parse_int(v, "seeds", 1, SEEDS_MAX as u64, defaults.seeds as u64, &mut notices) as usize
                 }
-                "seed" => {
-                    state.seed = parse_int(v, "seed", 0, SEED_MAX, defaults.seed, &mut notices)
-                }
-                "mask" => {
-                    state.mask_history = parse_bool(v, "mask", defaults.mask_history, &mut notices)
-                }
-                "holdout" => {
-                    state.hold_out = parse_bool(v, "holdout", defaults.hold_out, &mut notices)
-                }
+                "seed" => state.seed = parse_int(v, "seed", 0, SEED_MAX, defaults.seed, &mut notices),
+                "mask" => state.mask_history = parse_bool(v, "mask", defaults.mask_history, &mut notices),
+                "holdout" => state.hold_out = parse_bool(v, "holdout", defaults.hold_out, &mut notices),
                 "backend" => match BackendChoice::parse(v) {
                     Some(b) => state.backend = b,
                     None => notices.push(format!(
@@ -323,13 +267,7 @@ fn parse_history(v: &str, limits: &Limits, notices: &mut Vec<String>) -> Vec<u32
             Err(_) => malformed.push(token.to_string()),
         }
     }
-    let sample = |list: &[String]| {
-        list.iter()
-            .take(3)
-            .map(|t| quote(t))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let sample = |list: &[String]| list.iter().take(3).map(|t| quote(t)).collect::<Vec<_>>().join(", ");
     if !malformed.is_empty() {
         notices.push(format!(
             "history: dropped {} entries that are not item ids ({})",
@@ -349,25 +287,13 @@ fn parse_history(v: &str, limits: &Limits, notices: &mut Vec<String>) -> Vec<u32
         notices.push(format!("history: dropped {repeated} repeated items"));
     }
     if items.len() > limits.max_history {
-        notices.push(format!(
-            "history had {} items; kept the newest {}",
-            items.len(),
-            limits.max_history
-        ));
+        notices.push(format!("history had {} items; kept the newest {}", items.len(), limits.max_history));
         items.drain(..items.len() - limits.max_history);
     }
     items
 }
 
-fn parse_float(
-    v: &str,
-    name: &str,
-    min: f64,
-    max: f64,
-    step: f64,
-    default: f64,
-    notices: &mut Vec<String>,
-) -> f64 {
+fn parse_float(v: &str, name: &str, min: f64, max: f64, step: f64, default: f64, notices: &mut Vec<String>) -> f64 {
     match v.parse::<f64>() {
         Ok(x) if x.is_finite() => {
             let clamped = snap(x.clamp(min, max), step);
@@ -384,44 +310,26 @@ fn parse_float(
             clamped
         }
         _ => {
-            notices.push(format!(
-                "{name} {} is not a number; using {}",
-                quote(v),
-                number(default)
-            ));
+            notices.push(format!("{name} {} is not a number; using {}", quote(v), number(default)));
             default
         }
     }
 }
 
-fn parse_int(
-    v: &str,
-    name: &str,
-    min: u64,
-    max: u64,
-    default: u64,
-    notices: &mut Vec<String>,
-) -> u64 {
+fn parse_int(v: &str, name: &str, min: u64, max: u64, default: u64, notices: &mut Vec<String>) -> u64 {
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         // All digits but too long for u64 is simply "too large".
         let x = v.parse::<u64>().unwrap_or(u64::MAX);
         let clamped = x.clamp(min, max);
         if clamped != x {
-            notices.push(format!(
-                "{name} {} is outside {min}..{max}; using {clamped}",
-                quote(v)
-            ));
+            notices.push(format!("{name} {} is outside {min}..{max}; using {clamped}", quote(v)));
         }
         clamped
     } else {
         // A negative whole number is "below the minimum" (and gets it); anything else is not a number.
-        let negative =
-            v.len() > 1 && v.starts_with('-') && v[1..].bytes().all(|b| b.is_ascii_digit());
-        let (reason, fallback) = if negative {
-            (format!("is below {min}"), min)
-        } else {
-            ("is not a whole number".to_string(), default)
-        };
+        let negative = v.len() > 1 && v.starts_with('-') && v[1..].bytes().all(|b| b.is_ascii_digit());
+        let (reason, fallback) =
+            if negative { (format!("is below {min}"), min) } else { ("is not a whole number".to_string(), default) };
         notices.push(format!("{name} {} {reason}; using {fallback}", quote(v)));
         fallback
     }
@@ -432,11 +340,7 @@ fn parse_bool(v: &str, name: &str, default: bool, notices: &mut Vec<String>) -> 
         "1" | "true" | "on" | "yes" => true,
         "0" | "false" | "off" | "no" => false,
         _ => {
-            notices.push(format!(
-                "{name} {} is not 0 or 1; using {}",
-                quote(v),
-                u8::from(default)
-            ));
+            notices.push(format!("{name} {} is not 0 or 1; using {}", quote(v), u8::from(default)));
             default
         }
     }

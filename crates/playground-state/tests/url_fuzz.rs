@@ -4,16 +4,14 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use playground_state::url_state::{
-    DATASETS, ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN,
-    START_STEP, dataset_from_query,
+    DATASETS, ETA_STEP, GUIDANCE_MAX, GUIDANCE_MIN, GUIDANCE_STEP, SEED_MAX, SEEDS_MAX, START_MIN, START_STEP,
+    dataset_from_query,
 };
 use playground_state::{BackendChoice, Limits, PageState};
 use proptest::prelude::*;
 
-const FIELDS: &[&str] = &[
-    "dataset", "history", "guidance", "steps", "seeds", "eta", "start", "seed", "mask", "holdout",
-    "backend",
-];
+const FIELDS: &[&str] =
+    &["dataset", "history", "guidance", "steps", "seeds", "eta", "start", "seed", "mask", "holdout", "backend"];
 
 fn number_text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -45,13 +43,7 @@ fn history_text() -> impl Strategy<Value = String> {
             .collect::<Vec<_>>()
             .join(",")),
         prop::collection::vec(
-            prop_oneof![
-                "[0-9]{1,4}",
-                "[ ,]{0,3}",
-                "\\PC{0,6}",
-                "[0-9]{20,30}",
-                Just("-3".to_string())
-            ],
+            prop_oneof!["[0-9]{1,4}", "[ ,]{0,3}", "\\PC{0,6}", "[0-9]{20,30}", Just("-3".to_string())],
             0..20
         )
         .prop_map(|t| t.join(",")),
@@ -101,15 +93,11 @@ fn pair_text() -> impl Strategy<Value = String> {
         key_text(),
         value_text(),
         any::<bool>(),
-        prop::option::of(prop::sample::select(vec![
-            "%", "%zz", "%E2%8", "%00", "%26", "+", "==",
-        ])),
+        prop::option::of(prop::sample::select(vec!["%", "%zz", "%E2%8", "%00", "%26", "+", "=="])),
     )
         .prop_map(|(k, v, encode, garbage)| {
             let mut pair = if encode {
-                form_urlencoded::Serializer::new(String::new())
-                    .append_pair(&k, &v)
-                    .finish()
+                form_urlencoded::Serializer::new(String::new()).append_pair(&k, &v).finish()
             } else {
                 format!("{k}={v}")
             };
@@ -128,12 +116,10 @@ fn query_text() -> impl Strategy<Value = String> {
 }
 
 fn limits() -> impl Strategy<Value = Limits> {
-    (1usize..2_000, 1usize..=200, 0usize..=1_000).prop_map(|(num_items, max_history, max_steps)| {
-        Limits {
-            num_items,
-            max_history,
-            max_steps,
-        }
+    (1usize..2_000, 1usize..=200, 0usize..=1_000).prop_map(|(num_items, max_history, max_steps)| Limits {
+        num_items,
+        max_history,
+        max_steps,
     })
 }
 
@@ -163,11 +149,7 @@ fn on_grid(v: f64, step: f64) -> bool {
 fn literal(key: &str, raw: &str) -> Option<String> {
     let v = raw.trim();
     let number = |x: f64| {
-        if x == 0.0 {
-            "0".to_string()
-        } else {
-            x.to_string()
-        }
+        if x == 0.0 { "0".to_string() } else { x.to_string() }
     };
     match key {
         "dataset" => Some(v.to_string()),
@@ -222,32 +204,19 @@ fn check(query: &str, limits: &Limits) -> Result<(), TestCaseError> {
             && (GUIDANCE_MIN..=GUIDANCE_MAX).contains(&state.guidance)
             && on_grid(state.guidance, GUIDANCE_STEP)
     );
+    prop_assert!(state.eta.is_finite() && (0.0..=1.0).contains(&state.eta) && on_grid(state.eta, ETA_STEP));
     prop_assert!(
-        state.eta.is_finite() && (0.0..=1.0).contains(&state.eta) && on_grid(state.eta, ETA_STEP)
-    );
-    prop_assert!(
-        state.start.is_finite()
-            && (START_MIN..=1.0).contains(&state.start)
-            && on_grid(state.start, START_STEP)
+        state.start.is_finite() && (START_MIN..=1.0).contains(&state.start) && on_grid(state.start, START_STEP)
     );
     prop_assert!(state.steps <= limits.max_steps);
     prop_assert!((1..=SEEDS_MAX).contains(&state.seeds));
     prop_assert!(state.seed <= SEED_MAX);
     prop_assert!(state.history.len() <= limits.max_history);
-    prop_assert!(
-        state
-            .history
-            .iter()
-            .all(|&i| i >= 1 && i as usize <= limits.num_items)
-    );
+    prop_assert!(state.history.iter().all(|&i| i >= 1 && i as usize <= limits.num_items));
     let mut unique = state.history.clone();
     unique.sort_unstable();
     unique.dedup();
-    prop_assert_eq!(
-        unique.len(),
-        state.history.len(),
-        "history holds a repeated item"
-    );
+    prop_assert_eq!(unique.len(), state.history.len(), "history holds a repeated item");
 
     // Parsing the serialised state gives the same state, silently.
     let (again, again_notices) = PageState::from_query(&state.to_query(), &defaults, limits);
@@ -256,10 +225,9 @@ fn check(query: &str, limits: &Limits) -> Result<(), TestCaseError> {
 
     // A notice for every dropped or changed field: where the state does not say what the query's
     // (last) value for a field says, a notice names that field.
-    let pairs: Vec<(String, String)> =
-        form_urlencoded::parse(query.strip_prefix('?').unwrap_or(query).as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.strip_prefix('?').unwrap_or(query).as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     for key in FIELDS {
         if let Some((_, raw)) = pairs.iter().rev().find(|(k, _)| k == key) {
             if literal(key, raw) != Some(written(&state, key)) {
@@ -275,13 +243,7 @@ fn check(query: &str, limits: &Limits) -> Result<(), TestCaseError> {
         }
     }
     if pairs.iter().any(|(k, _)| !FIELDS.contains(&k.as_str())) {
-        prop_assert!(
-            notices
-                .iter()
-                .any(|n| n.starts_with("ignored unknown field")),
-            "{:?}",
-            notices
-        );
+        prop_assert!(notices.iter().any(|n| n.starts_with("ignored unknown field")), "{:?}", notices);
     }
     // Notices are short enough to show: a raw value is quoted at most 32 characters long.
     prop_assert!(notices.iter().all(|n| n.chars().count() < 400));

@@ -7,11 +7,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 use playground_state::url_state::dataset_from_query;
 use playground_state::{BackendChoice, Limits, PageState};
 
-const LIMITS: Limits = Limits {
-    num_items: 1349,
-    max_history: 50,
-    max_steps: 50,
-};
+const LIMITS: Limits = Limits { num_items: 1349, max_history: 50, max_steps: 50 };
 
 fn defaults() -> PageState {
     PageState {
@@ -38,10 +34,7 @@ fn parse(q: &str) -> (PageState, Vec<String>) {
 fn every_state_survives_a_round_trip() {
     let states = [
         defaults(),
-        PageState {
-            history: vec![],
-            ..defaults()
-        },
+        PageState { history: vec![], ..defaults() },
         PageState {
             history: (1..=50).rev().collect(),
             guidance: -1.0,
@@ -55,16 +48,8 @@ fn every_state_survives_a_round_trip() {
             backend: BackendChoice::WebGpu,
             ..defaults()
         },
-        PageState {
-            guidance: 7.5,
-            eta: 1.0,
-            backend: BackendChoice::Cpu,
-            ..defaults()
-        },
-        PageState {
-            start: 0.05,
-            ..defaults()
-        },
+        PageState { guidance: 7.5, eta: 1.0, backend: BackendChoice::Cpu, ..defaults() },
+        PageState { start: 0.05, ..defaults() },
     ];
     for s in states {
         let q = s.to_query();
@@ -83,13 +68,7 @@ fn missing_fields_keep_their_defaults() {
     assert_eq!(s, defaults());
     assert!(notices.is_empty());
     let (s, _) = parse("steps=7");
-    assert_eq!(
-        s,
-        PageState {
-            steps: 7,
-            ..defaults()
-        }
-    );
+    assert_eq!(s, PageState { steps: 7, ..defaults() });
     // An explicitly empty history is an empty history, not the default one.
     assert!(parse("history=").0.history.is_empty());
 }
@@ -98,16 +77,9 @@ fn missing_fields_keep_their_defaults() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn out_of_range_numbers_are_clamped_with_a_notice() {
     let (s, notices) = parse("guidance=100&steps=51&seeds=99&eta=-3&seed=99999999999999999999999");
-    assert_eq!(
-        (s.guidance, s.steps, s.seeds, s.eta, s.seed),
-        (8.0, 50, 8, 0.0, u32::MAX as u64)
-    );
+    assert_eq!((s.guidance, s.steps, s.seeds, s.eta, s.seed), (8.0, 50, 8, 0.0, u32::MAX as u64));
     assert_eq!(notices.len(), 5, "{notices:?}");
-    assert!(
-        notices[0].contains("guidance") && notices[0].contains("using 8"),
-        "{}",
-        notices[0]
-    );
+    assert!(notices[0].contains("guidance") && notices[0].contains("using 8"), "{}", notices[0]);
     // Off-grid values snap to the slider's step.
     let (s, notices) = parse("guidance=1.3&eta=0.33");
     assert_eq!((s.guidance, s.eta), (1.5, 0.35));
@@ -121,10 +93,7 @@ fn out_of_range_numbers_are_clamped_with_a_notice() {
     // Start strength: 0 would leave no chain; it is raised to the smallest start, above 1 lowered.
     let (s, notices) = parse("start=0");
     assert_eq!((s.start, notices.len()), (0.05, 1));
-    assert!(
-        notices[0].starts_with("start") && notices[0].contains("using 0.05"),
-        "{notices:?}"
-    );
+    assert!(notices[0].starts_with("start") && notices[0].contains("using 0.05"), "{notices:?}");
     assert_eq!(parse("start=7").0.start, 1.0);
     assert_eq!(parse("start=0.33").0.start, 0.35);
     let (s, notices) = parse("start=NaN");
@@ -134,21 +103,12 @@ fn out_of_range_numbers_are_clamped_with_a_notice() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn malformed_values_fall_back_to_defaults_with_a_notice() {
-    let (s, notices) = parse(
-        "guidance=abc&steps=1e3&seeds=&eta=NaN&seed=0x10&mask=maybe&holdout=2&backend=cuda&dataset=netflix",
-    );
+    let (s, notices) =
+        parse("guidance=abc&steps=1e3&seeds=&eta=NaN&seed=0x10&mask=maybe&holdout=2&backend=cuda&dataset=netflix");
     assert_eq!(s, defaults());
     assert_eq!(notices.len(), 9, "{notices:?}");
-    assert!(
-        notices
-            .iter()
-            .any(|n| n.contains("unknown backend \"cuda\""))
-    );
-    assert!(
-        notices
-            .iter()
-            .any(|n| n.contains("unknown dataset \"netflix\""))
-    );
+    assert!(notices.iter().any(|n| n.contains("unknown backend \"cuda\"")));
+    assert!(notices.iter().any(|n| n.contains("unknown dataset \"netflix\"")));
     assert!(parse("guidance=inf").1[0].contains("not a number"));
 }
 
@@ -159,18 +119,10 @@ fn history_drops_unknown_malformed_repeated_and_excess_items() {
     assert_eq!(s.history, vec![5, 7, 9]);
     assert_eq!(notices.len(), 3, "{notices:?}");
     assert!(notices.iter().any(|n| n.contains("1 repeated")));
-    assert!(
-        notices
-            .iter()
-            .any(|n| n.contains("2 unknown item ids") && n.contains("1–1349"))
-    );
+    assert!(notices.iter().any(|n| n.contains("2 unknown item ids") && n.contains("1–1349")));
     let long: Vec<String> = (1..=80).map(|i| i.to_string()).collect();
     let (s, notices) = parse(&format!("history={}", long.join(",")));
-    assert_eq!(
-        s.history,
-        (31..=80).collect::<Vec<u32>>(),
-        "the newest 50 are kept"
-    );
+    assert_eq!(s.history, (31..=80).collect::<Vec<u32>>(), "the newest 50 are kept");
     assert!(notices[0].contains("kept the newest 50"));
 }
 
@@ -178,24 +130,12 @@ fn history_drops_unknown_malformed_repeated_and_excess_items() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn hostile_keys_and_values_are_quoted_short_and_never_trusted() {
     let markup = "<img src=x onerror=alert(1)>";
-    let q = format!(
-        "{}={}&steps=%00%0A&&=&history=1,,2",
-        urlenc(markup),
-        urlenc(&markup.repeat(100))
-    );
+    let q = format!("{}={}&steps=%00%0A&&=&history=1,,2", urlenc(markup), urlenc(&markup.repeat(100)));
     let (s, notices) = parse(&q);
     assert_eq!(s.history, vec![1, 2]);
     assert_eq!(s.steps, defaults().steps);
-    assert!(
-        notices.iter().all(|n| n.chars().count() < 200),
-        "{notices:?}"
-    );
-    assert!(
-        notices
-            .iter()
-            .all(|n| !n.contains('\n') && !n.contains('\0')),
-        "{notices:?}"
-    );
+    assert!(notices.iter().all(|n| n.chars().count() < 200), "{notices:?}");
+    assert!(notices.iter().all(|n| !n.contains('\n') && !n.contains('\0')), "{notices:?}");
     // Invalid percent-encoding and UTF-8 do not panic.
     let _ = parse("history=%FF%FE&guidance=%E0%A4%A&%%%=%");
     // Repeated fields: the last counts, with a notice.
@@ -207,10 +147,7 @@ fn hostile_keys_and_values_are_quoted_short_and_never_trusted() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn dataset_is_read_before_the_bundle_loads() {
-    assert_eq!(
-        dataset_from_query("?steps=3&dataset=ml-100k"),
-        ("ml-100k".into(), None)
-    );
+    assert_eq!(dataset_from_query("?steps=3&dataset=ml-100k"), ("ml-100k".into(), None));
     let (name, notice) = dataset_from_query("dataset=../../etc/passwd");
     assert_eq!(name, "ml-100k");
     assert!(notice.unwrap().contains("unknown dataset"));
@@ -219,20 +156,12 @@ fn dataset_is_read_before_the_bundle_loads() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn hold_out_and_history_editing() {
-    let mut s = PageState {
-        history: vec![1, 2, 3],
-        hold_out: true,
-        ..defaults()
-    };
+    let mut s = PageState { history: vec![1, 2, 3], hold_out: true, ..defaults() };
     assert_eq!(s.model_input(), (&[1, 2][..], Some(3)));
     s.hold_out = false;
     assert_eq!(s.model_input(), (&[1, 2, 3][..], None));
     // One item cannot be both input and answer.
-    let single = PageState {
-        history: vec![4],
-        hold_out: true,
-        ..defaults()
-    };
+    let single = PageState { history: vec![4], hold_out: true, ..defaults() };
     assert_eq!(single.model_input(), (&[4][..], None));
 
     s.add_item(2, &LIMITS);
@@ -247,22 +176,11 @@ fn hold_out_and_history_editing() {
     assert_eq!(s.history, vec![2, 1, 3], "edges and bad indices are no-ops");
     s.remove_at(1);
     assert_eq!(s.history, vec![2, 3]);
-    let small = Limits {
-        max_history: 2,
-        ..LIMITS
-    };
+    let small = Limits { max_history: 2, ..LIMITS };
     s.add_item(9, &small);
     assert_eq!(s.history, vec![3, 9], "the oldest drops out when full");
 }
 
 fn urlenc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

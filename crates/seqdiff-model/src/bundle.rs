@@ -54,18 +54,12 @@ impl Manifest {
     /// Parses a manifest, refusing other formats and configs the sampler cannot run.
     pub fn parse(text: &str) -> Result<Manifest, String> {
         if text.len() > MAX_MANIFEST_BYTES {
-            return Err(format!(
-                "manifest is {} bytes, above the {MAX_MANIFEST_BYTES}-byte limit",
-                text.len()
-            ));
+            return Err(format!("manifest is {} bytes, above the {MAX_MANIFEST_BYTES}-byte limit", text.len()));
         }
-        let m: Manifest = serde_json::from_str(text)
-            .map_err(|e| format!("manifest is not valid JSON for this format: {e}"))?;
+        let m: Manifest =
+            serde_json::from_str(text).map_err(|e| format!("manifest is not valid JSON for this format: {e}"))?;
         if m.format != MANIFEST_FORMAT {
-            return Err(format!(
-                "manifest format {} is not supported (expected {MANIFEST_FORMAT})",
-                m.format
-            ));
+            return Err(format!("manifest format {} is not supported (expected {MANIFEST_FORMAT})", m.format));
         }
         let c = &m.model;
         if c.num_items == 0
@@ -78,10 +72,7 @@ impl Manifest {
             || c.layers == 0
             || c.denoiser_hidden == 0
         {
-            return Err(
-                "manifest model config is inconsistent (zero sizes or dim not divisible by heads)"
-                    .into(),
-            );
+            return Err("manifest model config is inconsistent (zero sizes or dim not divisible by heads)".into());
         }
         // Capped before anything is allocated from them.
         if c.num_items > crate::data::MAX_ITEM_ID as usize
@@ -117,15 +108,8 @@ pub const MAX_PARAMETERS: u64 = 64 << 20;
 /// transformer layers (attention 4d² + feed-forward 8d² + norms), the denoiser and the timestep table.
 /// In u64 (wasm32's usize would overflow on the largest configs the size caps let through).
 pub fn parameter_bound(c: &ModelConfig) -> u64 {
-    let [n, d, h, l, t, layers] = [
-        c.num_items,
-        c.dim,
-        c.denoiser_hidden,
-        c.max_len,
-        c.diffusion_steps,
-        c.layers,
-    ]
-    .map(|v| v as u64);
+    let [n, d, h, l, t, layers] =
+        [c.num_items, c.dim, c.denoiser_hidden, c.max_len, c.diffusion_steps, c.layers].map(|v| v as u64);
     let layer = 12 * d * d + 16 * d;
     (n + 1) * d + l * d + layers * layer + h * (4 * d + 2) + 4 * d * d + (t + 1) * d + 8 * d
 }
@@ -133,22 +117,14 @@ pub fn parameter_bound(c: &ModelConfig) -> u64 {
 /// Serialises a model's weights to `.bpk` bytes.
 #[cfg(feature = "model")]
 pub fn weights_to_bytes(model: &SeqDiff) -> Result<Vec<u8>, String> {
-    let bytes = model
-        .clone()
-        .into_record()
-        .into_bytes()
-        .map_err(|e| format!("cannot serialise weights: {e:?}"))?;
+    let bytes = model.clone().into_record().into_bytes().map_err(|e| format!("cannot serialise weights: {e:?}"))?;
     Ok(bytes.to_vec())
 }
 
 #[cfg(feature = "model")]
 /// Builds a model for `config` on `device` and loads `.bpk` bytes into it; any mismatch
 /// (corrupt file, other shapes) is an error, never a panic.
-pub fn model_from_bytes(
-    config: &ModelConfig,
-    bytes: Vec<u8>,
-    device: &Device,
-) -> Result<SeqDiff, String> {
+pub fn model_from_bytes(config: &ModelConfig, bytes: Vec<u8>, device: &Device) -> Result<SeqDiff, String> {
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
         .map_err(|e| format!("weights file is corrupt: {e:?}"))?;
     SeqDiff::new(config, device)
@@ -182,35 +158,20 @@ mod tests {
             Manifest::parse(&v.to_string())
         };
         for (what, edit) in [
-            (
-                "format",
-                &(|v: &mut serde_json::Value| v["format"] = 2.into())
-                    as &dyn Fn(&mut serde_json::Value),
-            ),
+            ("format", &(|v: &mut serde_json::Value| v["format"] = 2.into()) as &dyn Fn(&mut serde_json::Value)),
             ("heads", &|v| v["model"]["heads"] = 3.into()),
             ("dim", &|v| v["model"]["dim"] = 0.into()),
-            ("num_items", &|v| {
-                v["model"]["num_items"] = 40_000_000.into()
-            }),
+            ("num_items", &|v| v["model"]["num_items"] = 40_000_000.into()),
             ("layers", &|v| v["model"]["layers"] = 1_000_000.into()),
-            ("denoiser_hidden", &|v| {
-                v["model"]["denoiser_hidden"] = 1_000_000_000u64.into()
-            }),
-            ("temperature", &|v| {
-                v["model"]["temperature"] = (-1.0).into()
-            }),
+            ("denoiser_hidden", &|v| v["model"]["denoiser_hidden"] = 1_000_000_000u64.into()),
+            ("temperature", &|v| v["model"]["temperature"] = (-1.0).into()),
             ("dropout", &|v| v["model"]["dropout"] = 1.5.into()),
-            ("weights", &|v| {
-                v["files"]["weights"] = serde_json::Value::Null
-            }),
+            ("weights", &|v| v["files"]["weights"] = serde_json::Value::Null),
         ] {
             assert!(with(edit).is_err(), "{what}");
         }
         for cut in [0, 1, SHIPPED.len() / 2, SHIPPED.len() - 2] {
-            assert!(
-                Manifest::parse(&SHIPPED[..cut]).is_err(),
-                "truncated at {cut}"
-            );
+            assert!(Manifest::parse(&SHIPPED[..cut]).is_err(), "truncated at {cut}");
         }
     }
 }

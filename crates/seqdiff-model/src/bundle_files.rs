@@ -57,22 +57,14 @@ impl SweepResult {
     /// the encoder alone).
     pub fn best_metrics(&self) -> Option<Evaluation> {
         let (diffusion, encoder) = self.diffusion_and_encoder();
-        [diffusion, encoder]
-            .into_iter()
-            .flatten()
-            .max_by(|a, b| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10))
+        [diffusion, encoder].into_iter().flatten().max_by(|a, b| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10))
     }
 
     /// The best diffusion setting's metrics (steps ≥ 1, ensembles included) and the encoder's
     /// (steps 0), where the grid has them: what "the diffusion beats its encoder" is read from.
     pub fn diffusion_and_encoder(&self) -> (Option<Evaluation>, Option<Evaluation>) {
-        let by_ndcg =
-            |a: &&Evaluation, b: &&Evaluation| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10);
-        let cells = || {
-            self.metrics
-                .iter()
-                .flat_map(|row| row.iter().zip(&self.steps))
-        };
+        let by_ndcg = |a: &&Evaluation, b: &&Evaluation| a.unmasked.ndcg10.total_cmp(&b.unmasked.ndcg10);
+        let cells = || self.metrics.iter().flat_map(|row| row.iter().zip(&self.steps));
         let diffusion = cells()
             .filter(|(_, s)| **s > 0)
             .map(|(m, _)| m)
@@ -101,9 +93,7 @@ impl TradeOff {
     pub fn sentence(&self) -> String {
         let (d, e) = (self.diffusion_ndcg10, self.encoder_ndcg10);
         let accuracy = if d > e {
-            format!(
-                "On validation the best diffusion setting beats its encoder (NDCG@10 {d:.2} against {e:.2})."
-            )
+            format!("On validation the best diffusion setting beats its encoder (NDCG@10 {d:.2} against {e:.2}).")
         } else {
             format!(
                 "On validation no diffusion setting beats its own encoder (best NDCG@10 {d:.2} against {e:.2}), so the page opens at steps 0, the encoder alone."
@@ -161,13 +151,9 @@ impl SweepResult {
             .baselines
             .iter()
             .filter_map(|b| {
-                let margins = settings
-                    .iter()
-                    .filter_map(|&(x, hr)| b.hr10_at(|m| m.novelty, x).map(|base| hr - base));
+                let margins = settings.iter().filter_map(|&(x, hr)| b.hr10_at(|m| m.novelty, x).map(|base| hr - base));
                 margins
-                    .fold(None, |best: Option<f64>, v| {
-                        Some(best.map_or(v, |b| b.max(v)))
-                    })
+                    .fold(None, |best: Option<f64>, v| Some(best.map_or(v, |b| b.max(v))))
                     .map(|m| (b.name.clone(), m))
             })
             .collect();
@@ -197,10 +183,7 @@ struct CatalogueFile {
 
 fn sized(what: &str, bytes: &[u8]) -> Result<(), String> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "{what} is {} bytes, above the {MAX_FILE_BYTES}-byte limit",
-            bytes.len()
-        ));
+        return Err(format!("{what} is {} bytes, above the {MAX_FILE_BYTES}-byte limit", bytes.len()));
     }
     Ok(())
 }
@@ -209,8 +192,7 @@ fn sized(what: &str, bytes: &[u8]) -> Result<(), String> {
 /// (titles are not shown) rather than trusted half-way.
 pub fn parse_catalogue(bytes: &[u8], num_items: usize) -> Result<Catalogue, String> {
     sized("catalogue", bytes)?;
-    let file: CatalogueFile =
-        serde_json::from_slice(bytes).map_err(|e| format!("catalogue is not valid: {e}"))?;
+    let file: CatalogueFile = serde_json::from_slice(bytes).map_err(|e| format!("catalogue is not valid: {e}"))?;
     let rows = num_items + 1;
     let (items, warning) = if file.items.len() == rows {
         (file.items, None)
@@ -218,27 +200,17 @@ pub fn parse_catalogue(bytes: &[u8], num_items: usize) -> Result<Catalogue, Stri
         let listed = file.items.len().saturating_sub(1);
         (
             Vec::new(),
-            Some(format!(
-                "The catalogue lists {listed} items but the model has {num_items}; titles are not shown."
-            )),
+            Some(format!("The catalogue lists {listed} items but the model has {num_items}; titles are not shown.")),
         )
     };
-    let train_counts = file
-        .train_counts
-        .filter(|c| c.len() == rows)
-        .unwrap_or_else(|| vec![0; rows]);
-    Ok(Catalogue {
-        items,
-        train_counts,
-        warning,
-    })
+    let train_counts = file.train_counts.filter(|c| c.len() == rows).unwrap_or_else(|| vec![0; rows]);
+    Ok(Catalogue { items, train_counts, warning })
 }
 
 /// `map.json`, checked against the model's item count and width.
 pub fn parse_map(bytes: &[u8], num_items: usize, dim: usize) -> Result<ItemMap, String> {
     sized("item map", bytes)?;
-    let map: ItemMap =
-        serde_json::from_slice(bytes).map_err(|e| format!("item map is not valid: {e}"))?;
+    let map: ItemMap = serde_json::from_slice(bytes).map_err(|e| format!("item map is not valid: {e}"))?;
     map.validate(num_items, dim)?;
     Ok(map)
 }
@@ -247,16 +219,10 @@ pub fn parse_map(bytes: &[u8], num_items: usize, dim: usize) -> Result<ItemMap, 
 /// when present, the same shape).
 pub fn parse_sweep(bytes: &[u8]) -> Result<SweepResult, String> {
     sized("validation grid", bytes)?;
-    let grid: SweepResult =
-        serde_json::from_slice(bytes).map_err(|e| format!("validation grid is not valid: {e}"))?;
-    let shaped = |rows: Vec<usize>| {
-        rows.len() == grid.guidance.len() && rows.iter().all(|&c| c == grid.steps.len())
-    };
+    let grid: SweepResult = serde_json::from_slice(bytes).map_err(|e| format!("validation grid is not valid: {e}"))?;
+    let shaped = |rows: Vec<usize>| rows.len() == grid.guidance.len() && rows.iter().all(|&c| c == grid.steps.len());
     if !shaped(grid.metrics.iter().map(Vec::len).collect()) {
-        return Err(
-            "validation grid is inconsistent (rows × columns do not match its guidance × steps)"
-                .into(),
-        );
+        return Err("validation grid is inconsistent (rows × columns do not match its guidance × steps)".into());
     }
     if !grid.diversity.is_empty() && !shaped(grid.diversity.iter().map(Vec::len).collect()) {
         return Err("validation grid's diversity table does not match its guidance × steps".into());
@@ -265,9 +231,7 @@ pub fn parse_sweep(bytes: &[u8]) -> Result<SweepResult, String> {
         return Err("validation grid has a non-finite guidance value".into());
     }
     let finite = |(p, m): &(f64, ListMeasures)| {
-        [*p, m.hr10, m.ndcg10, m.coverage, m.novelty, m.ild]
-            .iter()
-            .all(|v| v.is_finite())
+        [*p, m.hr10, m.ndcg10, m.coverage, m.novelty, m.ild].iter().all(|v| v.is_finite())
     };
     if !grid.baselines.iter().all(|b| b.points.iter().all(finite)) {
         return Err("validation grid has a non-finite baseline value".into());
@@ -280,11 +244,7 @@ mod tests {
     use super::*;
 
     fn list(hr10: f64, novelty: f64) -> ListMeasures {
-        ListMeasures {
-            hr10,
-            novelty,
-            ..Default::default()
-        }
+        ListMeasures { hr10, novelty, ..Default::default() }
     }
 
     fn evaluation(hr10: f64, ndcg10: f64) -> Evaluation {
@@ -296,10 +256,7 @@ mod tests {
 
     #[test]
     fn the_trade_off_compares_each_diffusion_setting_with_each_baseline_at_its_own_novelty() {
-        let novelty = |n: f64| Diversity {
-            novelty: n,
-            ..Default::default()
-        };
+        let novelty = |n: f64| Diversity { novelty: n, ..Default::default() };
         let grid = SweepResult {
             split: "valid".into(),
             guidance: vec![0.0, 2.0],
@@ -310,14 +267,8 @@ mod tests {
                 vec![evaluation(23.0, 11.6), evaluation(18.0, 9.0)],
             ],
             ensemble: vec![],
-            best: SamplingConfig {
-                steps: 0,
-                ..Default::default()
-            },
-            diversity: vec![
-                vec![novelty(200.0), novelty(210.0)],
-                vec![novelty(200.0), novelty(300.0)],
-            ],
+            best: SamplingConfig { steps: 0, ..Default::default() },
+            diversity: vec![vec![novelty(200.0), novelty(210.0)], vec![novelty(200.0), novelty(300.0)]],
             baselines: vec![
                 // Falls 1 HR@10 per 10 ranks: 22 at 210 (diffusion −1), 13 at 300 (+5).
                 BaselineCurve {
@@ -353,13 +304,6 @@ mod tests {
              above softmax sampling; at best 1.9 HR@10 below popularity penalty."
         );
         // Without baselines there is nothing to say.
-        assert_eq!(
-            SweepResult {
-                baselines: vec![],
-                ..grid
-            }
-            .trade_off(),
-            None
-        );
+        assert_eq!(SweepResult { baselines: vec![], ..grid }.trade_off(), None);
     }
 }

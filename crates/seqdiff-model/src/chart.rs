@@ -16,21 +16,12 @@ impl Range {
         let (lo, hi) = values
             .into_iter()
             .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (lo.min(v), hi.max(v))
-            });
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
         if lo > hi {
             return Range { lo: 0.0, hi: 1.0 };
         }
-        let pad = if hi - lo > 1e-9 {
-            (hi - lo) * 0.05
-        } else {
-            1.0
-        };
-        Range {
-            lo: lo - pad,
-            hi: hi + pad,
-        }
+        let pad = if hi - lo > 1e-9 { (hi - lo) * 0.05 } else { 1.0 };
+        Range { lo: lo - pad, hi: hi + pad }
     }
 
     /// Where `v` falls, 0 at `lo` and 1 at `hi`.
@@ -65,10 +56,7 @@ impl Chart {
     pub fn to_screen(&self, (x, y): (f64, f64)) -> (f64, f64) {
         let on_axis = |f: f64| if f.is_finite() { f } else { 0.0 };
         let (fx, fy) = (on_axis(self.x.fraction(x)), on_axis(self.y.fraction(y)));
-        let (w, h) = (
-            self.width - 2.0 * self.margin,
-            self.height - 2.0 * self.margin,
-        );
+        let (w, h) = (self.width - 2.0 * self.margin, self.height - 2.0 * self.margin);
         (self.margin + fx * w, self.height - self.margin - fy * h)
     }
 }
@@ -83,10 +71,7 @@ mod tests {
         let chart = Chart::fit(&points, 300.0, 200.0, 30.0);
         for p in points {
             let (sx, sy) = chart.to_screen(p);
-            assert!(
-                (30.0..=270.0).contains(&sx) && (30.0..=170.0).contains(&sy),
-                "{p:?} → {sx}, {sy}"
-            );
+            assert!((30.0..=270.0).contains(&sx) && (30.0..=170.0).contains(&sy), "{p:?} → {sx}, {sy}");
         }
     }
 
@@ -102,15 +87,9 @@ mod tests {
     fn equal_or_missing_values_never_divide_by_zero() {
         let chart = Chart::fit(&[(3.0, 7.0), (3.0, 7.0)], 300.0, 200.0, 30.0);
         let (sx, sy) = chart.to_screen((3.0, 7.0));
-        assert!(
-            (sx - 150.0).abs() < 1e-9 && (sy - 100.0).abs() < 1e-9,
-            "a single value is centred: {sx}, {sy}"
-        );
+        assert!((sx - 150.0).abs() < 1e-9 && (sy - 100.0).abs() < 1e-9, "a single value is centred: {sx}, {sy}");
         let empty = Chart::fit(&[(f64::NAN, f64::INFINITY)], 300.0, 200.0, 30.0);
-        assert_eq!(
-            (empty.x, empty.y),
-            (Range { lo: 0.0, hi: 1.0 }, Range { lo: 0.0, hi: 1.0 })
-        );
+        assert_eq!((empty.x, empty.y), (Range { lo: 0.0, hi: 1.0 }, Range { lo: 0.0, hi: 1.0 }));
         let (nx, ny) = empty.to_screen((f64::NAN, 0.5));
         assert!(nx.is_finite() && ny.is_finite());
     }

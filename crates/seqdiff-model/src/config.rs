@@ -18,9 +18,7 @@ impl std::str::FromStr for DenoiserKind {
         match s {
             "mlp" => Ok(Self::Mlp),
             "cross-attn" => Ok(Self::CrossAttn),
-            _ => Err(format!(
-                "unknown denoiser '{s}' (expected mlp or cross-attn)"
-            )),
+            _ => Err(format!("unknown denoiser '{s}' (expected mlp or cross-attn)")),
         }
     }
 }
@@ -43,9 +41,7 @@ impl std::str::FromStr for Scoring {
         match s {
             "normalised" => Ok(Self::Normalised),
             "dot" => Ok(Self::Dot),
-            _ => Err(format!(
-                "unknown scoring '{s}' (expected normalised or dot)"
-            )),
+            _ => Err(format!("unknown scoring '{s}' (expected normalised or dot)")),
         }
     }
 }
@@ -72,9 +68,7 @@ impl std::str::FromStr for DiffusionSpace {
         match s {
             "query" => Ok(Self::Query),
             "key" => Ok(Self::Key),
-            _ => Err(format!(
-                "unknown diffusion space '{s}' (expected query or key)"
-            )),
+            _ => Err(format!("unknown diffusion space '{s}' (expected query or key)")),
         }
     }
 }
@@ -171,14 +165,7 @@ pub struct SamplingConfig {
 
 impl Default for SamplingConfig {
     fn default() -> Self {
-        SamplingConfig {
-            guidance: 0.0,
-            steps: 10,
-            eta: 0.0,
-            ensemble: 1,
-            seed: 0,
-            start: 1.0,
-        }
+        SamplingConfig { guidance: 0.0, steps: 10, eta: 0.0, ensemble: 1, seed: 0, start: 1.0 }
     }
 }
 

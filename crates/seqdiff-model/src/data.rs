@@ -57,19 +57,13 @@ impl fmt::Display for DataError {
 impl std::error::Error for DataError {}
 
 fn err(path: &Path, line: Option<usize>, message: impl Into<String>) -> DataError {
-    DataError {
-        path: path.to_path_buf(),
-        line,
-        message: message.into(),
-    }
+    DataError { path: path.to_path_buf(), line, message: message.into() }
 }
 
 impl Dataset {
     /// Loads `PATH` that is a `sequences.tsv`, a `.inter` file, or a folder holding either.
     pub fn load(path: &Path) -> Result<Dataset, DataError> {
-        let read = |p: &Path| {
-            std::fs::read_to_string(p).map_err(|e| err(p, None, format!("cannot read: {e}")))
-        };
+        let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| err(p, None, format!("cannot read: {e}")));
         if path.is_dir() {
             let tsv = path.join("sequences.tsv");
             if tsv.is_file() {
@@ -81,11 +75,7 @@ impl Dataset {
                 .find(|p| p.extension().is_some_and(|x| x == "inter"));
             return match inter {
                 Some(inter) => Dataset::load_recbole(&inter),
-                None => Err(err(
-                    path,
-                    None,
-                    "folder has neither sequences.tsv nor a recbole .inter file",
-                )),
+                None => Err(err(path, None, "folder has neither sequences.tsv nor a recbole .inter file")),
             };
         }
         if !path.exists() {
@@ -112,10 +102,7 @@ impl Dataset {
                 return Err(err(
                     path,
                     Some(line_no),
-                    format!(
-                        "expected 4 tab-separated fields (user, train, valid, test), found {}",
-                        fields.len()
-                    ),
+                    format!("expected 4 tab-separated fields (user, train, valid, test), found {}", fields.len()),
                 ));
             }
             let items = |field: &str, what: &str| -> Result<Vec<u32>, DataError> {
@@ -143,63 +130,34 @@ impl Dataset {
                     "need at least one train item and exactly one valid and one test item",
                 ));
             }
-            num_items = num_items
-                .max(*train.iter().max().unwrap())
-                .max(valid[0])
-                .max(test[0]);
-            users.push(UserSequence {
-                user: fields[0].to_string(),
-                train,
-                valid: valid[0],
-                test: test[0],
-            });
+            num_items = num_items.max(*train.iter().max().unwrap()).max(valid[0]).max(test[0]);
+            users.push(UserSequence { user: fields[0].to_string(), train, valid: valid[0], test: test[0] });
         }
         if users.is_empty() {
             return Err(err(path, None, "no users in file (empty dataset)"));
         }
-        Ok(Dataset {
-            num_items: num_items as usize,
-            users,
-            catalogue: None,
-        })
+        Ok(Dataset { num_items: num_items as usize, users, catalogue: None })
     }
 
     /// Loads recbole's `ml-100k.inter` (and `ml-100k.item` beside it, when present) and builds the split:
     /// sort each user's interactions by timestamp (ties by item id), keep users and items with ≥5
     /// interactions (repeated until stable), re-number items 1..N by original id, leave-one-out.
     pub fn load_recbole(inter_path: &Path) -> Result<Dataset, DataError> {
-        let text = std::fs::read_to_string(inter_path)
-            .map_err(|e| err(inter_path, None, format!("cannot read: {e}")))?;
+        let text =
+            std::fs::read_to_string(inter_path).map_err(|e| err(inter_path, None, format!("cannot read: {e}")))?;
         let item_path = inter_path.with_extension("item");
         let item_text = if item_path.is_file() {
-            Some(
-                std::fs::read_to_string(&item_path)
-                    .map_err(|e| err(&item_path, None, format!("cannot read: {e}")))?,
-            )
+            Some(std::fs::read_to_string(&item_path).map_err(|e| err(&item_path, None, format!("cannot read: {e}")))?)
         } else {
             None
         };
-        Dataset::from_recbole(
-            &text,
-            inter_path,
-            item_text.as_deref().map(|t| (t, item_path.as_path())),
-        )
+        Dataset::from_recbole(&text, inter_path, item_text.as_deref().map(|t| (t, item_path.as_path())))
     }
 
-    pub fn from_recbole(
-        inter: &str,
-        inter_path: &Path,
-        items: Option<(&str, &Path)>,
-    ) -> Result<Dataset, DataError> {
+    pub fn from_recbole(inter: &str, inter_path: &Path, items: Option<(&str, &Path)>) -> Result<Dataset, DataError> {
         let mut lines = inter.lines().enumerate();
-        let header = lines
-            .next()
-            .ok_or_else(|| err(inter_path, None, "empty file"))?
-            .1;
-        let cols: Vec<&str> = header
-            .split('\t')
-            .map(|c| c.split(':').next().unwrap_or(c))
-            .collect();
+        let header = lines.next().ok_or_else(|| err(inter_path, None, "empty file"))?.1;
+        let cols: Vec<&str> = header.split('\t').map(|c| c.split(':').next().unwrap_or(c)).collect();
         let col = |name: &str| {
             cols.iter()
                 .position(|c| *c == name)
@@ -215,11 +173,7 @@ impl Dataset {
             let f: Vec<&str> = line.split('\t').collect();
             let get = |c: usize| {
                 f.get(c).copied().ok_or_else(|| {
-                    err(
-                        inter_path,
-                        Some(index + 1),
-                        format!("expected {} fields, found {}", cols.len(), f.len()),
-                    )
+                    err(inter_path, Some(index + 1), format!("expected {} fields, found {}", cols.len(), f.len()))
                 })
             };
             let item: u64 = get(item_col)?
@@ -240,10 +194,8 @@ impl Dataset {
                 *per_user.entry(u).or_default() += 1;
                 *per_item.entry(*i).or_default() += 1;
             }
-            let keep: Vec<bool> = events
-                .iter()
-                .map(|(u, i, _)| per_user[u.as_str()] >= 5 && per_item[i] >= 5)
-                .collect();
+            let keep: Vec<bool> =
+                events.iter().map(|(u, i, _)| per_user[u.as_str()] >= 5 && per_item[i] >= 5).collect();
             if keep.iter().all(|k| *k) {
                 break;
             }
@@ -263,11 +215,7 @@ impl Dataset {
             ids.dedup();
             ids
         };
-        let new_id: HashMap<u64, u32> = original_ids
-            .iter()
-            .enumerate()
-            .map(|(k, id)| (*id, k as u32 + 1))
-            .collect();
+        let new_id: HashMap<u64, u32> = original_ids.iter().enumerate().map(|(k, id)| (*id, k as u32 + 1)).collect();
         let mut by_user: BTreeMap<String, Vec<(f64, u64)>> = BTreeMap::new();
         for (u, i, t) in events {
             by_user.entry(u).or_default().push((t, i));
@@ -278,37 +226,23 @@ impl Dataset {
             let mut items: Vec<u32> = seq.iter().map(|(_, i)| new_id[i]).collect();
             let test = items.pop().unwrap();
             let valid = items.pop().unwrap();
-            users.push(UserSequence {
-                user,
-                train: items,
-                valid,
-                test,
-            });
+            users.push(UserSequence { user, train: items, valid, test });
         }
         // Numeric user order when ids are numbers, so output is stable and readable.
-        users.sort_by(
-            |a, b| match (a.user.parse::<u64>(), b.user.parse::<u64>()) {
-                (Ok(x), Ok(y)) => x.cmp(&y),
-                _ => a.user.cmp(&b.user),
-            },
-        );
+        users.sort_by(|a, b| match (a.user.parse::<u64>(), b.user.parse::<u64>()) {
+            (Ok(x), Ok(y)) => x.cmp(&y),
+            _ => a.user.cmp(&b.user),
+        });
         let catalogue = match items {
             Some((text, path)) => Some(parse_recbole_items(text, path, &original_ids)?),
             None => None,
         };
-        Ok(Dataset {
-            num_items: original_ids.len(),
-            users,
-            catalogue,
-        })
+        Ok(Dataset { num_items: original_ids.len(), users, catalogue })
     }
 
     /// Number of (input prefix → next item) training targets in the train parts.
     pub fn num_train_targets(&self) -> usize {
-        self.users
-            .iter()
-            .map(|u| u.train.len().saturating_sub(1))
-            .sum()
+        self.users.iter().map(|u| u.train.len().saturating_sub(1)).sum()
     }
 
     /// Interaction counts per item over train parts (index = item id), for popularity baselines.
@@ -324,22 +258,13 @@ impl Dataset {
 }
 
 /// Reads `ml-100k.item` (item_id, movie_title, release_year, class) into catalogue rows ordered by new id.
-fn parse_recbole_items(
-    text: &str,
-    path: &Path,
-    original_ids: &[u64],
-) -> Result<Vec<ItemInfo>, DataError> {
+fn parse_recbole_items(text: &str, path: &Path, original_ids: &[u64]) -> Result<Vec<ItemInfo>, DataError> {
     let mut lines = text.lines().enumerate();
     let header = lines.next().ok_or_else(|| err(path, None, "empty file"))?.1;
-    let cols: Vec<&str> = header
-        .split('\t')
-        .map(|c| c.split(':').next().unwrap_or(c))
-        .collect();
+    let cols: Vec<&str> = header.split('\t').map(|c| c.split(':').next().unwrap_or(c)).collect();
     let find = |name: &str| cols.iter().position(|c| *c == name);
-    let id_col =
-        find("item_id").ok_or_else(|| err(path, Some(1), "header lacks column 'item_id'"))?;
-    let (title_col, year_col, genre_col) =
-        (find("movie_title"), find("release_year"), find("class"));
+    let id_col = find("item_id").ok_or_else(|| err(path, Some(1), "header lacks column 'item_id'"))?;
+    let (title_col, year_col, genre_col) = (find("movie_title"), find("release_year"), find("class"));
     let mut by_id: HashMap<u64, ItemInfo> = HashMap::new();
     for (index, line) in lines {
         if line.trim().is_empty() {
@@ -356,24 +281,13 @@ fn parse_recbole_items(
             ItemInfo {
                 title: field(title_col).to_string(),
                 year: field(year_col).parse().ok(),
-                genres: field(genre_col)
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
+                genres: field(genre_col).split_whitespace().map(str::to_string).collect(),
             },
         );
     }
-    let mut rows = vec![ItemInfo {
-        title: String::new(),
-        year: None,
-        genres: vec![],
-    }];
+    let mut rows = vec![ItemInfo { title: String::new(), year: None, genres: vec![] }];
     for id in original_ids {
-        rows.push(by_id.remove(id).unwrap_or(ItemInfo {
-            title: format!("item {id}"),
-            year: None,
-            genres: vec![],
-        }));
+        rows.push(by_id.remove(id).unwrap_or(ItemInfo { title: format!("item {id}"), year: None, genres: vec![] }));
     }
     Ok(rows)
 }
@@ -395,11 +309,7 @@ mod tests {
 
     #[test]
     fn bad_lines_name_file_and_line() {
-        let e = Dataset::parse_sequences(
-            "user\ttrain\tvalid\ttest\n1\t3 x\t4\t5\n",
-            Path::new("d.tsv"),
-        )
-        .unwrap_err();
+        let e = Dataset::parse_sequences("user\ttrain\tvalid\ttest\n1\t3 x\t4\t5\n", Path::new("d.tsv")).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.to_string().starts_with("d.tsv:2:"), "{e}");
         assert!(e.to_string().contains("'x'"));
@@ -409,19 +319,16 @@ mod tests {
         assert!(e.message.contains("padding"), "{e}");
         let e = Dataset::parse_sequences("1\t3\t4 5\t5\n", Path::new("d.tsv")).unwrap_err();
         assert!(e.message.contains("exactly one"), "{e}");
-        let e =
-            Dataset::parse_sequences("user\ttrain\tvalid\ttest\n", Path::new("d.tsv")).unwrap_err();
+        let e = Dataset::parse_sequences("user\ttrain\tvalid\ttest\n", Path::new("d.tsv")).unwrap_err();
         assert!(e.message.contains("empty"), "{e}");
-        let e = Dataset::parse_sequences("1\t3\t4\t5\n2\t3 40000000\t4\t5\n", Path::new("d.tsv"))
-            .unwrap_err();
+        let e = Dataset::parse_sequences("1\t3\t4\t5\n2\t3 40000000\t4\t5\n", Path::new("d.tsv")).unwrap_err();
         assert!(
             e.to_string().starts_with("d.tsv:2:")
                 && e.message.contains("40000000")
                 && e.message.contains("largest supported"),
             "{e}"
         );
-        let ok = Dataset::parse_sequences(&format!("1\t3\t4\t{MAX_ITEM_ID}\n"), Path::new("d.tsv"))
-            .unwrap();
+        let ok = Dataset::parse_sequences(&format!("1\t3\t4\t{MAX_ITEM_ID}\n"), Path::new("d.tsv")).unwrap();
         assert_eq!(ok.num_items, MAX_ITEM_ID as usize);
     }
 
@@ -436,8 +343,7 @@ mod tests {
         // Users a,b,c,d,e each rate items 10,20,30,40,50 (5 each); user f rates only 10 and 99
         // (dropped: <5 interactions, and 99 then has <5 too). Timestamps reverse the order for user a,
         // and user b has a tie broken by item id.
-        let mut inter =
-            String::from("user_id:token\titem_id:token\trating:float\ttimestamp:float\n");
+        let mut inter = String::from("user_id:token\titem_id:token\trating:float\ttimestamp:float\n");
         for u in ["a", "b", "c", "d", "e"] {
             for (k, item) in [10, 20, 30, 40, 50].iter().enumerate() {
                 let t = match u {
@@ -450,12 +356,7 @@ mod tests {
         }
         inter.push_str("f\t10\t3\t1\nf\t99\t3\t2\n");
         let items = "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n10\tAlpha\t1995\tComedy Drama\n20\tBeta\t\tAction\n";
-        let d = Dataset::from_recbole(
-            &inter,
-            Path::new("x.inter"),
-            Some((items, Path::new("x.item"))),
-        )
-        .unwrap();
+        let d = Dataset::from_recbole(&inter, Path::new("x.inter"), Some((items, Path::new("x.item")))).unwrap();
         assert_eq!(d.num_items, 5);
         assert_eq!(d.users.len(), 5);
         let a = &d.users[0];
@@ -476,15 +377,10 @@ mod tests {
 
     #[test]
     fn recbole_bad_header_and_values() {
-        let e = Dataset::from_recbole("user_id:token\titem_id:token\n", Path::new("x.inter"), None)
-            .unwrap_err();
+        let e = Dataset::from_recbole("user_id:token\titem_id:token\n", Path::new("x.inter"), None).unwrap_err();
         assert!(e.message.contains("timestamp"), "{e}");
-        let e = Dataset::from_recbole(
-            "user_id\titem_id\ttimestamp\nu\tzz\t1\n",
-            Path::new("x.inter"),
-            None,
-        )
-        .unwrap_err();
+        let e =
+            Dataset::from_recbole("user_id\titem_id\ttimestamp\nu\tzz\t1\n", Path::new("x.inter"), None).unwrap_err();
         assert_eq!(e.line, Some(2));
     }
 }

@@ -105,10 +105,7 @@ impl Denoiser {
             hidden_out: LinearConfig::new(hidden, dim).init(device),
             cross: cross_heads.map(|h| Attention::new(dim, h, device)),
             bag_in: history_bag.then(|| {
-                LinearConfig::new(dim, hidden)
-                    .with_bias(false)
-                    .with_initializer(Initializer::Zeros)
-                    .init(device)
+                LinearConfig::new(dim, hidden).with_bias(false).with_initializer(Initializer::Zeros).init(device)
             }),
             steps,
             residual,
@@ -118,20 +115,12 @@ impl Denoiser {
     /// τ(t) for every t: [T, d]. Training recomputes it per batch; inference computes it once.
     pub fn time_table(&self, device: &Device) -> Tensor<2> {
         let dim = self.time_in.weight.val().dims()[0];
-        let raw = Tensor::<2>::from_data(
-            TensorData::new(sinusoidal_table(self.steps, dim), [self.steps, dim]),
-            device,
-        );
+        let raw = Tensor::<2>::from_data(TensorData::new(sinusoidal_table(self.steps, dim), [self.steps, dim]), device);
         self.time_out.forward(gelu(self.time_in.forward(raw)))
     }
 
     /// x̂0 for rows of x_t [.., d] with conditions c and step embeddings temb of the same shape.
-    pub fn forward<const D: usize>(
-        &self,
-        x_t: Tensor<D>,
-        cond: Tensor<D>,
-        temb: Tensor<D>,
-    ) -> Tensor<D> {
+    pub fn forward<const D: usize>(&self, x_t: Tensor<D>, cond: Tensor<D>, temb: Tensor<D>) -> Tensor<D> {
         self.forward_with_bag(x_t, cond, None, temb)
     }
 
@@ -144,9 +133,7 @@ impl Denoiser {
         bag: Option<Tensor<D>>,
         temb: Tensor<D>,
     ) -> Tensor<D> {
-        let h = self
-            .hidden_in
-            .forward(Tensor::cat(vec![x_t, cond.clone(), temb], D - 1));
+        let h = self.hidden_in.forward(Tensor::cat(vec![x_t, cond.clone(), temb], D - 1));
         let h = match (bag, &self.bag_in) {
             (Some(bag), Some(layer)) => h + layer.forward(bag),
             _ => h,
@@ -164,11 +151,7 @@ impl Denoiser {
     /// reading a parameter costs a clone per call, ≈ 8% of a page request when done every step).
     pub fn tail(&self) -> DenoiserTail {
         let weights = |l: &Linear| (l.weight.val(), l.bias.as_ref().map(|b| b.val()));
-        DenoiserTail {
-            mid: weights(&self.hidden_mid),
-            out: weights(&self.hidden_out),
-            residual: self.residual,
-        }
+        DenoiserTail { mid: weights(&self.hidden_mid), out: weights(&self.hidden_out), residual: self.residual }
     }
 
     /// The first layer split by input block: hidden_in(cat[x, c, τ]) = x·W_x + (c·W_c + b) + τ·W_τ.

@@ -30,22 +30,11 @@ pub struct Diversity {
 
 #[cfg(feature = "model")]
 /// Top-10 lists for `histories` (as scored, nothing masked) under `sampling`, one per user.
-fn lists(
-    rec: &Recommender,
-    histories: &[Vec<u32>],
-    sampling: &SamplingConfig,
-    first: u64,
-) -> Vec<Vec<u32>> {
+fn lists(rec: &Recommender, histories: &[Vec<u32>], sampling: &SamplingConfig, first: u64) -> Vec<Vec<u32>> {
     let k = sampling.clamped(rec.model.config.diffusion_steps).ensemble as u64;
-    let s = SamplingConfig {
-        seed: sampling.seed.wrapping_add(first * k),
-        ..sampling.clone()
-    };
+    let s = SamplingConfig { seed: sampling.seed.wrapping_add(first * k), ..sampling.clone() };
     let scores = rec.generate(histories, &s, false).read().scores;
-    scores
-        .iter()
-        .map(|row| top_k(row, LIST).into_iter().map(|(item, _)| item).collect())
-        .collect()
+    scores.iter().map(|row| top_k(row, LIST).into_iter().map(|(item, _)| item).collect()).collect()
 }
 
 /// Coverage, novelty and seed agreement over `histories`; `popularity_rank[i]` is item i's rank.
@@ -60,16 +49,10 @@ pub fn diversity(
     let n = rec.model.config.num_items;
     let mut covered = vec![false; n + 1];
     let (mut rank_sum, mut listed, mut shared) = (0.0f64, 0usize, 0usize);
-    let other = SamplingConfig {
-        seed: sampling.seed.wrapping_add(SECOND_SEED),
-        ..sampling.clone()
-    };
+    let other = SamplingConfig { seed: sampling.seed.wrapping_add(SECOND_SEED), ..sampling.clone() };
     for (chunk_no, chunk) in histories.chunks(batch.max(1)).enumerate() {
         let first = (chunk_no * batch.max(1)) as u64;
-        let (a, b) = (
-            lists(rec, chunk, sampling, first),
-            lists(rec, chunk, &other, first),
-        );
+        let (a, b) = (lists(rec, chunk, sampling, first), lists(rec, chunk, &other, first));
         for (list, again) in a.iter().zip(&b) {
             for &item in list {
                 covered[item as usize] = true;
@@ -110,33 +93,13 @@ mod tests {
 
     #[test]
     fn deterministic_sampling_agrees_with_itself_and_noise_does_not() {
-        let rec = Recommender::new(SeqDiff::new(
-            &ModelConfig {
-                dim: 16,
-                ..ModelConfig::new(60)
-            },
-            &Device::flex(),
-        ));
-        let histories: Vec<Vec<u32>> = (0..20u32)
-            .map(|u| vec![u % 60 + 1, (u * 7) % 60 + 1])
-            .collect();
+        let rec = Recommender::new(SeqDiff::new(&ModelConfig { dim: 16, ..ModelConfig::new(60) }, &Device::flex()));
+        let histories: Vec<Vec<u32>> = (0..20u32).map(|u| vec![u % 60 + 1, (u * 7) % 60 + 1]).collect();
         let ranks: Vec<u32> = (0..=60).collect();
         // One step from pure noise with a random (untrained) denoiser: the seed decides much.
-        let noisy = diversity(
-            &rec,
-            &histories,
-            &SamplingConfig {
-                steps: 1,
-                ..Default::default()
-            },
-            &ranks,
-            8,
-        );
+        let noisy = diversity(&rec, &histories, &SamplingConfig { steps: 1, ..Default::default() }, &ranks, 8);
         assert_eq!(noisy.users, 20);
-        assert!(
-            noisy.coverage > 10.0 && noisy.coverage <= 100.0,
-            "{noisy:?}"
-        );
+        assert!(noisy.coverage > 10.0 && noisy.coverage <= 100.0, "{noisy:?}");
         assert!(noisy.novelty >= 1.0 && noisy.novelty <= 60.0, "{noisy:?}");
         assert!(noisy.seed_overlap < 100.0, "{noisy:?}");
         // The same seed gives the same lists (what makes seed_overlap a measure of the noise alone).

@@ -39,15 +39,7 @@ pub fn dropout<const D: usize>(layer: &Dropout, x: Tensor<D>) -> Tensor<D> {
     let mask = HOST_RNG.with(|r| {
         r.borrow_mut().as_mut().map(|rng| {
             let n: usize = dims.iter().product();
-            (0..n)
-                .map(|_| {
-                    if rng.random::<f64>() < keep {
-                        scale
-                    } else {
-                        0.0
-                    }
-                })
-                .collect::<Vec<f32>>()
+            (0..n).map(|_| if rng.random::<f64>() < keep { scale } else { 0.0 }).collect::<Vec<f32>>()
         })
     });
     match mask {

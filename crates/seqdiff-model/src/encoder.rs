@@ -26,13 +26,7 @@ pub struct Attention {
 impl Attention {
     pub fn new(dim: usize, heads: usize, device: &Device) -> Self {
         let lin = || LinearConfig::new(dim, dim).init(device);
-        Attention {
-            query: lin(),
-            key: lin(),
-            value: lin(),
-            output: lin(),
-            heads,
-        }
+        Attention { query: lin(), key: lin(), value: lin(), output: lin(), heads }
     }
 
     /// Attention weights [B, H, Lq, Lk] for queries [B, Lq, d] and keys [B, Lk, d];
@@ -49,14 +43,12 @@ impl Attention {
         let [b, lq, d] = queries.dims();
         let v = self.split_heads(self.value.forward(keys.clone()));
         let mixed = self.weights(queries, keys, bias).matmul(v); // [B, H, Lq, dh]
-        self.output
-            .forward(mixed.swap_dims(1, 2).reshape([b, lq, d]))
+        self.output.forward(mixed.swap_dims(1, 2).reshape([b, lq, d]))
     }
 
     fn split_heads(&self, x: Tensor<3>) -> Tensor<4> {
         let [b, l, d] = x.dims();
-        x.reshape([b, l, self.heads, d / self.heads])
-            .swap_dims(1, 2)
+        x.reshape([b, l, self.heads, d / self.heads]).swap_dims(1, 2)
     }
 }
 
@@ -85,9 +77,7 @@ impl EncoderBlock {
     pub fn forward(&self, x: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
         let h = self.norm_attn.forward(x.clone());
         let x = x + dropout(&self.dropout, self.attention.forward(h.clone(), h, bias));
-        let h = self
-            .ffn_out
-            .forward(gelu(self.ffn_in.forward(self.norm_ffn.forward(x.clone()))));
+        let h = self.ffn_out.forward(gelu(self.ffn_in.forward(self.norm_ffn.forward(x.clone()))));
         x + dropout(&self.dropout, h)
     }
 }
@@ -105,24 +95,11 @@ pub struct HistoryEncoder {
 pub type Param2 = burn::module::Param<Tensor<2>>;
 
 impl HistoryEncoder {
-    pub fn new(
-        dim: usize,
-        heads: usize,
-        layers: usize,
-        max_len: usize,
-        dropout: f64,
-        device: &Device,
-    ) -> Self {
-        let positions = burn::nn::Initializer::Normal {
-            mean: 0.0,
-            std: 0.02,
-        }
-        .init([max_len, dim], device);
+    pub fn new(dim: usize, heads: usize, layers: usize, max_len: usize, dropout: f64, device: &Device) -> Self {
+        let positions = burn::nn::Initializer::Normal { mean: 0.0, std: 0.02 }.init([max_len, dim], device);
         HistoryEncoder {
             positions,
-            blocks: (0..layers)
-                .map(|_| EncoderBlock::new(dim, heads, dropout, device))
-                .collect(),
+            blocks: (0..layers).map(|_| EncoderBlock::new(dim, heads, dropout, device)).collect(),
             norm_out: LayerNormConfig::new(dim).init(device),
             dropout: DropoutConfig::new(dropout).init(),
         }
@@ -133,11 +110,7 @@ impl HistoryEncoder {
     pub fn forward(&self, items: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
         let [_, l, _] = items.dims();
         let max_len = self.positions.val().dims()[0];
-        let pos = self
-            .positions
-            .val()
-            .slice(max_len - l..max_len)
-            .unsqueeze_dim::<3>(0);
+        let pos = self.positions.val().slice(max_len - l..max_len).unsqueeze_dim::<3>(0);
         let mut x = dropout(&self.dropout, items + pos);
         for block in &self.blocks {
             x = block.forward(x, bias.clone());
@@ -170,15 +143,8 @@ pub fn padding_bias(windows: &[Vec<u32>], queries: usize, device: &Device) -> Te
     let mut bias = Vec::with_capacity(windows.len() * queries * len);
     for window in windows {
         for _ in 0..queries {
-            bias.extend(
-                window
-                    .iter()
-                    .map(|&it| if it != 0 { 0.0 } else { MASKED_SCORE }),
-            );
+            bias.extend(window.iter().map(|&it| if it != 0 { 0.0 } else { MASKED_SCORE }));
         }
     }
-    Tensor::from_data(
-        TensorData::new(bias, [windows.len(), 1, queries, len]),
-        device,
-    )
+    Tensor::from_data(TensorData::new(bias, [windows.len(), 1, queries, len]), device)
 }

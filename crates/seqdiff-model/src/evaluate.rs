@@ -43,18 +43,10 @@ pub fn split_cases(dataset: &Dataset, split: Split) -> Vec<(Vec<u32>, u32)> {
 /// HR/NDCG@{5,10,20} ×100, unmasked and with history items masked. Users are batched by history
 /// length; user i (in length order) draws its noise from seed + i·K, so a run is deterministic
 /// whatever the batch size.
-pub fn evaluate(
-    rec: &Recommender,
-    cases: &[(Vec<u32>, u32)],
-    sampling: &SamplingConfig,
-    batch: usize,
-) -> Evaluation {
+pub fn evaluate(rec: &Recommender, cases: &[(Vec<u32>, u32)], sampling: &SamplingConfig, batch: usize) -> Evaluation {
     let k = sampling.clamped(rec.model.config.diffusion_steps).ensemble as u64;
     evaluate_with(rec, cases, batch, cpu_threads(), |histories, first| {
-        let s = SamplingConfig {
-            seed: sampling.seed.wrapping_add(first * k),
-            ..sampling.clone()
-        };
+        let s = SamplingConfig { seed: sampling.seed.wrapping_add(first * k), ..sampling.clone() };
         rec.generate(histories, &s, false).read().scores
     })
 }
@@ -64,23 +56,14 @@ pub fn evaluate_encoder(rec: &Recommender, cases: &[(Vec<u32>, u32)], batch: usi
     evaluate_with(rec, cases, batch, cpu_threads(), |histories, _| {
         let scores = rec.encoder_scores(histories);
         let [users, n] = scores.dims();
-        let flat = scores
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("f32 scores");
-        (0..users)
-            .map(|u| flat[u * n..(u + 1) * n].to_vec())
-            .collect()
+        let flat = scores.into_data().try_into_vec::<f32>().expect("f32 scores");
+        (0..users).map(|u| flat[u * n..(u + 1) * n].to_vec()).collect()
     })
 }
 
 /// Threads for evaluation: the CPU's natively, one in the browser.
 fn cpu_threads() -> usize {
-    if cfg!(target_arch = "wasm32") {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    }
+    if cfg!(target_arch = "wasm32") { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()) }
 }
 
 /// Runs `score(histories, index of the first)` over length-sorted batches and ranks each target,
@@ -119,23 +102,15 @@ fn evaluate_with(
         (unmasked, masked) = worker(0, 1);
     } else {
         let parts: Vec<(MetricSums, MetricSums)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| scope.spawn(move || worker(t, threads)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("evaluation thread panicked"))
-                .collect()
+            let handles: Vec<_> = (0..threads).map(|t| scope.spawn(move || worker(t, threads))).collect();
+            handles.into_iter().map(|h| h.join().expect("evaluation thread panicked")).collect()
         });
         for (u, m) in &parts {
             unmasked.merge(u);
             masked.merge(m);
         }
     }
-    Evaluation {
-        unmasked: unmasked.finish(),
-        masked: Some(masked.finish()),
-    }
+    Evaluation { unmasked: unmasked.finish(), masked: Some(masked.finish()) }
 }
 
 #[cfg(test)]
@@ -145,32 +120,13 @@ mod tests {
 
     #[test]
     fn metrics_do_not_depend_on_the_thread_count() {
-        let rec = Recommender::new(SeqDiff::new(
-            &ModelConfig {
-                dim: 16,
-                ..ModelConfig::new(30)
-            },
-            &Device::flex(),
-        ));
-        let cases: Vec<(Vec<u32>, u32)> = (0..37u32)
-            .map(|u| {
-                (
-                    (1..=u % 9 + 1).map(|k| (u + k) % 30 + 1).collect(),
-                    u % 30 + 1,
-                )
-            })
-            .collect();
-        let sampling = SamplingConfig {
-            steps: 3,
-            guidance: 1.0,
-            ..Default::default()
-        };
+        let rec = Recommender::new(SeqDiff::new(&ModelConfig { dim: 16, ..ModelConfig::new(30) }, &Device::flex()));
+        let cases: Vec<(Vec<u32>, u32)> =
+            (0..37u32).map(|u| ((1..=u % 9 + 1).map(|k| (u + k) % 30 + 1).collect(), u % 30 + 1)).collect();
+        let sampling = SamplingConfig { steps: 3, guidance: 1.0, ..Default::default() };
         let run = |threads: usize| {
             evaluate_with(&rec, &cases, 4, threads, |histories, first| {
-                let s = SamplingConfig {
-                    seed: first,
-                    ..sampling.clone()
-                };
+                let s = SamplingConfig { seed: first, ..sampling.clone() };
                 rec.generate(histories, &s, false).read().scores
             })
         };
@@ -179,12 +135,9 @@ mod tests {
         for threads in [2, 3, 16] {
             let other = run(threads).unmasked;
             assert_eq!(other.users, one.users);
-            for (a, b) in [
-                (one.hr10, other.hr10),
-                (one.ndcg10, other.ndcg10),
-                (one.hr20, other.hr20),
-                (one.ndcg20, other.ndcg20),
-            ] {
+            for (a, b) in
+                [(one.hr10, other.hr10), (one.ndcg10, other.ndcg10), (one.hr20, other.hr20), (one.ndcg20, other.ndcg20)]
+            {
                 assert!((a - b).abs() < 1e-9, "{threads} threads: {other} vs {one}");
             }
         }

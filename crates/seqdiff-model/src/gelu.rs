@@ -76,10 +76,7 @@ mod tests {
             .fold(0.0, f64::max);
         assert!(worst < 5e-7, "max |erf error| {worst:e}");
         // The clamp holds for infinities (no NaN from ∞/∞), and erf stays odd.
-        assert!(
-            (erf_f32(f32::INFINITY) - 1.0).abs() < 5e-7
-                && (erf_f32(f32::NEG_INFINITY) + 1.0).abs() < 5e-7
-        );
+        assert!((erf_f32(f32::INFINITY) - 1.0).abs() < 5e-7 && (erf_f32(f32::NEG_INFINITY) + 1.0).abs() < 5e-7);
         assert_eq!(erf_f32(0.0), 0.0);
         assert_eq!(erf_f32(-1.3), -erf_f32(1.3));
     }
@@ -89,33 +86,18 @@ mod tests {
         let device = Device::flex();
         let values: Vec<f32> = (0..600).map(|i| (i as f32 - 300.0) / 37.0).collect();
         let x = Tensor::<2>::from_data(TensorData::new(values.clone(), [20, 30]), &device);
-        let expected = burn_gelu(x.clone())
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
+        let expected = burn_gelu(x.clone()).into_data().try_to_vec::<f32>().unwrap();
         // Shared (x is still alive), unique, and a non-contiguous view (transposed, falls back).
         let shared = gelu(x.clone()).into_data().try_to_vec::<f32>().unwrap();
-        let unique = gelu(Tensor::<2>::from_data(
-            TensorData::new(values, [20, 30]),
-            &device,
-        ))
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
-        let view = gelu(x.clone().transpose())
-            .transpose()
+        let unique = gelu(Tensor::<2>::from_data(TensorData::new(values, [20, 30]), &device))
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();
-        let sliced = gelu(x.clone().slice([5..10]))
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
+        let view = gelu(x.clone().transpose()).transpose().into_data().try_to_vec::<f32>().unwrap();
+        let sliced = gelu(x.clone().slice([5..10])).into_data().try_to_vec::<f32>().unwrap();
         for (i, e) in expected.iter().enumerate() {
             assert!(
-                (shared[i] - e).abs() < 2e-6
-                    && (unique[i] - e).abs() < 2e-6
-                    && (view[i] - e).abs() < 2e-6,
+                (shared[i] - e).abs() < 2e-6 && (unique[i] - e).abs() < 2e-6 && (view[i] - e).abs() < 2e-6,
                 "at {i}"
             );
         }

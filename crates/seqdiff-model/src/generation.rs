@@ -38,14 +38,10 @@ impl PackedLayout {
             at += len;
             part
         };
-        let rows_of = |part: &[f32], width: usize| {
-            part.chunks(width).map(<[f32]>::to_vec).collect::<Vec<_>>()
-        };
+        let rows_of = |part: &[f32], width: usize| part.chunks(width).map(<[f32]>::to_vec).collect::<Vec<_>>();
         let scores = rows_of(take(self.users * self.items), self.items);
         let final_x0 = rows_of(take(self.rows * self.dim), self.dim);
-        let trajectory = (0..self.steps)
-            .map(|_| rows_of(take(self.trajectory_rows * self.dim), self.dim))
-            .collect();
+        let trajectory = (0..self.steps).map(|_| rows_of(take(self.trajectory_rows * self.dim), self.dim)).collect();
         let endpoints = self.endpoints.then(|| {
             let c = rows_of(take(self.rows * self.dim), self.dim);
             (c, rows_of(take(self.rows * self.dim), self.dim))

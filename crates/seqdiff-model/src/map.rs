@@ -52,10 +52,7 @@ impl ItemMap {
     pub fn pca_point(&self, v: &[f32]) -> [f32; 2] {
         let u = l2_normalised(v);
         let centred: Vec<f32> = u.iter().zip(&self.pca_mean).map(|(a, m)| a - m).collect();
-        [
-            dot(&centred, &self.pca_axes[0]),
-            dot(&centred, &self.pca_axes[1]),
-        ]
+        [dot(&centred, &self.pca_axes[0]), dot(&centred, &self.pca_axes[1])]
     }
 }
 
@@ -74,12 +71,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// then the products past the last multiple of 8. The definition every `dot` computes bit for bit.
 pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8
-        .remainder()
-        .iter()
-        .zip(b8.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
+    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
     let mut acc = [0.0f32; 8];
     for (x, y) in a8.zip(b8) {
         for k in 0..8 {
@@ -93,9 +85,7 @@ pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
 /// size (opt-level "z"), at which the compiler does not vectorise `dot_lanes` itself.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn dot_simd128(a: &[f32], b: &[f32]) -> f32 {
-    use core::arch::wasm32::{
-        f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128, v128_load,
-    };
+    use core::arch::wasm32::{f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128, v128_load};
     let whole = a.len() / 8 * 8;
     let (mut low, mut high) = (f32x4_splat(0.0), f32x4_splat(0.0));
     let (pa, pb) = (a.as_ptr(), b.as_ptr());
@@ -126,11 +116,7 @@ fn dot_simd128(a: &[f32], b: &[f32]) -> f32 {
 /// v / ‖v‖ (a zero vector stays zero).
 pub fn l2_normalised(v: &[f32]) -> Vec<f32> {
     let norm = dot(v, v).sqrt();
-    if norm > 0.0 {
-        v.iter().map(|x| x / norm).collect()
-    } else {
-        v.to_vec()
-    }
+    if norm > 0.0 { v.iter().map(|x| x / norm).collect() } else { v.to_vec() }
 }
 
 /// Where a new point lands on a map.
@@ -157,12 +143,7 @@ impl UnitItems {
         let dim = item_vectors.first().map_or(0, Vec::len);
         let rows = item_vectors
             .iter()
-            .flat_map(|v| {
-                l2_normalised(v)
-                    .into_iter()
-                    .chain(std::iter::repeat(0.0))
-                    .take(dim)
-            })
+            .flat_map(|v| l2_normalised(v).into_iter().chain(std::iter::repeat(0.0)).take(dim))
             .collect();
         UnitItems { dim, rows }
     }
@@ -201,18 +182,9 @@ impl UnitItems {
 /// `k` nearest items by cosine distance. A point on an item lands exactly on it.
 pub fn place(v: &[f32], items: &UnitItems, coords: &[[f32; 2]], k: usize) -> Placement {
     let u = l2_normalised(v);
-    let near = items.smallest(
-        &u,
-        k.max(1),
-        |_| false,
-        |similarity| (1.0 - similarity).max(0.0),
-    );
+    let near = items.smallest(&u, k.max(1), |_| false, |similarity| (1.0 - similarity).max(0.0));
     let Some(&(best_distance, best)) = near.first() else {
-        return Placement {
-            xy: [0.0, 0.0],
-            nearest: 0,
-            nearest_distance: 1.0,
-        };
+        return Placement { xy: [0.0, 0.0], nearest: 0, nearest_distance: 1.0 };
     };
     let xy = if best_distance < 1e-6 {
         coords[best]
@@ -226,11 +198,7 @@ pub fn place(v: &[f32], items: &UnitItems, coords: &[[f32; 2]], k: usize) -> Pla
         }
         [x / total, y / total]
     };
-    Placement {
-        xy,
-        nearest: best as u32,
-        nearest_distance: best_distance,
-    }
+    Placement { xy, nearest: best as u32, nearest_distance: best_distance }
 }
 
 #[cfg(test)]
@@ -238,16 +206,8 @@ mod tests {
     use super::*;
 
     fn items() -> (UnitItems, Vec<[f32; 2]>) {
-        let raw = [
-            vec![0.0, 0.0],
-            vec![1.0, 0.0],
-            vec![0.0, 1.0],
-            vec![-1.0, 0.0],
-        ];
-        (
-            UnitItems::new(&raw),
-            vec![[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [-10.0, 0.0]],
-        )
+        let raw = [vec![0.0, 0.0], vec![1.0, 0.0], vec![0.0, 1.0], vec![-1.0, 0.0]];
+        (UnitItems::new(&raw), vec![[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [-10.0, 0.0]])
     }
 
     /// The definition `smallest` replaces: every item's key, sorted by (key, index).
@@ -273,24 +233,15 @@ mod tests {
     #[test]
     fn smallest_equals_sorting_every_item_including_ties() {
         // 300 items in 8 dimensions, every fifth a copy of an earlier one (exact ties), one zero row.
-        let mut raw: Vec<Vec<f32>> = (0..300)
-            .map(|i| {
-                (0..8)
-                    .map(|j| ((i * 31 + j * 17) as f32 * 0.37).sin())
-                    .collect()
-            })
-            .collect();
+        let mut raw: Vec<Vec<f32>> =
+            (0..300).map(|i| (0..8).map(|j| ((i * 31 + j * 17) as f32 * 0.37).sin()).collect()).collect();
         for i in (5..300).step_by(5) {
             raw[i] = raw[i - 3].clone();
         }
         raw[7] = vec![0.0; 8];
         let items = UnitItems::new(&raw);
         for q in 0..20 {
-            let u = l2_normalised(
-                &(0..8)
-                    .map(|j| ((q * 13 + j * 7) as f32 * 0.29).cos())
-                    .collect::<Vec<f32>>(),
-            );
+            let u = l2_normalised(&(0..8).map(|j| ((q * 13 + j * 7) as f32 * 0.29).cos()).collect::<Vec<f32>>());
             let distance = |s: f32| (1.0 - s).max(0.0);
             for k in [1, 2, 10, 299, 400] {
                 assert_eq!(
@@ -315,11 +266,7 @@ mod tests {
             let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
             let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11 + 1.0).cos()).collect();
             let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert!(
-                (dot(&a, &b) - plain).abs() <= 1e-5,
-                "n={n}: {} vs {plain}",
-                dot(&a, &b)
-            );
+            assert!((dot(&a, &b) - plain).abs() <= 1e-5, "n={n}: {} vs {plain}", dot(&a, &b));
             assert_eq!(dot(&a, &b).to_bits(), dot_lanes(&a, &b).to_bits());
         }
     }
@@ -328,14 +275,7 @@ mod tests {
     fn a_point_on_an_item_lands_on_it() {
         let (unit, coords) = items();
         let p = place(&[3.0, 0.0], &unit, &coords, 2);
-        assert_eq!(
-            p,
-            Placement {
-                xy: [10.0, 0.0],
-                nearest: 1,
-                nearest_distance: 0.0
-            }
-        );
+        assert_eq!(p, Placement { xy: [10.0, 0.0], nearest: 1, nearest_distance: 0.0 });
     }
 
     #[test]

@@ -8,12 +8,7 @@ pub const CUTOFFS: [usize; 3] = [5, 10, 20];
 /// Ties count against the target (pessimistic), so a constant model cannot look good.
 pub fn rank_of(scores: &[f32], target: usize) -> usize {
     let s = scores[target];
-    1 + scores
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter(|&(item, &v)| item != target && v >= s)
-        .count()
+    1 + scores.iter().enumerate().skip(1).filter(|&(item, &v)| item != target && v >= s).count()
 }
 
 /// The masked ranking (reported beside the unmasked one): history items can no longer be recommended (nor hit).
@@ -180,11 +175,7 @@ mod tests {
 
     #[test]
     fn metrics_serialise_with_paper_names() {
-        let json = serde_json::to_value(Metrics {
-            hr10: 1.5,
-            ..Default::default()
-        })
-        .unwrap();
+        let json = serde_json::to_value(Metrics { hr10: 1.5, ..Default::default() }).unwrap();
         assert_eq!(json["HR@10"], 1.5);
         assert!(json.get("NDCG@20").is_some());
     }

@@ -22,11 +22,7 @@ pub fn gumbel_top_k(probs: &[f32], temperature: f64, k: usize, seed: u64) -> Vec
         .map(|(j, &p)| {
             // Draw for every column so the stream does not depend on the row's zeros.
             let u: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
-            if j == 0 || p <= 0.0 {
-                f32::NEG_INFINITY
-            } else {
-                ((p as f64).ln() / temperature - (-u.ln()).ln()) as f32
-            }
+            if j == 0 || p <= 0.0 { f32::NEG_INFINITY } else { ((p as f64).ln() / temperature - (-u.ln()).ln()) as f32 }
         })
         .collect();
     top_k(&perturbed, k).into_iter().map(|(i, _)| i).collect()
@@ -40,11 +36,7 @@ pub fn popularity_penalised(probs: &[f32], counts: &[u32], gamma: f64, k: usize)
         .enumerate()
         .map(|(j, &p)| {
             let count = counts.get(j).copied().unwrap_or(0) as f64;
-            if j == 0 || p <= 0.0 {
-                f32::NEG_INFINITY
-            } else {
-                ((p as f64).ln() - gamma * count.ln_1p()) as f32
-            }
+            if j == 0 || p <= 0.0 { f32::NEG_INFINITY } else { ((p as f64).ln() - gamma * count.ln_1p()) as f32 }
         })
         .collect();
     top_k(&scores, k).into_iter().map(|(i, _)| i).collect()
@@ -53,13 +45,7 @@ pub fn popularity_penalised(probs: &[f32], counts: &[u32], gamma: f64, k: usize)
 /// Maximal marginal relevance over the `candidates` best items of `probs`: picks, `k` times, the
 /// item maximising λ·rel_j − (1 − λ)·max_{i picked} cos(v_i, v_j), rel_j = p_j / max p.
 /// `unit_vectors[j]` is item j's vector scaled to unit length. λ = 1 is the plain top-k.
-pub fn mmr(
-    probs: &[f32],
-    unit_vectors: &[Vec<f32>],
-    lambda: f64,
-    k: usize,
-    candidates: usize,
-) -> Vec<u32> {
+pub fn mmr(probs: &[f32], unit_vectors: &[Vec<f32>], lambda: f64, k: usize, candidates: usize) -> Vec<u32> {
     let pool = top_k(probs, candidates.max(k));
     let Some(&(_, best)) = pool.first() else {
         return Vec::new();
@@ -78,17 +64,12 @@ pub fn mmr(
                 let penalty = if picked.is_empty() { 0.0 } else { max_sim[i] };
                 (i, lambda * rel(p) - (1.0 - lambda) * penalty)
             })
-            .fold((usize::MAX, f64::NEG_INFINITY), |a, b| {
-                if b.1 > a.1 { b } else { a }
-            });
+            .fold((usize::MAX, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
         used[choice] = true;
         let item = pool[choice].0;
         picked.push(item);
         for (i, &(other, _)) in pool.iter().enumerate() {
-            max_sim[i] = max_sim[i].max(cosine(
-                &unit_vectors[item as usize],
-                &unit_vectors[other as usize],
-            ));
+            max_sim[i] = max_sim[i].max(cosine(&unit_vectors[item as usize], &unit_vectors[other as usize]));
         }
     }
     picked
@@ -111,11 +92,7 @@ pub fn unit_rows(rows: &[Vec<f32>]) -> Vec<Vec<f32>> {
     rows.iter()
         .map(|r| {
             let norm = r.iter().map(|v| v * v).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                r.iter().map(|v| v / norm).collect()
-            } else {
-                r.clone()
-            }
+            if norm > 0.0 { r.iter().map(|v| v / norm).collect() } else { r.clone() }
         })
         .collect()
 }
@@ -158,35 +135,19 @@ pub fn hr10_at<'a>(
 ) -> Option<f64> {
     let mut sorted: Vec<(f64, f64)> = points.into_iter().map(|m| (measure(m), m.hr10)).collect();
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    sorted
-        .windows(2)
-        .find(|w| w[0].0 <= x && x <= w[1].0)
-        .map(|w| {
-            let span = w[1].0 - w[0].0;
-            if span <= 0.0 {
-                w[0].1.max(w[1].1)
-            } else {
-                w[0].1 + (w[1].1 - w[0].1) * (x - w[0].0) / span
-            }
-        })
+    sorted.windows(2).find(|w| w[0].0 <= x && x <= w[1].0).map(|w| {
+        let span = w[1].0 - w[0].0;
+        if span <= 0.0 { w[0].1.max(w[1].1) } else { w[0].1 + (w[1].1 - w[0].1) * (x - w[0].0) / span }
+    })
 }
 
 impl ListStats {
     pub fn new(num_items: usize) -> Self {
-        ListStats {
-            covered: vec![false; num_items + 1],
-            ..Default::default()
-        }
+        ListStats { covered: vec![false; num_items + 1], ..Default::default() }
     }
 
     /// One user's list (best first) and target.
-    pub fn add(
-        &mut self,
-        list: &[u32],
-        target: u32,
-        popularity_rank: &[u32],
-        unit_vectors: &[Vec<f32>],
-    ) {
+    pub fn add(&mut self, list: &[u32], target: u32, popularity_rank: &[u32], unit_vectors: &[Vec<f32>]) {
         self.users += 1;
         if let Some(pos) = list.iter().take(10).position(|&i| i == target) {
             self.hits += 1.0;
@@ -240,21 +201,11 @@ mod tests {
         assert_eq!(gumbel_top_k(&probs(), 0.0, 3, 1), vec![1, 2, 3]);
         assert_eq!(gumbel_top_k(&probs(), 1e-4, 3, 1), vec![1, 2, 3]);
         // At τ = 1 the first item is drawn with probability p: item 1 about 40% of the time.
-        let firsts = (0..4000)
-            .filter(|&s| gumbel_top_k(&probs(), 1.0, 1, s)[0] == 1)
-            .count();
-        assert!(
-            (1450..1750).contains(&firsts),
-            "item 1 first {firsts} times of 4000"
-        );
+        let firsts = (0..4000).filter(|&s| gumbel_top_k(&probs(), 1.0, 1, s)[0] == 1).count();
+        assert!((1450..1750).contains(&firsts), "item 1 first {firsts} times of 4000");
         // Hot: close to uniform over the six items.
-        let hot = (0..4000)
-            .filter(|&s| gumbel_top_k(&probs(), 50.0, 1, s)[0] == 1)
-            .count();
-        assert!(
-            (550..800).contains(&hot),
-            "item 1 first {hot} times of 4000 at τ = 50"
-        );
+        let hot = (0..4000).filter(|&s| gumbel_top_k(&probs(), 50.0, 1, s)[0] == 1).count();
+        assert!((550..800).contains(&hot), "item 1 first {hot} times of 4000 at τ = 50");
         // Never the padding column, never a repeated item.
         let list = gumbel_top_k(&probs(), 3.0, 6, 9);
         let mut sorted = list.clone();
@@ -273,12 +224,7 @@ mod tests {
     #[test]
     fn mmr_trades_relevance_for_dissimilar_items() {
         // Items 1 and 2 point the same way, item 3 elsewhere.
-        let vectors = unit_rows(&[
-            vec![0.0, 0.0],
-            vec![1.0, 0.0],
-            vec![1.0, 0.01],
-            vec![0.0, 1.0],
-        ]);
+        let vectors = unit_rows(&[vec![0.0, 0.0], vec![1.0, 0.0], vec![1.0, 0.01], vec![0.0, 1.0]]);
         let p = vec![0.0, 0.5, 0.3, 0.2];
         assert_eq!(mmr(&p, &vectors, 1.0, 3, 10), vec![1, 2, 3]);
         assert_eq!(mmr(&p, &vectors, 0.5, 2, 10), vec![1, 3]);
@@ -288,13 +234,7 @@ mod tests {
 
     #[test]
     fn list_measures_count_hits_ranks_and_coverage() {
-        let vectors = unit_rows(&[
-            vec![0.0, 0.0],
-            vec![1.0, 0.0],
-            vec![0.0, 1.0],
-            vec![1.0, 1.0],
-            vec![-1.0, 0.0],
-        ]);
+        let vectors = unit_rows(&[vec![0.0, 0.0], vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0], vec![-1.0, 0.0]]);
         let ranks = vec![0, 1, 2, 3, 4];
         let mut stats = ListStats::new(4);
         stats.add(&[2, 1], 1, &ranks, &vectors); // hit at position 2

@@ -74,8 +74,7 @@ impl Recommender {
         let first_layer = model.denoiser.first_layer_blocks();
         Recommender {
             item_keys: model.scoring_keys().transpose(),
-            key_space: (model.config.diffusion_space == DiffusionSpace::Key)
-                .then(|| model.normalised_items()),
+            key_space: (model.config.diffusion_space == DiffusionSpace::Key).then(|| model.normalised_items()),
             bag_keys: model.config.history_bag.then(|| model.normalised_items()),
             repeat_offset: model.repeat_offset_tensor(),
             time_hidden: time_table.clone().matmul(first_layer.time.clone()),
@@ -95,12 +94,7 @@ impl Recommender {
     /// Builds the whole request as lazy device work. `histories` are item ids (oldest first);
     /// only the newest `max_len` are used. Row r = u·K + k draws its noise from seed + r.
     /// Steps 0 scores the condition c itself (its trajectory is that one point).
-    pub fn generate(
-        &self,
-        histories: &[Vec<u32>],
-        sampling: &SamplingConfig,
-        trace: bool,
-    ) -> Generation {
+    pub fn generate(&self, histories: &[Vec<u32>], sampling: &SamplingConfig, trace: bool) -> Generation {
         self.generate_encoded(&self.encode(histories), sampling, trace)
     }
 
@@ -110,24 +104,13 @@ impl Recommender {
         let (encoded, last) = self.encode_newest(histories);
         let bag = self.bag_keys.as_ref().map(|keys| {
             let whole: Vec<Vec<usize>> = histories.iter().map(|h| vec![h.len()]).collect();
-            prefix_bags(keys.clone(), histories, &whole)
-                .reshape([histories.len(), self.model.config.dim])
+            prefix_bags(keys.clone(), histories, &whole).reshape([histories.len(), self.model.config.dim])
         });
-        Encoding {
-            histories: histories.to_vec(),
-            encoded,
-            last,
-            bag,
-        }
+        Encoding { histories: histories.to_vec(), encoded, last, bag }
     }
 
     /// `generate` for histories already encoded.
-    pub fn generate_encoded(
-        &self,
-        encoding: &Encoding,
-        sampling: &SamplingConfig,
-        trace: bool,
-    ) -> Generation {
+    pub fn generate_encoded(&self, encoding: &Encoding, sampling: &SamplingConfig, trace: bool) -> Generation {
         self.sample(encoding, sampling, trace, false)
     }
 
@@ -136,13 +119,7 @@ impl Recommender {
         self.sample(encoding, sampling, true, true)
     }
 
-    fn sample(
-        &self,
-        encoding: &Encoding,
-        sampling: &SamplingConfig,
-        trace: bool,
-        trace_inputs: bool,
-    ) -> Generation {
+    fn sample(&self, encoding: &Encoding, sampling: &SamplingConfig, trace: bool, trace_inputs: bool) -> Generation {
         let cfg = &self.model.config;
         let s = sampling.clamped(cfg.diffusion_steps);
         let histories = &encoding.histories[..];
@@ -151,15 +128,8 @@ impl Recommender {
         let device = self.device();
         let (encoded, last) = (&encoding.encoded, encoding.last.clone());
         // Condition = encoder output at the newest position, repeated for each seed: [R, d].
-        let cond_rows = last
-            .reshape([users, 1, d])
-            .expand([users, k, d])
-            .reshape([rows, d]);
-        let bag_rows = encoding.bag.clone().map(|b| {
-            b.reshape([users, 1, d])
-                .expand([users, k, d])
-                .reshape([rows, d])
-        });
+        let cond_rows = last.reshape([users, 1, d]).expand([users, k, d]).reshape([rows, d]);
+        let bag_rows = encoding.bag.clone().map(|b| b.reshape([users, 1, d]).expand([users, k, d]).reshape([rows, d]));
         if s.steps == 0 {
             // No denoising: the encoder's prediction, the same for every seed.
             return Generation {
@@ -174,12 +144,7 @@ impl Recommender {
         let bias = self.item_bias(histories);
         let start = s.start_timestep(cfg.diffusion_steps);
         let timesteps = respaced_timesteps_from(start, s.steps);
-        let noise = self.noise(
-            s.seed,
-            rows,
-            d,
-            if s.eta > 0.0 { timesteps.len() } else { 1 },
-        );
+        let noise = self.noise(s.seed, rows, d, if s.eta > 0.0 { timesteps.len() } else { 1 });
         let mut x = noise.clone().slice([0..1]).reshape([rows, d]);
         if s.start < 1.0 {
             // Start from the encoder's prediction noised to the start timestep's level.
@@ -196,15 +161,10 @@ impl Recommender {
         // MLP denoiser: the condition's part of the first layer, once per request — for the
         // conditional rows, then the unconditional ones when guided — and the residual rows beside it.
         let mlp = cross.is_none().then(|| {
-            let cond_part = self
-                .first_layer
-                .condition_part(cond_rows.clone(), bag_rows.clone());
+            let cond_part = self.first_layer.condition_part(cond_rows.clone(), bag_rows.clone());
             if guided {
                 let null_part = self.first_layer.condition_part(null_rows.clone(), None);
-                (
-                    Tensor::cat(vec![cond_part, null_part], 0),
-                    Tensor::cat(vec![cond_rows.clone(), null_rows.clone()], 0),
-                )
+                (Tensor::cat(vec![cond_part, null_part], 0), Tensor::cat(vec![cond_rows.clone(), null_rows.clone()], 0))
             } else {
                 (cond_part, cond_rows.clone())
             }
@@ -222,11 +182,7 @@ impl Recommender {
                 Some((cond_part, residual)) => {
                     // One x_t·W_x per step, shared by the conditional and unconditional rows.
                     let x_part = x.clone().matmul(self.first_layer.x.clone());
-                    let x_part = if guided {
-                        Tensor::cat(vec![x_part.clone(), x_part], 0)
-                    } else {
-                        x_part
-                    };
+                    let x_part = if guided { Tensor::cat(vec![x_part.clone(), x_part], 0) } else { x_part };
                     let h = x_part + cond_part.clone() + self.time_hidden.clone().slice([t..t + 1]);
                     self.tail.forward(h, residual.clone())
                 }
@@ -249,9 +205,7 @@ impl Recommender {
                     };
                     if guided {
                         // The unconditional rows drop the bag with the condition.
-                        let bag = bag_rows
-                            .clone()
-                            .map(|b| Tensor::cat(vec![b.clone(), b.zeros_like()], 0));
+                        let bag = bag_rows.clone().map(|b| Tensor::cat(vec![b.clone(), b.zeros_like()], 0));
                         self.model.denoiser.forward_with_bag(
                             Tensor::cat(vec![x.clone(), x.clone()], 0),
                             Tensor::cat(vec![cond, null_rows.clone()], 0),
@@ -259,18 +213,12 @@ impl Recommender {
                             Tensor::cat(vec![temb.clone(), temb], 0),
                         )
                     } else {
-                        self.model.denoiser.forward_with_bag(
-                            x.clone(),
-                            cond,
-                            bag_rows.clone(),
-                            temb,
-                        )
+                        self.model.denoiser.forward_with_bag(x.clone(), cond, bag_rows.clone(), temb)
                     }
                 }
             };
             x0 = if guided {
-                let (x0_cond, x0_uncond) =
-                    (out.clone().slice([0..rows]), out.slice([rows..2 * rows]));
+                let (x0_cond, x0_uncond) = (out.clone().slice([0..rows]), out.slice([rows..2 * rows]));
                 if i + 1 == timesteps.len() {
                     endpoints = Some((x0_cond.clone(), x0_uncond.clone()));
                 }
@@ -317,11 +265,7 @@ impl Recommender {
         let c = ddim_coefficients(&self.alpha_bars, timesteps[i], Some(t_prev), eta);
         let on_x = c.c_eps / c.sqrt_one_minus_alpha_bar;
         let next = x0 * (c.c_x0 - on_x * c.sqrt_alpha_bar) + x * on_x;
-        if c.sigma > 0.0 {
-            next + noise.clone().slice([i + 1..i + 2]).reshape([rows, d]) * c.sigma
-        } else {
-            next
-        }
+        if c.sigma > 0.0 { next + noise.clone().slice([i + 1..i + 2]).reshape([rows, d]) * c.sigma } else { next }
     }
 
     /// The encoder alone as a recommender: softmax of c·ẽᵀ at the newest position, [U, N+1].
@@ -336,19 +280,10 @@ impl Recommender {
     fn encode_newest(&self, histories: &[Vec<u32>]) -> (Encoded, Tensor<2>) {
         let cfg = &self.model.config;
         let (users, d) = (histories.len(), cfg.dim);
-        let len = histories
-            .iter()
-            .map(|h| h.len().min(cfg.max_len))
-            .max()
-            .unwrap_or(0)
-            .max(1);
+        let len = histories.iter().map(|h| h.len().min(cfg.max_len)).max().unwrap_or(0).max(1);
         let windows: Vec<Vec<u32>> = histories.iter().map(|h| left_pad(h, len)).collect();
         let encoded = self.model.encode(windows);
-        let last = encoded
-            .outputs
-            .clone()
-            .slice([0..users, len - 1..len])
-            .reshape([users, d]);
+        let last = encoded.outputs.clone().slice([0..users, len - 1..len]).reshape([users, d]);
         (encoded, last)
     }
 
@@ -367,9 +302,7 @@ impl Recommender {
     /// `score` with the request's item bias made once (`item_bias`).
     fn score_with(&self, x0: Tensor<2>, bias: &Tensor<3>, k: usize) -> Tensor<2> {
         let [users, _, n] = bias.dims();
-        self.row_softmax(x0, bias, k)
-            .mean_dim(1)
-            .reshape([users, n])
+        self.row_softmax(x0, bias, k).mean_dim(1).reshape([users, n])
     }
 
     /// What every logit row of a user gets added, [U, 1, N+1]: −∞ on the padding column, the repeat
@@ -401,9 +334,7 @@ impl Recommender {
         };
         let [rows, _] = x0.dims();
         let n = self.model.config.num_items + 1;
-        self.row_softmax(x0, bias, k)
-            .reshape([rows, n])
-            .matmul(keys.clone())
+        self.row_softmax(x0, bias, k).reshape([rows, n]).matmul(keys.clone())
     }
 
     /// [U, N+1]: 1 at each user's history items (padding column excluded), 0 elsewhere.
@@ -435,8 +366,7 @@ impl Recommender {
 impl Generation {
     /// Everything in one flat tensor, so a request costs exactly one GPU→CPU readback.
     pub fn packed(self) -> Tensor<1> {
-        let mut parts: Vec<Tensor<1>> =
-            vec![self.scores.flatten(0, 1), self.final_x0.flatten(0, 1)];
+        let mut parts: Vec<Tensor<1>> = vec![self.scores.flatten(0, 1), self.final_x0.flatten(0, 1)];
         if let Some(t) = self.trajectory {
             parts.push(t.flatten(0, 2));
         }
@@ -475,22 +405,14 @@ impl Generation {
     /// Native, synchronous readback (the browser uses `read_async`).
     pub fn read(self) -> GenerationResult {
         let layout = self.layout();
-        let flat = self
-            .packed()
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("f32 result");
+        let flat = self.packed().into_data().try_into_vec::<f32>().expect("f32 result");
         layout.unpack(&flat)
     }
 
     /// Asynchronous readback: the only way to read WebGPU results in a browser.
     pub async fn read_async(self) -> Result<GenerationResult, String> {
         let layout = self.layout();
-        let data = self
-            .packed()
-            .into_data_async()
-            .await
-            .map_err(|e| format!("{e:?}"))?;
+        let data = self.packed().into_data_async().await.map_err(|e| format!("{e:?}"))?;
         Ok(layout.unpack(&data.try_into_vec::<f32>().map_err(|e| format!("{e:?}"))?))
     }
 }

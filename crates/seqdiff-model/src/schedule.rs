@@ -4,11 +4,7 @@
 /// with s = 0.008 and β clipped at 0.999.
 pub fn cosine_alpha_bars(steps: usize) -> Vec<f64> {
     let s = 0.008;
-    let f = |t: f64| {
-        ((t / steps as f64 + s) / (1.0 + s) * std::f64::consts::FRAC_PI_2)
-            .cos()
-            .powi(2)
-    };
+    let f = |t: f64| ((t / steps as f64 + s) / (1.0 + s) * std::f64::consts::FRAC_PI_2).cos().powi(2);
     let mut out = Vec::with_capacity(steps);
     let mut prev = 1.0;
     for t in 0..steps {
@@ -32,9 +28,7 @@ pub fn respaced_timesteps_from(start: usize, steps: usize) -> Vec<usize> {
     if steps == 1 {
         return vec![start];
     }
-    (0..steps)
-        .map(|i| (start as f64 * (1.0 - i as f64 / (steps - 1) as f64)).round() as usize)
-        .collect()
+    (0..steps).map(|i| (start as f64 * (1.0 - i as f64 / (steps - 1) as f64)).round() as usize).collect()
 }
 
 /// Coefficients of one DDIM update from `t` to `t_prev` (None = the end of the chain):
@@ -48,18 +42,10 @@ pub struct DdimCoefficients {
     pub sigma: f64,
 }
 
-pub fn ddim_coefficients(
-    alpha_bars: &[f64],
-    t: usize,
-    t_prev: Option<usize>,
-    eta: f64,
-) -> DdimCoefficients {
+pub fn ddim_coefficients(alpha_bars: &[f64], t: usize, t_prev: Option<usize>, eta: f64) -> DdimCoefficients {
     let a_t = alpha_bars[t];
     let a_prev = t_prev.map_or(1.0, |p| alpha_bars[p]);
-    let sigma = eta
-        * ((1.0 - a_prev) / (1.0 - a_t) * (1.0 - a_t / a_prev))
-            .max(0.0)
-            .sqrt();
+    let sigma = eta * ((1.0 - a_prev) / (1.0 - a_t) * (1.0 - a_t / a_prev)).max(0.0).sqrt();
     DdimCoefficients {
         sqrt_alpha_bar: a_t.sqrt(),
         sqrt_one_minus_alpha_bar: (1.0 - a_t).sqrt(),
@@ -87,10 +73,7 @@ mod tests {
         assert_eq!(respaced_timesteps(50, 1), vec![49]);
         assert_eq!(respaced_timesteps(50, 2), vec![49, 0]);
         assert_eq!(respaced_timesteps(50, 5), vec![49, 37, 25, 12, 0]);
-        assert_eq!(
-            respaced_timesteps(50, 50),
-            (0..50).rev().collect::<Vec<_>>()
-        );
+        assert_eq!(respaced_timesteps(50, 50), (0..50).rev().collect::<Vec<_>>());
         assert_eq!(respaced_timesteps(50, 500).len(), 50);
         assert_eq!(respaced_timesteps(50, 0), vec![49]);
     }
@@ -107,8 +90,8 @@ mod tests {
             let ddim = c.c_x0 * x0 + c.c_eps * eps + c.sigma * z;
             let alpha_t = a[t] / a[t - 1];
             let beta_t = 1.0 - alpha_t;
-            let mean = a[t - 1].sqrt() * beta_t / (1.0 - a[t]) * x0
-                + alpha_t.sqrt() * (1.0 - a[t - 1]) / (1.0 - a[t]) * xt;
+            let mean =
+                a[t - 1].sqrt() * beta_t / (1.0 - a[t]) * x0 + alpha_t.sqrt() * (1.0 - a[t - 1]) / (1.0 - a[t]) * xt;
             let var = (1.0 - a[t - 1]) / (1.0 - a[t]) * beta_t;
             let ddpm = mean + var.sqrt() * z;
             assert!((ddim - ddpm).abs() < 1e-9, "t={t}: {ddim} vs {ddpm}");

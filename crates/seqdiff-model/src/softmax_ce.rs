@@ -36,20 +36,11 @@ pub fn softmax_cross_entropy(
     if let Some(r) = &repeat {
         assert_eq!(r.seen.len(), rows, "one seen list per row");
     }
-    let bias = repeat.as_ref().map(|r| {
-        r.bias
-            .clone()
-            .inner()
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("f32 offset")[0]
-    });
+    let bias =
+        repeat.as_ref().map(|r| r.bias.clone().inner().into_data().try_into_vec::<f32>().expect("f32 offset")[0]);
     let (q, k) = (queries.clone().inner(), keys.clone().inner());
     let logits = q.clone().matmul(k.clone().transpose());
-    let mut grad = logits
-        .into_data()
-        .try_into_vec::<f32>()
-        .expect("f32 logits");
+    let mut grad = logits.into_data().try_into_vec::<f32>().expect("f32 logits");
     let mut loss = 0.0f64;
     // ∂loss/∂b = Σ_r Σ_{j ∈ seen_r} ∂loss/∂ℓ_rj.
     let mut grad_bias = 0.0f64;
@@ -96,11 +87,7 @@ fn exp_shifted_in_place(row: &mut [f32]) -> (f32, f32) {
     for c in chunks.iter() {
         lanes = lanes.max(f32x8::from(*c));
     }
-    let max = lanes
-        .to_array()
-        .into_iter()
-        .chain(tail.iter().copied())
-        .fold(f32::NEG_INFINITY, f32::max);
+    let max = lanes.to_array().into_iter().chain(tail.iter().copied()).fold(f32::NEG_INFINITY, f32::max);
     let shift = f32x8::splat(max);
     let mut sums = f32x8::ZERO;
     for c in chunks.iter_mut() {
@@ -124,26 +111,17 @@ mod tests {
 
     fn random(rows: usize, cols: usize, seed: u64, device: &Device) -> Tensor<2> {
         // A fixed pseudo-random pattern; no RNG needed.
-        let v: Vec<f32> = (0..rows * cols)
-            .map(|i| (((i as u64 * 2654435761 + seed * 97) % 1000) as f32 / 250.0) - 2.0)
-            .collect();
+        let v: Vec<f32> =
+            (0..rows * cols).map(|i| (((i as u64 * 2654435761 + seed * 97) % 1000) as f32 / 250.0) - 2.0).collect();
         Tensor::from_data(TensorData::new(v, [rows, cols]), device)
     }
 
-    fn reference(
-        queries: Tensor<2>,
-        keys: Tensor<2>,
-        targets: &[u32],
-        weights: &[f32],
-    ) -> Tensor<1> {
+    fn reference(queries: Tensor<2>, keys: Tensor<2>, targets: &[u32], weights: &[f32]) -> Tensor<1> {
         let device = queries.device();
         let rows = targets.len();
         let logp = log_softmax(queries.matmul(keys.transpose()), 1);
         let idx = Tensor::<2, Int>::from_data(
-            TensorData::new(
-                targets.iter().map(|&t| t as i64).collect::<Vec<_>>(),
-                [rows, 1],
-            ),
+            TensorData::new(targets.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows, 1]),
             &device,
         );
         let w = Tensor::<2>::from_data(TensorData::new(weights.to_vec(), [rows, 1]), &device);
@@ -170,25 +148,11 @@ mod tests {
             };
             let value = loss.clone().into_scalar::<f32>();
             let grads = loss.backward();
-            (
-                value,
-                values(q.grad(&grads).unwrap()),
-                values(k.grad(&grads).unwrap()),
-            )
+            (value, values(q.grad(&grads).unwrap()), values(k.grad(&grads).unwrap()))
         };
         let (fused, reference) = (run(true), run(false));
-        assert!(
-            (fused.0 - reference.0).abs() < 1e-5,
-            "loss {} vs {}",
-            fused.0,
-            reference.0
-        );
-        for (a, b) in fused
-            .1
-            .iter()
-            .zip(&reference.1)
-            .chain(fused.2.iter().zip(&reference.2))
-        {
+        assert!((fused.0 - reference.0).abs() < 1e-5, "loss {} vs {}", fused.0, reference.0);
+        for (a, b) in fused.1.iter().zip(&reference.1).chain(fused.2.iter().zip(&reference.2)) {
             assert!((a - b).abs() < 1e-5, "gradient {a} vs {b}");
         }
         // The weight-0 row gets no gradient.
@@ -206,18 +170,14 @@ mod tests {
         let run = |fused: bool| {
             let q = random(rows, d, 3, &device).require_grad();
             let k = random(n, d, 4, &device).require_grad();
-            let b =
-                Tensor::<1>::from_data(TensorData::new(vec![-0.7f32], [1]), &device).require_grad();
+            let b = Tensor::<1>::from_data(TensorData::new(vec![-0.7f32], [1]), &device).require_grad();
             let loss = if fused {
                 softmax_cross_entropy(
                     q.clone(),
                     k.clone(),
                     &targets,
                     &weights,
-                    Some(RepeatOffset {
-                        bias: b.clone(),
-                        seen: &seen,
-                    }),
+                    Some(RepeatOffset { bias: b.clone(), seen: &seen }),
                 )
             } else {
                 let mut mask = vec![0.0f32; rows * n];
@@ -225,55 +185,25 @@ mod tests {
                     cols.iter().for_each(|&j| mask[r * n + j as usize] = 1.0);
                 }
                 let mask = Tensor::<2>::from_data(TensorData::new(mask, [rows, n]), &device);
-                let logits =
-                    q.clone().matmul(k.clone().transpose()) + mask * b.clone().reshape([1, 1]);
+                let logits = q.clone().matmul(k.clone().transpose()) + mask * b.clone().reshape([1, 1]);
                 let logp = log_softmax(logits, 1);
                 let idx = Tensor::<2, Int>::from_data(
-                    TensorData::new(
-                        targets.iter().map(|&t| t as i64).collect::<Vec<_>>(),
-                        [rows, 1],
-                    ),
+                    TensorData::new(targets.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows, 1]),
                     &device,
                 );
-                let w =
-                    Tensor::<2>::from_data(TensorData::new(weights.to_vec(), [rows, 1]), &device);
+                let w = Tensor::<2>::from_data(TensorData::new(weights.to_vec(), [rows, 1]), &device);
                 (logp.gather(1, idx) * w).sum().neg()
             };
             let value = loss.clone().into_scalar::<f32>();
             let grads = loss.backward();
-            let gb = b
-                .grad(&grads)
-                .unwrap()
-                .into_data()
-                .try_into_vec::<f32>()
-                .unwrap()[0];
-            (
-                value,
-                values(q.grad(&grads).unwrap()),
-                values(k.grad(&grads).unwrap()),
-                gb,
-            )
+            let gb = b.grad(&grads).unwrap().into_data().try_into_vec::<f32>().unwrap()[0];
+            (value, values(q.grad(&grads).unwrap()), values(k.grad(&grads).unwrap()), gb)
         };
         let (fused, reference) = (run(true), run(false));
-        assert!(
-            (fused.0 - reference.0).abs() < 1e-5,
-            "loss {} vs {}",
-            fused.0,
-            reference.0
-        );
-        assert!(
-            (fused.3 - reference.3).abs() < 1e-5,
-            "offset gradient {} vs {}",
-            fused.3,
-            reference.3
-        );
+        assert!((fused.0 - reference.0).abs() < 1e-5, "loss {} vs {}", fused.0, reference.0);
+        assert!((fused.3 - reference.3).abs() < 1e-5, "offset gradient {} vs {}", fused.3, reference.3);
         assert!(fused.3.abs() > 1e-3, "the offset gets a gradient");
-        for (a, b) in fused
-            .1
-            .iter()
-            .zip(&reference.1)
-            .chain(fused.2.iter().zip(&reference.2))
-        {
+        for (a, b) in fused.1.iter().zip(&reference.1).chain(fused.2.iter().zip(&reference.2)) {
             assert!((a - b).abs() < 1e-5, "gradient {a} vs {b}");
         }
     }
@@ -281,9 +211,7 @@ mod tests {
     #[test]
     fn vector_exp_matches_libm() {
         // 8-lane chunks and a scalar tail, values far below the max included.
-        let row: Vec<f32> = (0..37)
-            .map(|i| (i as f32 * 1.37).sin() * 30.0 - (i % 5) as f32 * 9.0)
-            .collect();
+        let row: Vec<f32> = (0..37).map(|i| (i as f32 * 1.37).sin() * 30.0 - (i % 5) as f32 * 9.0).collect();
         let mut shifted = row.clone();
         let (max, sum) = exp_shifted_in_place(&mut shifted);
         assert_eq!(max, row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
@@ -298,14 +226,8 @@ mod tests {
     fn large_logits_do_not_overflow() {
         let device = Device::flex();
         let q = Tensor::<2>::from_data(TensorData::new(vec![100.0f32, 0.0], [1, 2]), &device);
-        let k = Tensor::<2>::from_data(
-            TensorData::new(vec![10.0f32, 0.0, 10.0, 0.0], [2, 2]),
-            &device,
-        );
+        let k = Tensor::<2>::from_data(TensorData::new(vec![10.0f32, 0.0, 10.0, 0.0], [2, 2]), &device);
         let loss = softmax_cross_entropy(q, k, &[1], &[1.0], None).into_scalar::<f32>();
-        assert!(
-            (loss - 2f32.ln()).abs() < 1e-4,
-            "two equal logits of 1000: loss {loss}"
-        );
+        assert!((loss - 2f32.ln()).abs() < 1e-4, "two equal logits of 1000: loss {loss}");
     }
 }

@@ -91,9 +91,7 @@ impl std::str::FromStr for Objective {
         match s {
             "diffusion" => Ok(Self::Diffusion),
             "encoder" => Ok(Self::Encoder),
-            _ => Err(format!(
-                "unknown objective '{s}' (expected diffusion or encoder)"
-            )),
+            _ => Err(format!("unknown objective '{s}' (expected diffusion or encoder)")),
         }
     }
 }
@@ -117,9 +115,7 @@ impl std::str::FromStr for LrSchedule {
         match s {
             "constant" => Ok(Self::Constant),
             "cosine" => Ok(Self::Cosine),
-            _ => Err(format!(
-                "unknown learning-rate schedule '{s}' (expected constant or cosine)"
-            )),
+            _ => Err(format!("unknown learning-rate schedule '{s}' (expected constant or cosine)")),
         }
     }
 }
@@ -129,9 +125,7 @@ impl LrSchedule {
     pub fn rate(self, base: f64, progress: f64) -> f64 {
         match self {
             LrSchedule::Constant => base,
-            LrSchedule::Cosine => {
-                base * 0.5 * (1.0 + (std::f64::consts::PI * progress.clamp(0.0, 1.0)).cos())
-            }
+            LrSchedule::Cosine => base * 0.5 * (1.0 + (std::f64::consts::PI * progress.clamp(0.0, 1.0)).cos()),
         }
     }
 }
@@ -184,11 +178,7 @@ impl Window {
 /// newest first, one every `stride` items (0 or ≥ max_len: back to back). Every train target is
 /// trained exactly once, in the newest window that holds it.
 pub fn make_windows(users: &[UserSequence], max_len: usize, stride: usize) -> Vec<Window> {
-    let stride = if stride == 0 {
-        max_len
-    } else {
-        stride.min(max_len)
-    };
+    let stride = if stride == 0 { max_len } else { stride.min(max_len) };
     let mut out = Vec::new();
     for user in users {
         let s = &user.train;
@@ -200,16 +190,9 @@ pub fn make_windows(users: &[UserSequence], max_len: usize, stride: usize) -> Ve
             let mut targets = s[start + 1..end + 1].to_vec();
             if start > 0 {
                 // Targets at indices ≤ older_end belong to the next, older window.
-                targets
-                    .iter_mut()
-                    .take(older_end - start)
-                    .for_each(|t| *t = 0);
+                targets.iter_mut().take(older_end - start).for_each(|t| *t = 0);
             }
-            out.push(Window {
-                history: s[..start].to_vec(),
-                inputs: s[start..end].to_vec(),
-                targets,
-            });
+            out.push(Window { history: s[..start].to_vec(), inputs: s[start..end].to_vec(), targets });
             if start == 0 {
                 break;
             }
@@ -221,11 +204,7 @@ pub fn make_windows(users: &[UserSequence], max_len: usize, stride: usize) -> Ve
 
 /// The training windows a run uses: every train target, or with `holdout_last` = K the encoder's
 /// share (each user's train sequence without its last K items) or the denoiser's (only those K).
-pub fn training_windows(
-    users: &[UserSequence],
-    max_len: usize,
-    config: &TrainConfig,
-) -> Vec<Window> {
+pub fn training_windows(users: &[UserSequence], max_len: usize, config: &TrainConfig) -> Vec<Window> {
     let k = config.holdout_last;
     if k == 0 {
         make_windows(users, max_len, config.window_stride)
@@ -234,10 +213,7 @@ pub fn training_windows(
     } else {
         let kept: Vec<UserSequence> = users
             .iter()
-            .map(|u| UserSequence {
-                train: u.train[..u.train.len().saturating_sub(k)].to_vec(),
-                ..u.clone()
-            })
+            .map(|u| UserSequence { train: u.train[..u.train.len().saturating_sub(k)].to_vec(), ..u.clone() })
             .collect();
         make_windows(&kept, max_len, config.window_stride)
     }
@@ -257,25 +233,16 @@ pub fn last_target_windows(users: &[UserSequence], max_len: usize, k: usize) -> 
         let mut targets = s[start + 1..end + 1].to_vec();
         let untrained = targets.len().saturating_sub(k);
         targets.iter_mut().take(untrained).for_each(|t| *t = 0);
-        out.push(Window {
-            history: s[..start].to_vec(),
-            inputs: s[start..end].to_vec(),
-            targets,
-        });
+        out.push(Window { history: s[..start].to_vec(), inputs: s[start..end].to_vec(), targets });
     }
     out
 }
 
 /// Batches of window indices of similar length (less padding), in random order.
 pub fn batches(windows: &[Window], batch_size: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
-    let mut order: Vec<(usize, u32)> = (0..windows.len())
-        .map(|i| (i, rng.random::<u32>()))
-        .collect();
+    let mut order: Vec<(usize, u32)> = (0..windows.len()).map(|i| (i, rng.random::<u32>())).collect();
     order.sort_by_key(|&(i, tie)| (windows[i].inputs.len(), tie));
-    let mut out: Vec<Vec<usize>> = order
-        .chunks(batch_size.max(1))
-        .map(|c| c.iter().map(|p| p.0).collect())
-        .collect();
+    let mut out: Vec<Vec<usize>> = order.chunks(batch_size.max(1)).map(|c| c.iter().map(|p| p.0).collect()).collect();
     out.shuffle(rng);
     out
 }
@@ -302,17 +269,9 @@ pub fn loss(
     let device = model.device();
     let cfg = &model.config;
     let (b, d, n) = (batch.len(), cfg.dim, cfg.num_items + 1);
-    let len = batch
-        .iter()
-        .map(|w| w.inputs.len())
-        .max()
-        .unwrap_or(1)
-        .min(cfg.max_len);
+    let len = batch.iter().map(|w| w.inputs.len()).max().unwrap_or(1).min(cfg.max_len);
     let inputs: Vec<Vec<u32>> = batch.iter().map(|w| left_pad(&w.inputs, len)).collect();
-    let targets: Vec<u32> = batch
-        .iter()
-        .flat_map(|w| left_pad(&w.targets, len))
-        .collect();
+    let targets: Vec<u32> = batch.iter().flat_map(|w| left_pad(&w.targets, len)).collect();
     let rows = b * len;
 
     let encoded = model.encode(inputs);
@@ -321,10 +280,7 @@ pub fn loss(
     let keys = model.scoring_keys().slice(1..n);
     let scale = model.logit_scale();
     // What each row's user has already seen (columns = item − 1), for the repeat offset.
-    let seen = model
-        .repeat_bias
-        .as_ref()
-        .map(|_| SeenItems::new(batch, len));
+    let seen = model.repeat_bias.as_ref().map(|_| SeenItems::new(batch, len));
     let repeat_offset = model.repeat_offset_tensor();
     let repeat = |rows: &[usize]| -> Option<(Tensor<1>, Vec<&[u32]>)> {
         let (bias, seen) = (repeat_offset.as_ref()?, seen.as_ref()?);
@@ -347,10 +303,7 @@ pub fn loss(
             keys.clone(),
             &trained_index,
             &weights,
-            encoder_repeat.as_ref().map(|(bias, seen)| RepeatOffset {
-                bias: bias.clone(),
-                seen,
-            }),
+            encoder_repeat.as_ref().map(|(bias, seen)| RepeatOffset { bias: bias.clone(), seen }),
         )
     };
     if encoder_only {
@@ -370,21 +323,13 @@ pub fn loss(
     let chosen: Vec<usize> = if config.diffusion_fraction >= 1.0 || model.denoiser.cross.is_some() {
         (0..rows).collect()
     } else {
-        (0..rows)
-            .filter(|&r| targets[r] > 0 && rng.random::<f64>() < config.diffusion_fraction)
-            .collect()
+        (0..rows).filter(|&r| targets[r] > 0 && rng.random::<f64>() < config.diffusion_fraction).collect()
     };
     let chosen_targets = chosen.iter().filter(|&&r| targets[r] > 0).count();
     if chosen_targets == 0 {
         let zero = Tensor::<1>::zeros([1], &device);
         let total = encoder_ce.clone() * config.encoder_ce_weight;
-        return LossParts {
-            total,
-            ce: zero.clone(),
-            mse: zero,
-            encoder_ce,
-            targets: count as usize,
-        };
+        return LossParts { total, ce: zero.clone(), mse: zero, encoder_ce, targets: count as usize };
     }
     let m = chosen.len();
     let rowcol = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [m, 1]), &device);
@@ -392,41 +337,16 @@ pub fn loss(
     // Per-position timestep, noise scales and condition-keep mask, drawn on the host.
     let steps = cfg.diffusion_steps;
     let t: Vec<i64> = (0..m).map(|_| rng.random_range(0..steps) as i64).collect();
-    let sab: Vec<f32> = t
-        .iter()
-        .map(|&t| alpha_bars[t as usize].sqrt() as f32)
-        .collect();
-    let s1mab: Vec<f32> = t
-        .iter()
-        .map(|&t| (1.0 - alpha_bars[t as usize]).sqrt() as f32)
-        .collect();
-    let keep: Vec<f32> = (0..m)
-        .map(|_| {
-            if rng.random::<f64>() < config.p_uncond {
-                0.0
-            } else {
-                1.0
-            }
-        })
-        .collect();
+    let sab: Vec<f32> = t.iter().map(|&t| alpha_bars[t as usize].sqrt() as f32).collect();
+    let s1mab: Vec<f32> = t.iter().map(|&t| (1.0 - alpha_bars[t as usize]).sqrt() as f32).collect();
+    let keep: Vec<f32> = (0..m).map(|_| if rng.random::<f64>() < config.p_uncond { 0.0 } else { 1.0 }).collect();
     let (sab, s1mab, keep) = (rowcol(sab), rowcol(s1mab), rowcol(keep));
 
     let chosen_index: Vec<u32> = chosen.iter().map(|&r| target_index[r]).collect();
-    let chosen_weights: Vec<f32> = chosen
-        .iter()
-        .map(|&r| {
-            if targets[r] > 0 {
-                1.0 / chosen_targets as f32
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let chosen_weights: Vec<f32> =
+        chosen.iter().map(|&r| if targets[r] > 0 { 1.0 / chosen_targets as f32 } else { 0.0 }).collect();
     let index = Tensor::<1, Int>::from_data(
-        TensorData::new(
-            chosen_index.iter().map(|&i| i as i64).collect::<Vec<_>>(),
-            [m],
-        ),
+        TensorData::new(chosen_index.iter().map(|&i| i as i64).collect::<Vec<_>>(), [m]),
         &device,
     );
     // The denoiser's x0 is the target's RMS-normalised embedding, whatever the scoring geometry.
@@ -435,39 +355,20 @@ pub fn loss(
         crate::config::Scoring::Dot => model.normalised_items().slice(1..n),
     };
     let x0 = x0_table.detach().select(0, index);
-    let mut normal = |n: usize| {
-        (0..n)
-            .map(|_| StandardNormal.sample(&mut *rng))
-            .collect::<Vec<f32>>()
-    };
+    let mut normal = |n: usize| (0..n).map(|_| StandardNormal.sample(&mut *rng)).collect::<Vec<f32>>();
     let mut eps = Tensor::<2>::from_data(TensorData::new(normal(m * d), [m, d]), &device);
     if config.offset_noise > 0.0 {
         eps = eps + rowcol(normal(m)) * config.offset_noise;
     }
     let x_t = x0.clone() * sab + eps * s1mab;
-    let temb = model.denoiser.time_table(&device).select(
-        0,
-        Tensor::<1, Int>::from_data(TensorData::new(t, [m]), &device),
-    );
+    let temb =
+        model.denoiser.time_table(&device).select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [m]), &device));
     let on_top = config.denoiser_on_top;
-    let outputs = if on_top {
-        encoded.outputs.detach()
-    } else {
-        encoded.outputs
-    };
+    let outputs = if on_top { encoded.outputs.detach() } else { encoded.outputs };
     let cond = if model.denoiser.cross.is_some() {
-        assert_eq!(
-            m, rows,
-            "the cross-attention denoiser trains on every position"
-        );
+        assert_eq!(m, rows, "the cross-attention denoiser trains on every position");
         let to3 = |x: Tensor<2>| x.reshape([b, len, d]);
-        let cond = model.denoiser.attend(
-            to3(x_t.clone()),
-            to3(temb.clone()),
-            outputs.clone(),
-            outputs,
-            encoded.bias,
-        );
+        let cond = model.denoiser.attend(to3(x_t.clone()), to3(temb.clone()), outputs.clone(), outputs, encoded.bias);
         cond.reshape([rows, d])
     } else {
         select_rows(outputs.reshape([rows, d]), &chosen, rows)
@@ -475,35 +376,16 @@ pub fn loss(
     let null = model.null_cond.val().reshape([1, d]);
     // The history bag of each chosen row: everything its user has seen up to the row's position.
     let bag = model.denoiser.bag_in.as_ref().map(|_| {
-        let lists: Vec<Vec<u32>> = batch
-            .iter()
-            .map(|w| [&w.history[..], &w.inputs[..]].concat())
-            .collect();
+        let lists: Vec<Vec<u32>> = batch.iter().map(|w| [&w.history[..], &w.inputs[..]].concat()).collect();
         let prefixes: Vec<Vec<usize>> = batch
             .iter()
             .map(|w| {
                 let pad = len - w.inputs.len();
-                (0..len)
-                    .map(|p| {
-                        if p < pad {
-                            0
-                        } else {
-                            w.history.len() + p - pad + 1
-                        }
-                    })
-                    .collect()
+                (0..len).map(|p| if p < pad { 0 } else { w.history.len() + p - pad + 1 }).collect()
             })
             .collect();
-        let table = if on_top {
-            model.normalised_items().detach()
-        } else {
-            model.normalised_items()
-        };
-        select_rows(
-            prefix_bags(table, &lists, &prefixes).reshape([rows, d]),
-            &chosen,
-            rows,
-        ) * keep.clone()
+        let table = if on_top { model.normalised_items().detach() } else { model.normalised_items() };
+        select_rows(prefix_bags(table, &lists, &prefixes).reshape([rows, d]), &chosen, rows) * keep.clone()
     });
     let cond = cond * keep.clone() + null * (keep.neg() + 1.0);
     let x0_hat = model.denoiser.forward_with_bag(x_t, cond, bag, temb);
@@ -515,14 +397,9 @@ pub fn loss(
         keys,
         &chosen_index,
         &chosen_weights,
-        diffusion_repeat.as_ref().map(|(bias, seen)| RepeatOffset {
-            bias: if on_top {
-                bias.clone().detach()
-            } else {
-                bias.clone()
-            },
-            seen,
-        }),
+        diffusion_repeat
+            .as_ref()
+            .map(|(bias, seen)| RepeatOffset { bias: if on_top { bias.clone().detach() } else { bias.clone() }, seen }),
     );
     // Key space trains by CE alone (as CDCD): the sampler feeds back the softmax's expected key, not
     // x̂0, so an MSE pulling x̂0 towards the key would only fight the CE.
@@ -532,16 +409,8 @@ pub fn loss(
         }
         crate::config::DiffusionSpace::Key => Tensor::<1>::zeros([1], &device),
     };
-    let total = ce.clone()
-        + mse.clone() * config.mse_weight
-        + encoder_ce.clone() * config.encoder_ce_weight;
-    LossParts {
-        total,
-        ce,
-        mse,
-        encoder_ce,
-        targets: count as usize,
-    }
+    let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
+    LossParts { total, ce, mse, encoder_ce, targets: count as usize }
 }
 
 /// The distinct items each row of a batch has seen (its window's history and inputs up to the
@@ -576,11 +445,7 @@ impl SeenItems {
             }
             distinct.push(list);
         }
-        SeenItems {
-            distinct,
-            counts,
-            len,
-        }
+        SeenItems { distinct, counts, len }
     }
 
     fn row(&self, r: usize) -> &[u32] {
@@ -595,10 +460,7 @@ fn select_rows(x: Tensor<2>, chosen: &[usize], rows: usize) -> Tensor<2> {
     }
     let device = x.device();
     let index: Vec<i64> = chosen.iter().map(|&r| r as i64).collect();
-    x.select(
-        0,
-        Tensor::<1, Int>::from_data(TensorData::new(index, [chosen.len()]), &device),
-    )
+    x.select(0, Tensor::<1, Int>::from_data(TensorData::new(index, [chosen.len()]), &device))
 }
 
 /// One batch's loss, computed in parts on replicas of the model.
@@ -620,30 +482,20 @@ impl BatchLoss {
     /// it is weighted by its share; the parts' backward passes run on their own threads.
     pub fn gradients(self, model: &SeqDiff) -> GradientsParams {
         let targets = self.targets().max(1);
-        let weighted = self.parts.into_iter().map(|p| {
-            if p.targets == targets {
-                p.total
-            } else {
-                p.total * (p.targets as f64 / targets as f64)
-            }
-        });
+        let weighted = self
+            .parts
+            .into_iter()
+            .map(|p| if p.targets == targets { p.total } else { p.total * (p.targets as f64 / targets as f64) });
         let work: Vec<(Tensor<1>, SeqDiff)> = weighted.zip(self.replicas).collect();
         let grads: Vec<GradientsParams> = if work.len() == 1 {
-            work.into_iter()
-                .map(|(l, replica)| GradientsParams::from_grads(l.backward(), &replica))
-                .collect()
+            work.into_iter().map(|(l, replica)| GradientsParams::from_grads(l.backward(), &replica)).collect()
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = work
                     .into_iter()
-                    .map(|(l, replica)| {
-                        scope.spawn(move || GradientsParams::from_grads(l.backward(), &replica))
-                    })
+                    .map(|(l, replica)| scope.spawn(move || GradientsParams::from_grads(l.backward(), &replica)))
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("backward thread panicked"))
-                    .collect()
+                handles.into_iter().map(|h| h.join().expect("backward thread panicked")).collect()
             })
         };
         let mut sum = GradientsAccumulator::new();
@@ -676,11 +528,7 @@ pub fn batch_loss(
                 // Fork only what the encoder-only loss reads: forked parameters that no loss uses stay
                 // in burn-autodiff's graph registry, whose sweep after every backward then grows
                 // (measured on ML-1M: 53 → 96 → 171 s per epoch, 88% of the time in that sweep).
-                SeqDiff {
-                    items: m.items.clone().fork(&device),
-                    encoder: m.encoder.clone().fork(&device),
-                    ..m.clone()
-                }
+                SeqDiff { items: m.items.clone().fork(&device), encoder: m.encoder.clone().fork(&device), ..m.clone() }
             } else {
                 m.clone().fork(&device)
             }
@@ -691,16 +539,7 @@ pub fn batch_loss(
     let part_loss = |part: &[&Window], replica: &SeqDiff, seed: u64| {
         let mut part_rng = ChaCha8Rng::seed_from_u64(seed);
         let dropout_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9E37_79B9_7F4A_7C15);
-        with_host_rng(dropout_rng, || {
-            loss(
-                replica,
-                part,
-                config,
-                alpha_bars,
-                &mut part_rng,
-                encoder_only,
-            )
-        })
+        with_host_rng(dropout_rng, || loss(replica, part, config, alpha_bars, &mut part_rng, encoder_only))
     };
     let parts = if split.len() == 1 {
         vec![part_loss(&split[0], &replicas[0], seeds[0])]
@@ -712,10 +551,7 @@ pub fn batch_loss(
                 .zip(&seeds)
                 .map(|((part, replica), &seed)| scope.spawn(move || part_loss(part, replica, seed)))
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("loss thread panicked"))
-                .collect()
+            handles.into_iter().map(|h| h.join().expect("loss thread panicked")).collect()
         })
     };
     BatchLoss { parts, replicas }
@@ -745,12 +581,7 @@ mod tests {
     use super::*;
 
     fn user(train: &[u32]) -> UserSequence {
-        UserSequence {
-            user: "u".into(),
-            train: train.to_vec(),
-            valid: 1,
-            test: 1,
-        }
+        UserSequence { user: "u".into(), train: train.to_vec(), valid: 1, test: 1 }
     }
 
     #[test]
@@ -760,21 +591,9 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                Window {
-                    history: vec![1, 2, 3, 4],
-                    inputs: vec![5, 6, 7],
-                    targets: vec![6, 7, 8]
-                },
-                Window {
-                    history: vec![1],
-                    inputs: vec![2, 3, 4],
-                    targets: vec![3, 4, 5]
-                },
-                Window {
-                    history: vec![],
-                    inputs: vec![1],
-                    targets: vec![2]
-                },
+                Window { history: vec![1, 2, 3, 4], inputs: vec![5, 6, 7], targets: vec![6, 7, 8] },
+                Window { history: vec![1], inputs: vec![2, 3, 4], targets: vec![3, 4, 5] },
+                Window { history: vec![], inputs: vec![1], targets: vec![2] },
             ]
         );
         assert!(make_windows(&[user(&[4])], 3, 0).is_empty());
@@ -786,21 +605,9 @@ mod tests {
         assert_eq!(
             make_windows(&[user(&seq)], 4, 2),
             vec![
-                Window {
-                    history: vec![1, 2, 3],
-                    inputs: vec![4, 5, 6, 7],
-                    targets: vec![0, 0, 7, 8]
-                },
-                Window {
-                    history: vec![1],
-                    inputs: vec![2, 3, 4, 5],
-                    targets: vec![0, 0, 5, 6]
-                },
-                Window {
-                    history: vec![],
-                    inputs: vec![1, 2, 3],
-                    targets: vec![2, 3, 4]
-                },
+                Window { history: vec![1, 2, 3], inputs: vec![4, 5, 6, 7], targets: vec![0, 0, 7, 8] },
+                Window { history: vec![1], inputs: vec![2, 3, 4, 5], targets: vec![0, 0, 5, 6] },
+                Window { history: vec![], inputs: vec![1, 2, 3], targets: vec![2, 3, 4] },
             ]
         );
         // Every length and stride: each target once, and each with ≥ max_len − stride items of
@@ -815,44 +622,23 @@ mod tests {
                     assert_eq!(w.inputs.len(), w.targets.len());
                     for (k, &t) in w.targets.iter().enumerate().filter(|p| *p.1 > 0) {
                         assert_eq!(t, w.inputs[k] + 1, "target follows its input");
-                        assert!(
-                            k + 1 >= (max_len - stride).min(t as usize - 1),
-                            "len {len} stride {stride}: {w:?}"
-                        );
+                        assert!(k + 1 >= (max_len - stride).min(t as usize - 1), "len {len} stride {stride}: {w:?}");
                         seen.push(t);
                     }
                 }
                 seen.sort();
-                assert_eq!(
-                    seen,
-                    (2..=len).collect::<Vec<_>>(),
-                    "len {len} stride {stride}"
-                );
-                assert_eq!(
-                    windows.iter().map(Window::trained).sum::<usize>(),
-                    len.saturating_sub(1) as usize
-                );
+                assert_eq!(seen, (2..=len).collect::<Vec<_>>(), "len {len} stride {stride}");
+                assert_eq!(windows.iter().map(Window::trained).sum::<usize>(), len.saturating_sub(1) as usize);
             }
         }
     }
 
     #[test]
     fn holdout_splits_each_users_targets_between_encoder_and_denoiser() {
-        let users = [
-            user(&(1..=12).collect::<Vec<_>>()),
-            user(&[7, 8, 9]),
-            user(&[5]),
-        ];
-        let config = |frozen| TrainConfig {
-            holdout_last: 3,
-            frozen_encoder: frozen,
-            ..TrainConfig::default()
-        };
+        let users = [user(&(1..=12).collect::<Vec<_>>()), user(&[7, 8, 9]), user(&[5])];
+        let config = |frozen| TrainConfig { holdout_last: 3, frozen_encoder: frozen, ..TrainConfig::default() };
         let targets = |w: &[Window]| {
-            let mut t: Vec<u32> = w
-                .iter()
-                .flat_map(|w| w.targets.iter().copied().filter(|&t| t > 0))
-                .collect();
+            let mut t: Vec<u32> = w.iter().flat_map(|w| w.targets.iter().copied().filter(|&t| t > 0)).collect();
             t.sort();
             t
         };
@@ -865,17 +651,10 @@ mod tests {
         assert_eq!(targets(&denoiser), vec![8, 9, 10, 11, 12]);
         assert_eq!(
             denoiser[0],
-            Window {
-                history: (1..=6).collect(),
-                inputs: vec![7, 8, 9, 10, 11],
-                targets: vec![0, 0, 10, 11, 12]
-            }
+            Window { history: (1..=6).collect(), inputs: vec![7, 8, 9, 10, 11], targets: vec![0, 0, 10, 11, 12] }
         );
         // Off: every target, as before.
-        assert_eq!(
-            targets(&training_windows(&users, 5, &TrainConfig::default())).len(),
-            11 + 2
-        );
+        assert_eq!(targets(&training_windows(&users, 5, &TrainConfig::default())).len(), 11 + 2);
     }
 
     #[test]

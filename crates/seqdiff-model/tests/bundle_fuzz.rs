@@ -88,9 +88,9 @@ fn mutated(original: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
             for (at, number) in swaps {
                 // Replace the number that starts at or after `at` (if any) with `number`.
                 let bytes = text.as_bytes();
-                let Some(start) = (at..bytes.len()).find(|&i| {
-                    bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
-                }) else {
+                let Some(start) = (at..bytes.len())
+                    .find(|&i| bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()))
+                else {
                     continue;
                 };
                 let end = (start..bytes.len())
@@ -198,11 +198,7 @@ proptest! {
 fn files_above_the_size_limit_are_refused_before_parsing() {
     let huge = vec![b' '; MAX_FILE_BYTES + 1];
     let (results, largest) = largest_allocation(|| {
-        (
-            parse_catalogue(&huge, 10).is_err(),
-            parse_map(&huge, 10, 64).is_err(),
-            parse_sweep(&huge).is_err(),
-        )
+        (parse_catalogue(&huge, 10).is_err(), parse_map(&huge, 10, 64).is_err(), parse_sweep(&huge).is_err())
     });
     assert_eq!(results, (true, true, true));
     assert!(largest < 1 << 10, "refusing allocated {largest} bytes");
@@ -216,10 +212,5 @@ fn the_shipped_files_parse() {
     assert!(catalogue.warning.is_none());
     parse_map(MAP, m.num_items, m.dim).unwrap();
     parse_sweep(SWEEP).unwrap();
-    model_from_bytes(
-        &m,
-        std::fs::read(format!("{BUNDLE}/weights.bpk")).unwrap(),
-        &Device::flex(),
-    )
-    .unwrap();
+    model_from_bytes(&m, std::fs::read(format!("{BUNDLE}/weights.bpk")).unwrap(), &Device::flex()).unwrap();
 }

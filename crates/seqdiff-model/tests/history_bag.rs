@@ -13,66 +13,39 @@ fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 #[test]
 fn prefix_bags_average_each_prefix_and_leave_empty_prefixes_zero() {
     let device = Device::flex();
     // Keys of items 0..4 in d = 2: item i is (i, 10·i).
-    let keys = Tensor::<2>::from_data(
-        TensorData::new(vec![0.0f32, 0.0, 1.0, 10.0, 2.0, 20.0, 3.0, 30.0], [4, 2]),
-        &device,
-    );
-    let bags = prefix_bags(
-        keys,
-        &[vec![1, 3], vec![2]],
-        &[vec![0, 1, 2], vec![1, 5, 0]],
-    );
+    let keys =
+        Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 0.0, 1.0, 10.0, 2.0, 20.0, 3.0, 30.0], [4, 2]), &device);
+    let bags = prefix_bags(keys, &[vec![1, 3], vec![2]], &[vec![0, 1, 2], vec![1, 5, 0]]);
     assert_eq!(bags.dims(), [2, 3, 2]);
-    let expected = [
-        0.0, 0.0, 1.0, 10.0, 2.0, 20.0, /* window 2 */ 2.0, 20.0, 2.0, 20.0, 0.0, 0.0,
-    ];
+    let expected = [0.0, 0.0, 1.0, 10.0, 2.0, 20.0, /* window 2 */ 2.0, 20.0, 2.0, 20.0, 0.0, 0.0];
     assert!(max_abs_diff(&to_vec(bags), &expected) < 1e-6);
 }
 
 fn recommender(history_bag: bool) -> Recommender {
     let device = Device::flex();
     device.seed(5);
-    let config = ModelConfig {
-        dim: 16,
-        denoiser_hidden: 32,
-        dropout: 0.0,
-        max_len: 3,
-        history_bag,
-        ..ModelConfig::new(30)
-    };
+    let config =
+        ModelConfig { dim: 16, denoiser_hidden: 32, dropout: 0.0, max_len: 3, history_bag, ..ModelConfig::new(30) };
     let mut model = SeqDiff::new(&config, &device);
     // The bag's layer starts at zero (a staged run starts from the denoiser without it): give it
     // weights, as training would.
     if let Some(layer) = model.denoiser.bag_in.as_mut() {
-        layer.weight = Param::from_tensor(Tensor::<2>::random(
-            [16, 32],
-            burn::tensor::Distribution::Normal(0.0, 1.0),
-            &device,
-        ));
+        layer.weight =
+            Param::from_tensor(Tensor::<2>::random([16, 32], burn::tensor::Distribution::Normal(0.0, 1.0), &device));
     }
     Recommender::new(model)
 }
 
 fn scores(rec: &Recommender, history: &[u32], steps: usize) -> Vec<f32> {
-    let sampling = SamplingConfig {
-        steps,
-        guidance: 1.0,
-        ..SamplingConfig::default()
-    };
-    rec.generate(&[history.to_vec()], &sampling, false)
-        .read()
-        .scores
-        .concat()
+    let sampling = SamplingConfig { steps, guidance: 1.0, ..SamplingConfig::default() };
+    rec.generate(&[history.to_vec()], &sampling, false).read().scores.concat()
 }
 
 #[test]

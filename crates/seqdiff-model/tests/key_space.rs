@@ -24,10 +24,7 @@ fn recommender(space: DiffusionSpace) -> Recommender {
     };
     let mut model = SeqDiff::new(&config, &device);
     // A non-zero repeat offset (−3), so the softmax the chain feeds back must apply it.
-    model.repeat_bias = Some(Param::from_tensor(Tensor::<1>::from_data(
-        TensorData::new(vec![-0.3f32], [1]),
-        &device,
-    )));
+    model.repeat_bias = Some(Param::from_tensor(Tensor::<1>::from_data(TensorData::new(vec![-0.3f32], [1]), &device)));
     Recommender::new(model)
 }
 
@@ -37,10 +34,7 @@ fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 /// Softmax over items of x [1, d] as the sampler scores it (against the scoring keys, padding
@@ -66,35 +60,21 @@ fn reference(rec: &Recommender, history: &[u32], s: &SamplingConfig) -> (Vec<Vec
     let (device, d) = (model.device(), model.config.dim);
     let a = cosine_alpha_bars(model.config.diffusion_steps);
     let len = history.len();
-    let cond = model
-        .encode(vec![history.to_vec()])
-        .outputs
-        .slice([0..1, len - 1..len])
-        .reshape([1, d]);
+    let cond = model.encode(vec![history.to_vec()]).outputs.slice([0..1, len - 1..len]).reshape([1, d]);
     let key_space = model.config.diffusion_space == DiffusionSpace::Key;
     let feed = |x0: Tensor<2>| {
-        if key_space {
-            expected_key(model, x0, history)
-        } else {
-            x0
-        }
+        if key_space { expected_key(model, x0, history) } else { x0 }
     };
     let start = s.start_timestep(model.config.diffusion_steps);
     let ts = respaced_timesteps_from(start, s.steps);
     let z = Tensor::<2>::from_data(TensorData::new(gaussian(s.seed, d), [1, d]), &device);
-    let mut x = if s.start < 1.0 {
-        feed(cond.clone()) * a[start].sqrt() + z * (1.0 - a[start]).sqrt()
-    } else {
-        z
-    };
+    let mut x = if s.start < 1.0 { feed(cond.clone()) * a[start].sqrt() + z * (1.0 - a[start]).sqrt() } else { z };
     let table = model.denoiser.time_table(&device);
     let (mut inputs, mut x0) = (vec![], x.clone());
     for (i, &t) in ts.iter().enumerate() {
         inputs.push(to_vec(x.clone()));
         let temb = table.clone().slice([t..t + 1]);
-        let fc = model
-            .denoiser
-            .forward(x.clone(), cond.clone(), temb.clone());
+        let fc = model.denoiser.forward(x.clone(), cond.clone(), temb.clone());
         let fu = model.denoiser.forward(x.clone(), model.null_rows(1), temb);
         x0 = fc * (1.0 + s.guidance) - fu * s.guidance;
         if let Some(&prev) = ts.get(i + 1) {
@@ -111,10 +91,7 @@ fn traced(rec: &Recommender, history: &[u32], s: &SamplingConfig) -> (Vec<Vec<f3
     let g = rec.generate_traced(&rec.encode(&[history.to_vec()]), s);
     let d = rec.model.config.dim;
     let inputs = to_vec(g.chain_inputs.expect("traced inputs"));
-    (
-        inputs.chunks(d).map(<[f32]>::to_vec).collect(),
-        to_vec(g.final_x0),
-    )
+    (inputs.chunks(d).map(<[f32]>::to_vec).collect(), to_vec(g.final_x0))
 }
 
 #[test]
@@ -122,25 +99,13 @@ fn the_sampler_follows_the_formulas_in_both_spaces_from_noise_and_part_way() {
     let history = [3, 9, 4, 17, 4];
     for space in [DiffusionSpace::Query, DiffusionSpace::Key] {
         let rec = recommender(space);
-        for (steps, start, guidance) in
-            [(5, 1.0, 0.0), (7, 1.0, 2.0), (4, 0.3, 1.0), (3, 0.01, 0.0)]
-        {
-            let s = SamplingConfig {
-                guidance,
-                steps,
-                eta: 0.0,
-                ensemble: 1,
-                seed: 21,
-                start,
-            };
+        for (steps, start, guidance) in [(5, 1.0, 0.0), (7, 1.0, 2.0), (4, 0.3, 1.0), (3, 0.01, 0.0)] {
+            let s = SamplingConfig { guidance, steps, eta: 0.0, ensemble: 1, seed: 21, start };
             let (inputs, x0) = traced(&rec, &history, &s);
             let (ref_inputs, ref_x0) = reference(&rec, &history, &s);
             assert_eq!(inputs.len(), ref_inputs.len(), "{space:?} {s:?}");
             for (a, b) in inputs.iter().zip(&ref_inputs) {
-                assert!(
-                    max_abs_diff(a, b) < 1e-4,
-                    "{space:?} {s:?}: x_t {a:?} vs {b:?}"
-                );
+                assert!(max_abs_diff(a, b) < 1e-4, "{space:?} {s:?}: x_t {a:?} vs {b:?}");
             }
             assert!(max_abs_diff(&x0, &ref_x0) < 1e-4, "{space:?} {s:?}");
         }
@@ -155,43 +120,19 @@ fn start_one_is_pure_noise_and_a_small_start_begins_at_the_encoders_prediction()
         let d = rec.model.config.dim;
         let noise = gaussian(8, d);
         let at = |start: f64| {
-            traced(
-                &rec,
-                &history,
-                &SamplingConfig {
-                    guidance: 0.0,
-                    steps: 3,
-                    eta: 0.0,
-                    ensemble: 1,
-                    seed: 8,
-                    start,
-                },
-            )
-            .0
+            traced(&rec, &history, &SamplingConfig { guidance: 0.0, steps: 3, eta: 0.0, ensemble: 1, seed: 8, start }).0
         };
-        assert_eq!(
-            at(1.0)[0],
-            noise,
-            "s = 1 starts from the seed's noise itself"
-        );
+        assert_eq!(at(1.0)[0], noise, "s = 1 starts from the seed's noise itself");
         // At the smallest start the chain begins (and, with one distinct timestep, stays) at t = 0,
         // where √(1 − ᾱ_0) is tiny: x_t is the prior to within that.
         let small = at(0.0);
         assert_eq!(small.len(), 1, "t = 0 is the only timestep left");
         let (encoded, len) = (rec.model.encode(vec![history.to_vec()]), history.len());
         let cond = encoded.outputs.slice([0..1, len - 1..len]).reshape([1, d]);
-        let prior = if space == DiffusionSpace::Key {
-            to_vec(expected_key(&rec.model, cond, &history))
-        } else {
-            to_vec(cond)
-        };
-        let bound = (1.0 - cosine_alpha_bars(50)[0]).sqrt() as f32
-            * noise.iter().fold(0.0f32, |m, v| m.max(v.abs()))
-            + 1e-3;
-        assert!(
-            max_abs_diff(&small[0], &prior) < bound,
-            "{space:?}: {:?} vs {prior:?}",
-            small[0]
-        );
+        let prior =
+            if space == DiffusionSpace::Key { to_vec(expected_key(&rec.model, cond, &history)) } else { to_vec(cond) };
+        let bound =
+            (1.0 - cosine_alpha_bars(50)[0]).sqrt() as f32 * noise.iter().fold(0.0f32, |m, v| m.max(v.abs())) + 1e-3;
+        assert!(max_abs_diff(&small[0], &prior) < bound, "{space:?}: {:?} vs {prior:?}", small[0]);
     }
 }

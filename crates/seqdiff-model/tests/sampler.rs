@@ -10,13 +10,7 @@ use seqdiff_model::sampler::Recommender;
 use seqdiff_model::schedule::{cosine_alpha_bars, respaced_timesteps};
 
 fn small_config(kind: DenoiserKind) -> ModelConfig {
-    ModelConfig {
-        dim: 16,
-        denoiser_hidden: 32,
-        denoiser: kind,
-        dropout: 0.0,
-        ..ModelConfig::new(30)
-    }
+    ModelConfig { dim: 16, denoiser_hidden: 32, denoiser: kind, dropout: 0.0, ..ModelConfig::new(30) }
 }
 
 fn recommender(kind: DenoiserKind) -> Recommender {
@@ -31,21 +25,11 @@ fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 fn sampling(guidance: f64, steps: usize, eta: f64) -> SamplingConfig {
-    SamplingConfig {
-        guidance,
-        steps,
-        eta,
-        ensemble: 1,
-        seed: 11,
-        start: 1.0,
-    }
+    SamplingConfig { guidance, steps, eta, ensemble: 1, seed: 11, start: 1.0 }
 }
 
 /// A host-driven reference chain, written from the formulas and independent of the sampler's code
@@ -53,22 +37,13 @@ fn sampling(guidance: f64, steps: usize, eta: f64) -> SamplingConfig {
 /// step i), per step two denoiser calls with the τ(t) row and x̂0 = (1 + w)·f(x, c) − w·f(x, ∅). Then
 /// DDIM with η: σ = η·√((1 − ᾱ')/(1 − ᾱ))·√(1 − ᾱ/ᾱ'), x' = √ᾱ'·x̂0 + √(1 − ᾱ' − σ²)·ε + σ·z; or,
 /// when `ddpm`, the classic DDPM posterior (full chain only). Returns each row's final x̂0.
-fn reference_rows(
-    rec: &Recommender,
-    history: &[u32],
-    s: &SamplingConfig,
-    ddpm: bool,
-) -> Vec<Vec<f32>> {
+fn reference_rows(rec: &Recommender, history: &[u32], s: &SamplingConfig, ddpm: bool) -> Vec<Vec<f32>> {
     let model = &rec.model;
     let device = model.device();
     let d = model.config.dim;
     let a = cosine_alpha_bars(model.config.diffusion_steps);
     let len = history.len();
-    let cond = model
-        .encode(vec![history.to_vec()])
-        .outputs
-        .slice([0..1, len - 1..len])
-        .reshape([1, d]);
+    let cond = model.encode(vec![history.to_vec()]).outputs.slice([0..1, len - 1..len]).reshape([1, d]);
     let table = model.denoiser.time_table(&device);
     let ts = respaced_timesteps(model.config.diffusion_steps, s.steps);
     let slots = if ddpm || s.eta > 0.0 { ts.len() } else { 1 };
@@ -76,18 +51,13 @@ fn reference_rows(
         .map(|r| {
             let stream = gaussian(s.seed + r as u64, slots * d);
             let row = |slot: usize| {
-                Tensor::<2>::from_data(
-                    TensorData::new(stream[slot * d..(slot + 1) * d].to_vec(), [1, d]),
-                    &device,
-                )
+                Tensor::<2>::from_data(TensorData::new(stream[slot * d..(slot + 1) * d].to_vec(), [1, d]), &device)
             };
             let mut x = row(0);
             let mut x0 = x.clone();
             for (i, &t) in ts.iter().enumerate() {
                 let temb = table.clone().slice([t..t + 1]);
-                let fc = model
-                    .denoiser
-                    .forward(x.clone(), cond.clone(), temb.clone());
+                let fc = model.denoiser.forward(x.clone(), cond.clone(), temb.clone());
                 let fu = model.denoiser.forward(x.clone(), model.null_rows(1), temb);
                 x0 = fc * (1.0 + s.guidance) - fu * s.guidance;
                 let Some(&tp) = ts.get(i + 1) else { break };
@@ -101,8 +71,7 @@ fn reference_rows(
                     x = mean + row(i + 1) * var.sqrt();
                     continue;
                 }
-                let sigma =
-                    s.eta * ((1.0 - a[tp]) / (1.0 - a[t])).sqrt() * (1.0 - a[t] / a[tp]).sqrt();
+                let sigma = s.eta * ((1.0 - a[tp]) / (1.0 - a[t])).sqrt() * (1.0 - a[t] / a[tp]).sqrt();
                 let eps = (x.clone() - x0.clone() * a[t].sqrt()) / (1.0 - a[t]).sqrt();
                 x = x0.clone() * a[tp].sqrt() + eps * (1.0 - a[tp] - sigma * sigma).sqrt();
                 if sigma > 0.0 {
@@ -125,35 +94,18 @@ fn guidance_zero_is_conditional_and_minus_one_is_unconditional() {
     let cond = enc.outputs.slice([0..1, 2..3]).reshape([1, d]);
     let temb = rec.model.denoiser.time_table(&device).slice([49..50]);
     let conditional = to_vec(rec.model.denoiser.forward(x_t.clone(), cond, temb.clone()));
-    let unconditional = to_vec(
-        rec.model
-            .denoiser
-            .forward(x_t, rec.model.null_rows(1), temb),
-    );
-    assert!(
-        max_abs_diff(&conditional, &unconditional) > 1e-3,
-        "condition must matter"
-    );
+    let unconditional = to_vec(rec.model.denoiser.forward(x_t, rec.model.null_rows(1), temb));
+    assert!(max_abs_diff(&conditional, &unconditional) > 1e-3, "condition must matter");
 
-    let w0 = rec
-        .generate(&[history.clone()], &sampling(0.0, 1, 0.0), false)
-        .read();
+    let w0 = rec.generate(&[history.clone()], &sampling(0.0, 1, 0.0), false).read();
     assert!(max_abs_diff(&w0.final_x0[0], &conditional) < 1e-5);
-    let wm1 = rec
-        .generate(&[history.clone()], &sampling(-1.0, 1, 0.0), false)
-        .read();
+    let wm1 = rec.generate(&[history.clone()], &sampling(-1.0, 1, 0.0), false).read();
     assert!(max_abs_diff(&wm1.final_x0[0], &unconditional) < 1e-5);
     // Guided endpoints are the two parts of the mix.
-    let w2 = rec
-        .generate(&[history], &sampling(2.0, 1, 0.0), false)
-        .read();
+    let w2 = rec.generate(&[history], &sampling(2.0, 1, 0.0), false).read();
     let (c, u) = w2.endpoints.unwrap();
     assert!(max_abs_diff(&c[0], &conditional) < 1e-5 && max_abs_diff(&u[0], &unconditional) < 1e-5);
-    let mix: Vec<f32> = c[0]
-        .iter()
-        .zip(&u[0])
-        .map(|(c, u)| 3.0 * c - 2.0 * u)
-        .collect();
+    let mix: Vec<f32> = c[0].iter().zip(&u[0]).map(|(c, u)| 3.0 * c - 2.0 * u).collect();
     assert!(max_abs_diff(&w2.final_x0[0], &mix) < 1e-4);
 }
 
@@ -163,12 +115,7 @@ fn eta_one_on_the_full_chain_equals_ddpm() {
     let s = sampling(1.5, 50, 1.0);
     let got = rec.generate(&[vec![4, 8, 15, 16]], &s, false).read();
     let want = reference_rows(&rec, &[4, 8, 15, 16], &s, true).remove(0);
-    assert!(
-        max_abs_diff(&got.final_x0[0], &want) < 1e-3,
-        "{:?} vs {:?}",
-        &got.final_x0[0][..4],
-        &want[..4]
-    );
+    assert!(max_abs_diff(&got.final_x0[0], &want) < 1e-3, "{:?} vs {:?}", &got.final_x0[0][..4], &want[..4]);
 }
 
 #[test]
@@ -178,10 +125,7 @@ fn respaced_steps_feed_original_timesteps() {
         let s = sampling(0.5, steps, 0.0);
         let got = rec.generate(&[vec![1, 2, 3]], &s, false).read();
         let want = reference_rows(&rec, &[1, 2, 3], &s, false).remove(0);
-        assert!(
-            max_abs_diff(&got.final_x0[0], &want) < 1e-4,
-            "steps={steps}"
-        );
+        assert!(max_abs_diff(&got.final_x0[0], &want) < 1e-4, "steps={steps}");
     }
     // Feeding 0..S-1 instead (the classic bug) would give another answer: the table rows differ.
     let table = to_vec(rec.model.denoiser.time_table(&rec.device()));
@@ -194,63 +138,32 @@ fn noise_and_steps_change_the_output() {
     for residual in [false, true] {
         let device = Device::flex();
         device.seed(7);
-        let config = ModelConfig {
-            residual_denoiser: residual,
-            ..small_config(DenoiserKind::Mlp)
-        };
+        let config = ModelConfig { residual_denoiser: residual, ..small_config(DenoiserKind::Mlp) };
         let rec = Recommender::new(SeqDiff::new(&config, &device));
         let h = vec![vec![2u32, 7, 7, 1]];
         let base = rec.generate(&h, &sampling(1.0, 10, 0.0), false).read();
         let again = rec.generate(&h, &sampling(1.0, 10, 0.0), false).read();
         assert_eq!(base, again, "same seed, same result");
-        let other_seed = rec
-            .generate(
-                &h,
-                &SamplingConfig {
-                    seed: 12,
-                    ..sampling(1.0, 10, 0.0)
-                },
-                false,
-            )
-            .read();
+        let other_seed = rec.generate(&h, &SamplingConfig { seed: 12, ..sampling(1.0, 10, 0.0) }, false).read();
         let other_steps = rec.generate(&h, &sampling(1.0, 3, 0.0), false).read();
         // The part of x̂0 the noise can move: the guided MLP output (x̂0 minus (1+w)c − w∅ if residual).
         let d = config.dim;
         let offset = if residual {
-            let c = rec
-                .model
-                .encode(h.clone())
-                .outputs
-                .slice([0..1, 3..4])
-                .reshape([1, d]);
+            let c = rec.model.encode(h.clone()).outputs.slice([0..1, 3..4]).reshape([1, d]);
             to_vec(c * 2.0 - rec.model.null_rows(1))
         } else {
             vec![0.0; d]
         };
-        let norm = base.final_x0[0]
-            .iter()
-            .zip(&offset)
-            .map(|(v, o)| (v - o) * (v - o))
-            .sum::<f32>()
-            .sqrt();
-        assert!(
-            max_abs_diff(&base.final_x0[0], &other_seed.final_x0[0]) > 1e-3 * norm,
-            "residual {residual}"
-        );
-        assert!(
-            max_abs_diff(&base.final_x0[0], &other_steps.final_x0[0]) > 1e-3 * norm,
-            "residual {residual}"
-        );
+        let norm = base.final_x0[0].iter().zip(&offset).map(|(v, o)| (v - o) * (v - o)).sum::<f32>().sqrt();
+        assert!(max_abs_diff(&base.final_x0[0], &other_seed.final_x0[0]) > 1e-3 * norm, "residual {residual}");
+        assert!(max_abs_diff(&base.final_x0[0], &other_steps.final_x0[0]) > 1e-3 * norm, "residual {residual}");
     }
 }
 
 #[test]
 fn trajectory_has_one_point_per_step_and_ends_at_the_output() {
     let rec = recommender(DenoiserKind::Mlp);
-    let s = SamplingConfig {
-        ensemble: 3,
-        ..sampling(2.0, 7, 0.5)
-    };
+    let s = SamplingConfig { ensemble: 3, ..sampling(2.0, 7, 0.5) };
     let r = rec.generate(&[vec![5, 6]], &s, true).read();
     assert_eq!(r.trajectory.len(), 7);
     assert_eq!(r.trajectory[0].len(), 3);
@@ -259,89 +172,37 @@ fn trajectory_has_one_point_per_step_and_ends_at_the_output() {
     assert_eq!(r.scores[0].len(), 31);
     assert_eq!(r.scores[0][0], 0.0, "padding is never scored");
     let total: f32 = r.scores[0].iter().sum();
-    assert!(
-        (total - 1.0).abs() < 1e-4,
-        "averaged softmax sums to 1, got {total}"
-    );
+    assert!((total - 1.0).abs() < 1e-4, "averaged softmax sums to 1, got {total}");
     // Trimmed to the first row (what the page reads back): the same first row, nothing else changed.
-    let trimmed = rec
-        .generate(&[vec![5, 6]], &s, true)
-        .keep_trajectory_rows(1)
-        .read();
+    let trimmed = rec.generate(&[vec![5, 6]], &s, true).keep_trajectory_rows(1).read();
     assert_eq!(trimmed.trajectory.len(), 7);
     for (step, full) in trimmed.trajectory.iter().zip(&r.trajectory) {
         assert_eq!(step.as_slice(), &full[..1]);
     }
-    assert_eq!(
-        (&trimmed.scores, &trimmed.final_x0, &trimmed.endpoints),
-        (&r.scores, &r.final_x0, &r.endpoints)
-    );
+    assert_eq!((&trimmed.scores, &trimmed.final_x0, &trimmed.endpoints), (&r.scores, &r.final_x0, &r.endpoints));
 }
 
 #[test]
 fn ensemble_rows_reuse_single_seed_streams_and_batching_is_consistent() {
     let rec = recommender(DenoiserKind::Mlp);
     let h = vec![9u32, 3];
-    let k4 = rec
-        .generate(
-            &[h.clone()],
-            &SamplingConfig {
-                ensemble: 4,
-                ..sampling(1.0, 5, 0.0)
-            },
-            false,
-        )
-        .read();
+    let k4 = rec.generate(&[h.clone()], &SamplingConfig { ensemble: 4, ..sampling(1.0, 5, 0.0) }, false).read();
     // Row k of an ensemble with seed s equals a single-seed run with seed s + k.
-    let single = rec
-        .generate(
-            &[h.clone()],
-            &SamplingConfig {
-                seed: 13,
-                ..sampling(1.0, 5, 0.0)
-            },
-            false,
-        )
-        .read();
+    let single = rec.generate(&[h.clone()], &SamplingConfig { seed: 13, ..sampling(1.0, 5, 0.0) }, false).read();
     assert!(max_abs_diff(&k4.final_x0[2], &single.final_x0[0]) < 1e-5);
     // The ensemble score is the mean of the members' softmaxes.
     let members: Vec<Vec<f32>> = (0..4)
         .map(|k| {
-            rec.generate(
-                &[h.clone()],
-                &SamplingConfig {
-                    seed: 11 + k,
-                    ..sampling(1.0, 5, 0.0)
-                },
-                false,
-            )
-            .read()
-            .scores[0]
-                .clone()
+            rec.generate(&[h.clone()], &SamplingConfig { seed: 11 + k, ..sampling(1.0, 5, 0.0) }, false).read().scores
+                [0]
+            .clone()
         })
         .collect();
-    let mean: Vec<f32> = (0..31)
-        .map(|i| members.iter().map(|m| m[i]).sum::<f32>() / 4.0)
-        .collect();
+    let mean: Vec<f32> = (0..31).map(|i| members.iter().map(|m| m[i]).sum::<f32>() / 4.0).collect();
     assert!(max_abs_diff(&k4.scores[0], &mean) < 1e-5);
     // A history padded into a batch with a longer one gets the same scores as alone (seed aligned).
-    let alone = rec
-        .generate(
-            &[vec![4, 4, 20]],
-            &SamplingConfig {
-                seed: 12,
-                ..sampling(0.0, 4, 0.0)
-            },
-            false,
-        )
-        .read();
-    let batched = rec
-        .generate(
-            &[vec![1, 2, 3, 4, 5, 6], vec![4, 4, 20]],
-            &sampling(0.0, 4, 0.0),
-            false,
-        )
-        .read();
+    let alone = rec.generate(&[vec![4, 4, 20]], &SamplingConfig { seed: 12, ..sampling(0.0, 4, 0.0) }, false).read();
+    let batched = rec.generate(&[vec![1, 2, 3, 4, 5, 6], vec![4, 4, 20]], &sampling(0.0, 4, 0.0), false).read();
     assert!(max_abs_diff(&alone.scores[0], &batched.scores[1]) < 1e-5);
 }
 
@@ -352,11 +213,7 @@ fn padded_keys_get_zero_attention_weight() {
     let windows = vec![vec![0u32, 0, 5, 7], vec![3, 1, 4, 1]];
     let bias = attention_bias(&windows, 4, &device);
     let x = rec.model.embed(&windows);
-    let w = to_vec(
-        rec.model.encoder.blocks[0]
-            .attention
-            .weights(x.clone(), x, bias),
-    ); // [2, H, 4, 4]
+    let w = to_vec(rec.model.encoder.blocks[0].attention.weights(x.clone(), x, bias)); // [2, H, 4, 4]
     let heads = rec.model.config.heads;
     for h in 0..heads {
         for i in 0..4 {
@@ -375,18 +232,8 @@ fn padded_keys_get_zero_attention_weight() {
     }
     // So left padding does not change the encoding of the newest position.
     let d = rec.model.config.dim;
-    let padded = rec
-        .model
-        .encode(vec![vec![0, 0, 0, 5, 7]])
-        .outputs
-        .slice([0..1, 4..5])
-        .reshape([d]);
-    let plain = rec
-        .model
-        .encode(vec![vec![5, 7]])
-        .outputs
-        .slice([0..1, 1..2])
-        .reshape([d]);
+    let padded = rec.model.encode(vec![vec![0, 0, 0, 5, 7]]).outputs.slice([0..1, 4..5]).reshape([d]);
+    let plain = rec.model.encode(vec![vec![5, 7]]).outputs.slice([0..1, 1..2]).reshape([d]);
     assert!(max_abs_diff(&to_vec(padded), &to_vec(plain)) < 1e-5);
 }
 
@@ -394,25 +241,11 @@ fn padded_keys_get_zero_attention_weight() {
 fn cross_attention_denoiser_samples_and_guides() {
     let rec = recommender(DenoiserKind::CrossAttn);
     let h = vec![vec![1u32, 2, 3], vec![7, 8]];
-    let a = rec
-        .generate(
-            &h,
-            &SamplingConfig {
-                ensemble: 2,
-                ..sampling(1.0, 5, 0.3)
-            },
-            true,
-        )
-        .read();
+    let a = rec.generate(&h, &SamplingConfig { ensemble: 2, ..sampling(1.0, 5, 0.3) }, true).read();
     assert_eq!(a.final_x0.len(), 4);
     assert!(a.scores.iter().flatten().all(|v| v.is_finite()));
     // Unconditional output does not depend on the history; conditional output does.
-    let run = |h: Vec<u32>, w: f64| {
-        rec.generate(&[h], &sampling(w, 5, 0.0), false)
-            .read()
-            .final_x0[0]
-            .clone()
-    };
+    let run = |h: Vec<u32>, w: f64| rec.generate(&[h], &sampling(w, 5, 0.0), false).read().final_x0[0].clone();
     assert!(max_abs_diff(&run(vec![1, 2, 3], -1.0), &run(vec![7, 8], -1.0)) < 1e-5);
     assert!(max_abs_diff(&run(vec![1, 2, 3], 0.0), &run(vec![7, 8], 0.0)) > 1e-4);
 }
@@ -420,22 +253,13 @@ fn cross_attention_denoiser_samples_and_guides() {
 #[test]
 fn bad_sampling_values_are_clamped_not_fatal() {
     let rec = recommender(DenoiserKind::Mlp);
-    let s = SamplingConfig {
-        guidance: f64::NAN,
-        steps: 10_000,
-        eta: 9.0,
-        ensemble: 100,
-        seed: 1,
-        start: 1.0,
-    };
+    let s = SamplingConfig { guidance: f64::NAN, steps: 10_000, eta: 9.0, ensemble: 100, seed: 1, start: 1.0 };
     let r = rec.generate(&[vec![1]], &s, true).read();
     assert_eq!(r.steps, rec.model.config.diffusion_steps);
     assert_eq!(r.rows, 8);
     assert!(r.scores[0].iter().all(|v| v.is_finite()));
     // An empty history still produces scores (the page refuses it earlier, but nothing panics).
-    let e = rec
-        .generate(&[vec![]], &sampling(0.0, 2, 0.0), false)
-        .read();
+    let e = rec.generate(&[vec![]], &sampling(0.0, 2, 0.0), false).read();
     assert!(e.scores[0].iter().all(|v| v.is_finite()));
 }
 
@@ -445,56 +269,31 @@ fn zero_steps_is_the_encoder_alone_for_every_seed_and_guidance() {
     let histories = vec![vec![1, 2, 3], vec![4]];
     let encoder = to_vec(rec.encoder_scores(&histories));
     for (guidance, ensemble, seed) in [(0.0, 1, 0), (4.0, 3, 7)] {
-        let s = SamplingConfig {
-            guidance,
-            steps: 0,
-            eta: 0.5,
-            ensemble,
-            seed,
-            start: 1.0,
-        };
+        let s = SamplingConfig { guidance, steps: 0, eta: 0.5, ensemble, seed, start: 1.0 };
         let r = rec.generate(&histories, &s, true).read();
         let scores: Vec<f32> = r.scores.iter().flatten().copied().collect();
-        assert!(
-            max_abs_diff(&scores, &encoder) < 1e-6,
-            "w={guidance} K={ensemble}"
-        );
+        assert!(max_abs_diff(&scores, &encoder) < 1e-6, "w={guidance} K={ensemble}");
         assert_eq!(r.steps, 1, "the trajectory is the one point c");
         assert_eq!(r.trajectory[0], r.final_x0);
         assert!(r.endpoints.is_none());
     }
     // One step does denoise: it differs from the encoder alone.
-    let one = rec
-        .generate(&histories, &sampling(0.0, 1, 0.0), false)
-        .read();
-    assert!(
-        max_abs_diff(
-            &one.scores.iter().flatten().copied().collect::<Vec<_>>(),
-            &encoder
-        ) > 1e-6
-    );
+    let one = rec.generate(&histories, &sampling(0.0, 1, 0.0), false).read();
+    assert!(max_abs_diff(&one.scores.iter().flatten().copied().collect::<Vec<_>>(), &encoder) > 1e-6);
 }
 
 #[test]
 fn residual_denoiser_adds_the_condition_to_the_mlp_output() {
     let device = Device::flex();
     device.seed(3);
-    let config = ModelConfig {
-        residual_denoiser: true,
-        ..small_config(DenoiserKind::Mlp)
-    };
+    let config = ModelConfig { residual_denoiser: true, ..small_config(DenoiserKind::Mlp) };
     let model = SeqDiff::new(&config, &device);
     let mut plain = model.denoiser.clone();
     plain.residual = false;
     let d = config.dim;
-    let rows =
-        |seed: u64| Tensor::<2>::from_data(TensorData::new(gaussian(seed, 2 * d), [2, d]), &device);
+    let rows = |seed: u64| Tensor::<2>::from_data(TensorData::new(gaussian(seed, 2 * d), [2, d]), &device);
     let (x_t, cond, temb) = (rows(1), rows(2), rows(3));
-    let with = to_vec(
-        model
-            .denoiser
-            .forward(x_t.clone(), cond.clone(), temb.clone()),
-    );
+    let with = to_vec(model.denoiser.forward(x_t.clone(), cond.clone(), temb.clone()));
     let without = to_vec(plain.forward(x_t, cond.clone(), temb));
     let difference: Vec<f32> = with.iter().zip(&without).map(|(a, b)| a - b).collect();
     assert!(max_abs_diff(&difference, &to_vec(cond)) < 1e-5);
@@ -527,11 +326,7 @@ fn one_encoding_serves_every_sampling_setting_unchanged() {
             sampling(2.0, 5, 0.0),
         ];
         for s in settings.iter().chain(settings.iter().rev()) {
-            let s = SamplingConfig {
-                ensemble: 3,
-                seed: 11,
-                ..s.clone()
-            };
+            let s = SamplingConfig { ensemble: 3, seed: 11, ..s.clone() };
             let fresh = rec.generate(&histories, &s, true).read();
             let reused = rec.generate_encoded(&encoding, &s, true).read();
             assert_eq!(fresh, reused, "{kind:?} {s:?}");
@@ -543,8 +338,7 @@ fn one_encoding_serves_every_sampling_setting_unchanged() {
 fn shipped() -> Recommender {
     use seqdiff_model::bundle::{Manifest, model_from_bytes};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../public/models/ml-100k");
-    let manifest =
-        Manifest::parse(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest = Manifest::parse(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     let weights = std::fs::read(dir.join(&manifest.files.weights)).unwrap();
     Recommender::new(model_from_bytes(&manifest.model, weights, &Device::flex()).unwrap())
 }
@@ -558,30 +352,18 @@ fn the_shipped_model_samples_as_the_formulas_say_for_every_setting() {
         for steps in [1, 10, 50] {
             for eta in [0.0, 0.5] {
                 for ensemble in [1, 4] {
-                    let s = SamplingConfig {
-                        guidance,
-                        steps,
-                        eta,
-                        ensemble,
-                        seed: 5,
-                        start: 1.0,
-                    };
+                    let s = SamplingConfig { guidance, steps, eta, ensemble, seed: 5, start: 1.0 };
                     let got = rec.generate(&[history.to_vec()], &s, false).read();
                     for (r, want) in reference_rows(&rec, &history, &s, false).iter().enumerate() {
                         // Relative to the row's size: guidance w multiplies rounding by 1 + 2w.
                         let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
                         let diff = max_abs_diff(&got.final_x0[r], want) / scale;
                         worst = worst.max(diff);
-                        assert!(
-                            diff < 1e-5,
-                            "w={guidance} S={steps} η={eta} K={ensemble} row {r}: {diff} of {scale}"
-                        );
+                        assert!(diff < 1e-5, "w={guidance} S={steps} η={eta} K={ensemble} row {r}: {diff} of {scale}");
                     }
                 }
             }
         }
     }
-    println!(
-        "largest difference from the reference chain, relative to the row's largest value: {worst:e}"
-    );
+    println!("largest difference from the reference chain, relative to the row's largest value: {worst:e}");
 }

@@ -31,11 +31,7 @@ fn cyclic_dataset() -> Dataset {
             }
         })
         .collect();
-    Dataset {
-        num_items: n as usize,
-        users,
-        catalogue: None,
-    }
+    Dataset { num_items: n as usize, users, catalogue: None }
 }
 
 /// Trains a small model on [`cyclic_dataset`] for 40 epochs; returns it with the denoiser's CE on
@@ -68,32 +64,15 @@ fn train_cyclic(config: &ModelConfig, train: &TrainConfig) -> (SeqDiff, f32, f32
 #[test]
 fn training_learns_a_deterministic_successor() {
     let data = cyclic_dataset();
-    let config = ModelConfig {
-        dim: 32,
-        denoiser_hidden: 64,
-        max_len: 10,
-        dropout: 0.0,
-        ..ModelConfig::new(data.num_items)
-    };
-    let train = TrainConfig {
-        batch_size: 16,
-        learning_rate: 3e-3,
-        ..TrainConfig::default()
-    };
+    let config =
+        ModelConfig { dim: 32, denoiser_hidden: 64, max_len: 10, dropout: 0.0, ..ModelConfig::new(data.num_items) };
+    let train = TrainConfig { batch_size: 16, learning_rate: 3e-3, ..TrainConfig::default() };
     let (model, first, last) = train_cyclic(&config, &train);
     assert!(last < 0.3 * first, "CE should fall: {first} → {last}");
 
     let rec = Recommender::new(model.valid());
-    let m = evaluate(
-        &rec,
-        &split_cases(&data, Split::Test),
-        &SamplingConfig {
-            steps: 5,
-            ..Default::default()
-        },
-        16,
-    )
-    .unmasked;
+    let m = evaluate(&rec, &split_cases(&data, Split::Test), &SamplingConfig { steps: 5, ..Default::default() }, 16)
+        .unmasked;
     // Chance HR@10 is 25% on 40 items; the successor rule is learnable.
     assert!(m.hr10 > 80.0, "{m}");
     // The encoder alone (the auxiliary CE head, `seqdiff train` logs it per epoch) learns it too.
@@ -102,24 +81,13 @@ fn training_learns_a_deterministic_successor() {
 
     // Save → load on a fresh device gives identical scores.
     let bytes = weights_to_bytes(&rec.model).unwrap();
-    let loaded =
-        Recommender::new(model_from_bytes(&config, bytes.clone(), &Device::flex()).unwrap());
-    let s = SamplingConfig {
-        guidance: 1.0,
-        steps: 4,
-        ..Default::default()
-    };
-    assert_eq!(
-        rec.generate(&[vec![1, 2]], &s, false).read(),
-        loaded.generate(&[vec![1, 2]], &s, false).read()
-    );
+    let loaded = Recommender::new(model_from_bytes(&config, bytes.clone(), &Device::flex()).unwrap());
+    let s = SamplingConfig { guidance: 1.0, steps: 4, ..Default::default() };
+    assert_eq!(rec.generate(&[vec![1, 2]], &s, false).read(), loaded.generate(&[vec![1, 2]], &s, false).read());
     // Corrupt or mismatched weights are errors, not panics.
     assert!(model_from_bytes(&config, bytes[..bytes.len() / 2].to_vec(), &Device::flex()).is_err());
     assert!(model_from_bytes(&config, b"not a burnpack".to_vec(), &Device::flex()).is_err());
-    let other = ModelConfig {
-        dim: 16,
-        ..config.clone()
-    };
+    let other = ModelConfig { dim: 16, ..config.clone() };
     assert!(model_from_bytes(&other, bytes, &Device::flex()).is_err());
 }
 
@@ -128,32 +96,14 @@ fn training_learns_a_deterministic_successor() {
 #[test]
 fn denoiser_learns_from_a_share_of_the_positions() {
     let data = cyclic_dataset();
-    let config = ModelConfig {
-        dim: 32,
-        denoiser_hidden: 64,
-        max_len: 10,
-        dropout: 0.0,
-        ..ModelConfig::new(data.num_items)
-    };
-    let train = TrainConfig {
-        batch_size: 16,
-        learning_rate: 3e-3,
-        diffusion_fraction: 0.3,
-        ..TrainConfig::default()
-    };
+    let config =
+        ModelConfig { dim: 32, denoiser_hidden: 64, max_len: 10, dropout: 0.0, ..ModelConfig::new(data.num_items) };
+    let train = TrainConfig { batch_size: 16, learning_rate: 3e-3, diffusion_fraction: 0.3, ..TrainConfig::default() };
     let (model, first, last) = train_cyclic(&config, &train);
     assert!(last < 0.3 * first, "CE should fall: {first} → {last}");
     let rec = Recommender::new(model.valid());
-    let m = evaluate(
-        &rec,
-        &split_cases(&data, Split::Test),
-        &SamplingConfig {
-            steps: 5,
-            ..Default::default()
-        },
-        16,
-    )
-    .unmasked;
+    let m = evaluate(&rec, &split_cases(&data, Split::Test), &SamplingConfig { steps: 5, ..Default::default() }, 16)
+        .unmasked;
     assert!(m.hr10 > 80.0, "{m}");
 }
 
@@ -162,13 +112,8 @@ fn denoiser_learns_from_a_share_of_the_positions() {
 #[test]
 fn split_batch_gradient_equals_whole_batch_gradient() {
     let data = cyclic_dataset();
-    let config = ModelConfig {
-        dim: 16,
-        denoiser_hidden: 32,
-        max_len: 10,
-        dropout: 0.0,
-        ..ModelConfig::new(data.num_items)
-    };
+    let config =
+        ModelConfig { dim: 16, denoiser_hidden: 32, max_len: 10, dropout: 0.0, ..ModelConfig::new(data.num_items) };
     let device = Device::flex().autodiff();
     device.seed(5);
     let model = SeqDiff::new(&config, &device);
@@ -177,33 +122,17 @@ fn split_batch_gradient_equals_whole_batch_gradient() {
     let refs: Vec<_> = windows.iter().take(12).collect();
     let alpha_bars = cosine_alpha_bars(config.diffusion_steps);
     let gradient = |threads: usize| {
-        let batch = batch_loss(
-            &model,
-            &refs,
-            &train,
-            &alpha_bars,
-            &mut ChaCha8Rng::seed_from_u64(1),
-            threads,
-            true,
-        );
+        let batch = batch_loss(&model, &refs, &train, &alpha_bars, &mut ChaCha8Rng::seed_from_u64(1), threads, true);
         assert_eq!(batch.parts.len(), threads);
         let grads = batch.gradients(&model);
-        let table = grads
-            .get::<2>(model.items.weight.id)
-            .expect("item table gradient");
+        let table = grads.get::<2>(model.items.weight.id).expect("item table gradient");
         table.into_data().try_into_vec::<f32>().unwrap()
     };
     let (one, two) = (gradient(1), gradient(2));
     let scale = one.iter().fold(0f32, |m, g| m.max(g.abs()));
     assert!(scale > 0.0);
-    let worst = one
-        .iter()
-        .zip(&two)
-        .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-    assert!(
-        worst < 1e-4 * scale,
-        "max difference {worst} against max gradient {scale}"
-    );
+    let worst = one.iter().zip(&two).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(worst < 1e-4 * scale, "max difference {worst} against max gradient {scale}");
 }
 
 /// Trains the encoder alone (the SASRec-CE objective) on `data` for `epochs`; returns the model.
@@ -243,18 +172,12 @@ fn repeat_offset_learns_the_data_s_repeat_behaviour() {
     };
     let model = train_encoder(&cyclic, &config, 15);
     let never = model.repeat_offset();
-    assert!(
-        never < -0.5,
-        "no user repeats an item, yet the offset is {never}"
-    );
+    assert!(never < -0.5, "no user repeats an item, yet the offset is {never}");
     let rec = Recommender::new(model.valid());
     let m = evaluate_encoder(&rec, &split_cases(&cyclic, Split::Test), 16);
     assert!(m.unmasked.hr10 > 80.0, "{m}");
     // The offset is in the scores: history items are pushed down, so masking changes little.
-    assert!(
-        (m.unmasked.ndcg10 - m.masked.unwrap().ndcg10).abs() < 5.0,
-        "{m}"
-    );
+    assert!((m.unmasked.ndcg10 - m.masked.unwrap().ndcg10).abs() < 5.0, "{m}");
 
     let alternating = Dataset {
         num_items: 40,
@@ -263,19 +186,11 @@ fn repeat_offset_learns_the_data_s_repeat_behaviour() {
                 let (a, b) = (u % 40 + 1, (u * 7 + 3) % 40 + 1);
                 let b = if a == b { a % 40 + 1 } else { b };
                 let seq: Vec<u32> = (0..12).map(|k| if k % 2 == 0 { a } else { b }).collect();
-                UserSequence {
-                    user: u.to_string(),
-                    train: seq[..10].to_vec(),
-                    valid: seq[10],
-                    test: seq[11],
-                }
+                UserSequence { user: u.to_string(), train: seq[..10].to_vec(), valid: seq[10], test: seq[11] }
             })
             .collect(),
         catalogue: None,
     };
     let always = train_encoder(&alternating, &config, 15).repeat_offset();
-    assert!(
-        always > 0.5,
-        "every next item is a repeat, yet the offset is {always}"
-    );
+    assert!(always > 0.5, "every next item is a repeat, yet the offset is {always}");
 }

@@ -23,14 +23,7 @@ fn config() -> ModelConfig {
 }
 
 fn sampling() -> SamplingConfig {
-    SamplingConfig {
-        guidance: 1.5,
-        steps: 8,
-        eta: 0.5,
-        ensemble: 3,
-        seed: 5,
-        start: 1.0,
-    }
+    SamplingConfig { guidance: 1.5, steps: 8, eta: 0.5, ensemble: 3, seed: 5, start: 1.0 }
 }
 
 #[wasm_bindgen_test]
@@ -38,11 +31,7 @@ async fn cpu_backend_generates_in_the_browser() {
     let device = Device::flex();
     device.seed(1);
     let rec = Recommender::new(SeqDiff::new(&config(), &device));
-    let r = rec
-        .generate(&[vec![1, 2, 3, 4]], &sampling(), true)
-        .read_async()
-        .await
-        .unwrap();
+    let r = rec.generate(&[vec![1, 2, 3, 4]], &sampling(), true).read_async().await.unwrap();
     assert_eq!(r.trajectory.len(), 8);
     let total: f32 = r.scores[0].iter().sum();
     assert!((total - 1.0).abs() < 1e-4, "{total}");
@@ -54,11 +43,7 @@ async fn webgpu_agrees_with_cpu() {
     device.seed(2);
     let cpu_model = SeqDiff::new(&config(), &device);
     let bytes = weights_to_bytes(&cpu_model).unwrap();
-    let cpu = Recommender::new(cpu_model)
-        .generate(&[vec![7, 3, 9]], &sampling(), true)
-        .read_async()
-        .await
-        .unwrap();
+    let cpu = Recommender::new(cpu_model).generate(&[vec![7, 3, 9]], &sampling(), true).read_async().await.unwrap();
 
     let gpu_device = Device::wgpu_options()
         .graphics_api(burn::backend::wgpu::WgpuBackend::WebGpu)
@@ -66,16 +51,8 @@ async fn webgpu_agrees_with_cpu() {
         .await
         .expect("WebGPU adapter (Chromium runs with --enable-unsafe-webgpu)");
     let gpu_model = model_from_bytes(&config(), bytes, &gpu_device).unwrap();
-    let gpu = Recommender::new(gpu_model)
-        .generate(&[vec![7, 3, 9]], &sampling(), true)
-        .read_async()
-        .await
-        .unwrap();
-    let diff = cpu.scores[0]
-        .iter()
-        .zip(&gpu.scores[0])
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let gpu = Recommender::new(gpu_model).generate(&[vec![7, 3, 9]], &sampling(), true).read_async().await.unwrap();
+    let diff = cpu.scores[0].iter().zip(&gpu.scores[0]).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(diff < 1e-4, "max |cpu - webgpu| = {diff}");
     let dx = cpu
         .final_x0
@@ -97,10 +74,6 @@ fn simd_dot_equals_its_definition_bit_for_bit() {
         let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11 + 1.0).cos()).collect();
         assert_eq!(dot(&a, &b).to_bits(), dot_lanes(&a, &b).to_bits(), "n={n}");
         // Unequal lengths: the common prefix.
-        assert_eq!(
-            dot(&a, &b[..n / 2]).to_bits(),
-            dot_lanes(&a[..n / 2], &b[..n / 2]).to_bits(),
-            "n={n}, halved"
-        );
+        assert_eq!(dot(&a, &b[..n / 2]).to_bits(), dot_lanes(&a[..n / 2], &b[..n / 2]).to_bits(), "n={n}, halved");
     }
 }

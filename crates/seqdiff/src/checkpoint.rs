@@ -11,13 +11,9 @@ use crate::DeviceChoice;
 
 /// Writes via a temporary file and a rename, so an interrupted write never leaves half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
+    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} into place", path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", path.display()))?;
     Ok(())
 }
 
@@ -40,12 +36,8 @@ pub fn device(choice: DeviceChoice) -> Result<Device> {
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "{}: cannot read (is this a run or bundle folder?)",
-            path.display()
-        )
-    })?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read (is this a run or bundle folder?)", path.display()))?;
     Manifest::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
@@ -53,10 +45,9 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
 pub fn load_model(dir: &Path, device: &Device) -> Result<(Manifest, SeqDiff)> {
     let manifest = read_manifest(dir)?;
     let weights = dir.join(&manifest.files.weights);
-    let bytes = std::fs::read(&weights)
-        .with_context(|| format!("{}: cannot read weights", weights.display()))?;
-    let model = model_from_bytes(&manifest.model, bytes, device)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", weights.display()))?;
+    let bytes = std::fs::read(&weights).with_context(|| format!("{}: cannot read weights", weights.display()))?;
+    let model =
+        model_from_bytes(&manifest.model, bytes, device).map_err(|e| anyhow::anyhow!("{}: {e}", weights.display()))?;
     Ok((manifest, model))
 }
 

@@ -39,10 +39,7 @@ pub fn pca(rows: &[Vec<f32>]) -> Pca {
     order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
     let axis = |k: usize| -> Vec<f32> {
         let col: Vec<f64> = eig.eigenvectors.column(order[k]).iter().copied().collect();
-        let biggest = col
-            .iter()
-            .copied()
-            .fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
+        let biggest = col.iter().copied().fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
         let sign = if biggest < 0.0 { -1.0 } else { 1.0 };
         col.iter().map(|v| (v * sign) as f32).collect()
     };
@@ -67,12 +64,7 @@ impl Pca {
         if total <= 0.0 {
             return 0.0;
         }
-        let entropy: f64 = sv
-            .iter()
-            .map(|s| s / total)
-            .filter(|&p| p > 0.0)
-            .map(|p| -p * p.ln())
-            .sum();
+        let entropy: f64 = sv.iter().map(|s| s / total).filter(|&p| p > 0.0).map(|p| -p * p.ln()).sum();
         entropy.exp() as f32
     }
 }
@@ -81,12 +73,7 @@ impl Pca {
 /// perplexity-calibrated Gaussian affinities, early exaggeration 12 for the first 250 iterations,
 /// momentum 0.5 → 0.8, per-coordinate gains and the learning rate max(N / 48, 50) (Belkina et al.
 /// 2019; scikit-learn's "auto").
-pub fn tsne(
-    rows: &[Vec<f32>],
-    init: &[[f32; 2]],
-    perplexity: f32,
-    iterations: usize,
-) -> Vec<[f32; 2]> {
+pub fn tsne(rows: &[Vec<f32>], init: &[[f32; 2]], perplexity: f32, iterations: usize) -> Vec<[f32; 2]> {
     let n = rows.len();
     if n < 3 {
         return init.to_vec();
@@ -134,10 +121,7 @@ pub fn tsne(
                 y[i][c] += update[i][c];
             }
         }
-        let mean = [
-            y.iter().map(|v| v[0]).sum::<f64>() / n as f64,
-            y.iter().map(|v| v[1]).sum::<f64>() / n as f64,
-        ];
+        let mean = [y.iter().map(|v| v[0]).sum::<f64>() / n as f64, y.iter().map(|v| v[1]).sum::<f64>() / n as f64];
         for v in &mut y {
             v[0] -= mean[0];
             v[1] -= mean[1];
@@ -155,11 +139,7 @@ fn affinities(rows: &[Vec<f32>], perplexity: f32) -> Vec<f64> {
     let mut d2 = vec![0.0f64; n];
     for i in 0..n {
         for (j, d) in d2.iter_mut().enumerate() {
-            *d = rows[i]
-                .iter()
-                .zip(&rows[j])
-                .map(|(a, b)| ((a - b) as f64).powi(2))
-                .sum();
+            *d = rows[i].iter().zip(&rows[j]).map(|(a, b)| ((a - b) as f64).powi(2)).sum();
         }
         let (mut beta, mut lo, mut hi) = (1.0f64, f64::NEG_INFINITY, f64::INFINITY);
         let row = &mut p[i * n..(i + 1) * n];
@@ -179,18 +159,10 @@ fn affinities(rows: &[Vec<f32>], perplexity: f32) -> Vec<f64> {
             }
             if diff > 0.0 {
                 lo = beta;
-                beta = if hi.is_infinite() {
-                    beta * 2.0
-                } else {
-                    (beta + hi) / 2.0
-                };
+                beta = if hi.is_infinite() { beta * 2.0 } else { (beta + hi) / 2.0 };
             } else {
                 hi = beta;
-                beta = if lo.is_infinite() {
-                    beta / 2.0
-                } else {
-                    (beta + lo) / 2.0
-                };
+                beta = if lo.is_infinite() { beta / 2.0 } else { (beta + lo) / 2.0 };
             }
         }
         let sum: f64 = row.iter().sum::<f64>().max(1e-300);
@@ -212,25 +184,17 @@ pub fn item_map(items: &[Vec<f32>], perplexity: f32, iterations: usize) -> ItemM
     let pca_xy: Vec<[f32; 2]> = unit.iter().map(|v| fitted.project(v)).collect();
     let tsne_xy = if unit.len() <= TSNE_MAX_ITEMS {
         // The usual PCA initialisation: first two components, scaled to a small spread.
-        let spread = (pca_xy.iter().map(|v| (v[0] * v[0]) as f64).sum::<f64>()
-            / pca_xy.len().max(1) as f64)
-            .sqrt()
-            .max(1e-12);
+        let spread =
+            (pca_xy.iter().map(|v| (v[0] * v[0]) as f64).sum::<f64>() / pca_xy.len().max(1) as f64).sqrt().max(1e-12);
         let init: Vec<[f32; 2]> = pca_xy
             .iter()
-            .map(|v| {
-                [
-                    (v[0] as f64 / spread * 1e-4) as f32,
-                    (v[1] as f64 / spread * 1e-4) as f32,
-                ]
-            })
+            .map(|v| [(v[0] as f64 / spread * 1e-4) as f32, (v[1] as f64 / spread * 1e-4) as f32])
             .collect();
         tsne(&unit, &init, perplexity, iterations)
     } else {
         pca_xy.clone()
     };
-    let with_padding =
-        |xy: Vec<[f32; 2]>| std::iter::once([0.0, 0.0]).chain(xy).collect::<Vec<_>>();
+    let with_padding = |xy: Vec<[f32; 2]>| std::iter::once([0.0, 0.0]).chain(xy).collect::<Vec<_>>();
     ItemMap {
         tsne: with_padding(tsne_xy),
         pca: with_padding(pca_xy),
@@ -256,12 +220,7 @@ mod tests {
         for c in 0..clusters {
             let centre: Vec<f32> = (0..d).map(|_| rng.random_range(-1.0f32..1.0)).collect();
             for _ in 0..size {
-                rows.push(
-                    centre
-                        .iter()
-                        .map(|m| m + rng.random_range(-0.1f32..0.1))
-                        .collect(),
-                );
+                rows.push(centre.iter().map(|m| m + rng.random_range(-0.1f32..0.1)).collect());
                 labels.push(c);
             }
         }
@@ -293,15 +252,9 @@ mod tests {
         let b = item_map(&items, 10.0, 400);
         assert_eq!(a, b, "same input, same map");
         let agreement = nearest_neighbour_agreement(&a.tsne[1..], &labels);
-        assert!(
-            agreement > 0.95,
-            "nearest map neighbour in the same cluster for {agreement}"
-        );
+        assert!(agreement > 0.95, "nearest map neighbour in the same cluster for {agreement}");
         // The map really spreads out (not stuck at the tiny initialisation).
-        let spread = a.tsne[1..]
-            .iter()
-            .map(|v| v[0].abs().max(v[1].abs()))
-            .fold(0.0, f32::max);
+        let spread = a.tsne[1..].iter().map(|v| v[0].abs().max(v[1].abs())).fold(0.0, f32::max);
         assert!(spread > 1.0, "{spread}");
     }
 
@@ -315,17 +268,9 @@ mod tests {
             })
             .collect();
         let p = pca(&rows);
-        assert!(
-            (p.axes[0][0] - std::f32::consts::FRAC_1_SQRT_2).abs() < 0.01,
-            "{:?}",
-            p.axes[0]
-        );
+        assert!((p.axes[0][0] - std::f32::consts::FRAC_1_SQRT_2).abs() < 0.01, "{:?}", p.axes[0]);
         assert!((p.axes[0][1] - std::f32::consts::FRAC_1_SQRT_2).abs() < 0.01);
-        assert!(
-            p.effective_rank() < 1.3,
-            "collapsed onto a line: {}",
-            p.effective_rank()
-        );
+        assert!(p.effective_rank() < 1.3, "collapsed onto a line: {}", p.effective_rank());
         let (spread, _) = blobs(1, 200, 8);
         let iso = pca(&spread).effective_rank();
         assert!(iso > 6.0, "isotropic noise uses every dimension: {iso}");

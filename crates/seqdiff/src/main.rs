@@ -15,11 +15,7 @@ use seqdiff_model::train::{LrSchedule, Objective, TrainConfig};
 use seqdiff_model::{DenoiserKind, ModelConfig};
 
 #[derive(Parser)]
-#[command(
-    name = "seqdiff",
-    version,
-    about = "Diffusion sequential recommender: train, eval, sweep, export"
-)]
+#[command(name = "seqdiff", version, about = "Diffusion sequential recommender: train, eval, sweep, export")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -246,12 +242,7 @@ pub struct SweepArgs {
     pub model: PathBuf,
     #[arg(long)]
     pub data: PathBuf,
-    #[arg(
-        long,
-        value_delimiter = ',',
-        allow_negative_numbers = true,
-        default_value = "-1,0,0.5,1,2,4,8"
-    )]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_value = "-1,0,0.5,1,2,4,8")]
     pub guidance: Vec<f64>,
     /// Steps 0 is the encoder alone (no denoising), the same for every guidance.
     #[arg(long, value_delimiter = ',', default_value = "0,1,2,5,10,20,50")]
@@ -305,12 +296,7 @@ pub struct FrontierArgs {
     /// Users measured (evenly spread over the split; 0 = all).
     #[arg(long, default_value_t = 0)]
     pub users: usize,
-    #[arg(
-        long,
-        value_delimiter = ',',
-        allow_negative_numbers = true,
-        default_value = "0,1,2,4"
-    )]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_value = "0,1,2,4")]
     pub guidance: Vec<f64>,
     #[arg(long, value_delimiter = ',', default_value = "1,2,5,10,50")]
     pub steps: Vec<usize>,
@@ -453,9 +439,7 @@ mod tests {
 
     #[test]
     fn bare_train_command_is_the_library_recipe() {
-        let Command::Train(args) =
-            Cli::parse_from(["seqdiff", "train", "--data", "d", "--out", "o"]).command
-        else {
+        let Command::Train(args) = Cli::parse_from(["seqdiff", "train", "--data", "d", "--out", "o"]).command else {
             panic!("not a train command");
         };
         assert_eq!(args.train_config(), TrainConfig::default());

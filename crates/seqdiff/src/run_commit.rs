@@ -24,10 +24,7 @@ pub struct Commit {
 
 impl Commit {
     pub fn new(dir: &Path) -> Commit {
-        Commit {
-            dir: dir.to_path_buf(),
-            names: Vec::new(),
-        }
+        Commit { dir: dir.to_path_buf(), names: Vec::new() }
     }
 
     fn staged_path(&self, name: &str) -> PathBuf {
@@ -43,11 +40,7 @@ impl Commit {
     }
 
     /// Stages a file that a library writes itself, given the path to write.
-    pub fn stage_with(
-        &mut self,
-        name: &str,
-        write: impl FnOnce(&Path) -> Result<()>,
-    ) -> Result<()> {
+    pub fn stage_with(&mut self, name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
         write(&self.staged_path(name))?;
         self.names.push(name.to_string());
         Ok(())
@@ -61,10 +54,7 @@ impl Commit {
                 .and_then(|f| f.sync_all())
                 .with_context(|| format!("cannot sync {name}"))?;
         }
-        write_atomic(
-            &self.dir.join(JOURNAL),
-            serde_json::to_string(&self.names)?.as_bytes(),
-        )?;
+        write_atomic(&self.dir.join(JOURNAL), serde_json::to_string(&self.names)?.as_bytes())?;
         apply(&self.dir, &self.names)
     }
 }
@@ -102,11 +92,7 @@ pub fn recover(dir: &Path) -> Result<Option<String>> {
         }
     }
     Ok((!discarded.is_empty()).then(|| {
-        format!(
-            "{}: discarded an epoch whose save was interrupted ({})",
-            dir.display(),
-            discarded.join(", ")
-        )
+        format!("{}: discarded an epoch whose save was interrupted ({})", dir.display(), discarded.join(", "))
     }))
 }
 
@@ -130,11 +116,7 @@ mod tests {
         second.stage("state.json", b"epoch 2").unwrap();
         if journal {
             // The crash came after the journal and after the first rename.
-            write_atomic(
-                &dir.path().join(JOURNAL),
-                serde_json::to_string(&second.names).unwrap().as_bytes(),
-            )
-            .unwrap();
+            write_atomic(&dir.path().join(JOURNAL), serde_json::to_string(&second.names).unwrap().as_bytes()).unwrap();
             std::fs::rename(second.staged_path("last.bpk"), dir.path().join("last.bpk")).unwrap();
         }
         dir
@@ -145,30 +127,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for epoch in 1..=2 {
             let mut commit = Commit::new(dir.path());
-            commit
-                .stage("last.bpk", format!("weights {epoch}").as_bytes())
-                .unwrap();
-            commit
-                .stage_with("state.json", |p| {
-                    Ok(std::fs::write(p, format!("epoch {epoch}"))?)
-                })
-                .unwrap();
+            commit.stage("last.bpk", format!("weights {epoch}").as_bytes()).unwrap();
+            commit.stage_with("state.json", |p| Ok(std::fs::write(p, format!("epoch {epoch}"))?)).unwrap();
             commit.finish().unwrap();
         }
         assert_eq!(
             (read(dir.path(), "last.bpk"), read(dir.path(), "state.json")),
             ("weights 2".into(), "epoch 2".into())
         );
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            2,
-            "no staged file and no journal remain"
-        );
-        assert_eq!(
-            recover(dir.path()).unwrap(),
-            None,
-            "a clean folder needs nothing"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no staged file and no journal remain");
+        assert_eq!(recover(dir.path()).unwrap(), None, "a clean folder needs nothing");
     }
 
     #[test]
@@ -179,11 +147,7 @@ mod tests {
             (read(dir.path(), "last.bpk"), read(dir.path(), "state.json")),
             ("weights 1".into(), "epoch 1".into())
         );
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            2,
-            "the staged files are gone"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "the staged files are gone");
     }
 
     #[test]
@@ -194,12 +158,7 @@ mod tests {
             (read(dir.path(), "last.bpk"), read(dir.path(), "state.json")),
             ("weights 2".into(), "epoch 1".into())
         );
-        assert!(
-            recover(dir.path())
-                .unwrap()
-                .unwrap()
-                .contains("finished saving")
-        );
+        assert!(recover(dir.path()).unwrap().unwrap().contains("finished saving"));
         assert_eq!(
             (read(dir.path(), "last.bpk"), read(dir.path(), "state.json")),
             ("weights 2".into(), "epoch 2".into())

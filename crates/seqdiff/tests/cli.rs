@@ -18,12 +18,7 @@ fn epoch_history(run: &Path) -> Vec<(f64, f64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| {
-            (
-                e["loss"].as_f64().unwrap(),
-                e["valid"]["NDCG@10"].as_f64().unwrap(),
-            )
-        })
+        .map(|e| (e["loss"].as_f64().unwrap(), e["valid"]["NDCG@10"].as_f64().unwrap()))
         .collect()
 }
 
@@ -34,53 +29,16 @@ fn train_eval_export_round_trip() {
     write_cyclic(&data);
     let run = dir.path().join("run");
     let (d, r) = (data.to_str().unwrap(), run.to_str().unwrap());
-    let out = seqdiff(&[
-        "train",
-        "--data",
-        d,
-        "--out",
-        r,
-        "--epochs",
-        "2",
-        "--dim",
-        "16",
-        "--batch-size",
-        "8",
-    ]);
+    let out = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "2", "--dim", "16", "--batch-size", "8"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    for f in [
-        "manifest.json",
-        "best.bpk",
-        "last.bpk",
-        "optimizer.bpk",
-        "state.json",
-        "sweep.json",
-    ] {
+    for f in ["manifest.json", "best.bpk", "last.bpk", "optimizer.bpk", "state.json", "sweep.json"] {
         assert!(run.join(f).is_file(), "{f} missing");
     }
     // A second train into the same folder refuses without --resume, and resumes with it.
-    let again = seqdiff(&[
-        "train", "--data", d, "--out", r, "--epochs", "2", "--dim", "16",
-    ]);
-    assert!(
-        !again.status.success() && stderr(&again).contains("--resume"),
-        "{}",
-        stderr(&again)
-    );
-    let resumed = seqdiff(&[
-        "train",
-        "--data",
-        d,
-        "--out",
-        r,
-        "--epochs",
-        "3",
-        "--dim",
-        "16",
-        "--batch-size",
-        "8",
-        "--resume",
-    ]);
+    let again = seqdiff(&["train", "--data", d, "--out", r, "--epochs", "2", "--dim", "16"]);
+    assert!(!again.status.success() && stderr(&again).contains("--resume"), "{}", stderr(&again));
+    let resumed =
+        seqdiff(&["train", "--data", d, "--out", r, "--epochs", "3", "--dim", "16", "--batch-size", "8", "--resume"]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let state = run_state(&run);
     assert_eq!(state["epochs_done"], 3);
@@ -90,18 +48,8 @@ fn train_eval_export_round_trip() {
     assert!(curves.status.success(), "{}", stderr(&curves));
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains(">run<"), "{svg}");
-    let polylines: Vec<&str> = svg
-        .split("points=\"")
-        .skip(1)
-        .map(|p| p.split('"').next().unwrap())
-        .collect();
-    assert_eq!(
-        polylines
-            .iter()
-            .map(|p| p.split(' ').count())
-            .collect::<Vec<_>>(),
-        vec![3, 3]
-    );
+    let polylines: Vec<&str> = svg.split("points=\"").skip(1).map(|p| p.split('"').next().unwrap()).collect();
+    assert_eq!(polylines.iter().map(|p| p.split(' ').count()).collect::<Vec<_>>(), vec![3, 3]);
     assert_eq!(svg.matches("<circle").count(), 1);
     assert!(!svg.contains("NaN"));
     let missing = seqdiff(&[
@@ -111,26 +59,10 @@ fn train_eval_export_round_trip() {
         "--out",
         svg_path.to_str().unwrap(),
     ]);
-    assert!(
-        !missing.status.success() && stderr(&missing).contains("state.json"),
-        "{}",
-        stderr(&missing)
-    );
+    assert!(!missing.status.success() && stderr(&missing).contains("state.json"), "{}", stderr(&missing));
 
-    let eval = seqdiff(&[
-        "eval",
-        "--model",
-        r,
-        "--data",
-        d,
-        "--split",
-        "test",
-        "--steps",
-        "5",
-        "--guidance",
-        "-1",
-        "--json",
-    ]);
+    let eval =
+        seqdiff(&["eval", "--model", r, "--data", d, "--split", "test", "--steps", "5", "--guidance", "-1", "--json"]);
     assert!(eval.status.success(), "{}", stderr(&eval));
     let json: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
     for key in ["HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20"] {
@@ -148,28 +80,12 @@ fn train_eval_export_round_trip() {
 
     // `seqdiff sweep` measures every cell's diversity and the plain baselines' curves, which start
     // where the encoder alone (steps 0) is: the same lists, measured by two code paths.
-    let sweep = seqdiff(&[
-        "sweep",
-        "--model",
-        r,
-        "--data",
-        d,
-        "--guidance",
-        "0,1",
-        "--steps",
-        "0,2",
-        "--ensemble",
-        "1",
-    ]);
+    let sweep =
+        seqdiff(&["sweep", "--model", r, "--data", d, "--guidance", "0,1", "--steps", "0,2", "--ensemble", "1"]);
     assert!(sweep.status.success(), "{}", stderr(&sweep));
     let grid: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("sweep.json")).unwrap()).unwrap();
-    let names: Vec<&str> = grid["baselines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = grid["baselines"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["softmax sampling", "MMR", "popularity penalty"]);
     let (encoder_cell, encoder_diversity) = (&grid["metrics"][0][0], &grid["diversity"][0][0]);
     for curve in grid["baselines"].as_array().unwrap() {
@@ -177,55 +93,31 @@ fn train_eval_export_round_trip() {
         assert!(points.len() >= 6, "{curve}");
         let start = &points[0][1];
         assert!(
-            (start["hr10"].as_f64().unwrap() - encoder_cell["HR@10"].as_f64().unwrap()).abs()
-                < 1e-9,
+            (start["hr10"].as_f64().unwrap() - encoder_cell["HR@10"].as_f64().unwrap()).abs() < 1e-9,
             "{start} vs {encoder_cell}"
         );
         assert!(
-            (start["coverage"].as_f64().unwrap() - encoder_diversity["coverage"].as_f64().unwrap())
-                .abs()
-                < 1e-9,
+            (start["coverage"].as_f64().unwrap() - encoder_diversity["coverage"].as_f64().unwrap()).abs() < 1e-9,
             "{start} vs {encoder_diversity}"
         );
     }
     // The strongest popularity penalty recommends less popular items than the encoder does.
     let penalty = grid["baselines"][2]["points"].as_array().unwrap();
     assert!(
-        penalty.last().unwrap()[1]["novelty"].as_f64().unwrap()
-            > penalty[0][1]["novelty"].as_f64().unwrap(),
+        penalty.last().unwrap()[1]["novelty"].as_f64().unwrap() > penalty[0][1]["novelty"].as_f64().unwrap(),
         "{penalty:?}"
     );
 
     let bundle = dir.path().join("bundle");
-    let export = seqdiff(&[
-        "export",
-        "--model",
-        r,
-        "--data",
-        d,
-        "--out",
-        bundle.to_str().unwrap(),
-    ]);
+    let export = seqdiff(&["export", "--model", r, "--data", d, "--out", bundle.to_str().unwrap()]);
     assert!(export.status.success(), "{}", stderr(&export));
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["files"]["weights"], "weights.bpk");
     // The bundle evaluates exactly like the run it came from (both now default to the sweep's choice of
     // the settings the command leaves out, such as the start strength).
     let eval_of = |model: &str| {
-        let out = seqdiff(&[
-            "eval",
-            "--model",
-            model,
-            "--data",
-            d,
-            "--steps",
-            "5",
-            "--guidance",
-            "-1",
-            "--json",
-        ]);
+        let out = seqdiff(&["eval", "--model", model, "--data", d, "--steps", "5", "--guidance", "-1", "--json"]);
         assert!(out.status.success(), "{}", stderr(&out));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
@@ -293,10 +185,7 @@ fn training_is_reproducible_and_resumes_exactly() {
     ]);
     assert!(!changed.status.success());
     let message = stderr(&changed);
-    assert!(
-        message.contains("learning_rate: 0.001 → 0.01") && message.contains("dropout: 0.5 → 0.1"),
-        "{message}"
-    );
+    assert!(message.contains("learning_rate: 0.001 → 0.01") && message.contains("dropout: 0.5 → 0.1"), "{message}");
     assert_eq!(std::fs::read(c.join("state.json")).unwrap(), before);
     assert_eq!(train("c", "2", &["--resume"]), whole);
 }
@@ -328,12 +217,7 @@ fn encoder_warm_up_epochs_are_not_selected() {
         "1",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stderr(&out).matches("(encoder warm-up)").count(),
-        2,
-        "{}",
-        stderr(&out)
-    );
+    assert_eq!(stderr(&out).matches("(encoder warm-up)").count(), 2, "{}", stderr(&out));
     let state = run_state(&run);
     assert_eq!(state["epochs_done"], 3);
     assert_eq!(state["best_epoch"], 3);
@@ -368,38 +252,22 @@ fn encoder_objective_trains_and_evaluates_the_encoder_alone() {
         "encoder",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("the encoder alone (--objective encoder)"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("the encoder alone (--objective encoder)"), "{}", stderr(&out));
     assert!(!run.join("sweep.json").exists(), "nothing to sweep");
     let state = run_state(&run);
     for epoch in state["log"].as_array().unwrap() {
         assert_eq!(epoch["ce"], 0.0, "no denoiser loss");
-        assert!(
-            epoch["valid"].is_null() && epoch["valid_encoder"]["masked"]["NDCG@10"].is_number(),
-            "{epoch}"
-        );
+        assert!(epoch["valid"].is_null() && epoch["valid_encoder"]["masked"]["NDCG@10"].is_number(), "{epoch}");
     }
-    let eval = seqdiff(&[
-        "eval", "--model", r, "--data", d, "--split", "test", "--json",
-    ]);
+    let eval = seqdiff(&["eval", "--model", r, "--data", d, "--split", "test", "--json"]);
     assert!(eval.status.success(), "{}", stderr(&eval));
     let json: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
     assert_eq!(json["scored_by"], "encoder");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(
-        manifest["test_metrics"]["NDCG@10"], json["NDCG@10"],
-        "eval reproduces the trainer's test row"
-    );
+    assert_eq!(manifest["test_metrics"]["NDCG@10"], json["NDCG@10"], "eval reproduces the trainer's test row");
     let sweep = seqdiff(&["sweep", "--model", r, "--data", d]);
-    assert!(
-        !sweep.status.success() && stderr(&sweep).contains("nothing to sweep"),
-        "{}",
-        stderr(&sweep)
-    );
+    assert!(!sweep.status.success() && stderr(&sweep).contains("nothing to sweep"), "{}", stderr(&sweep));
 }
 
 #[test]
@@ -410,53 +278,28 @@ fn bad_input_fails_clearly() {
     let missing = seqdiff(&["train", "--data", "/nonexistent/sequences.tsv", "--out", o]);
     assert!(!missing.status.success());
     assert!(
-        stderr(&missing).contains("/nonexistent/sequences.tsv")
-            && stderr(&missing).contains("no such file"),
+        stderr(&missing).contains("/nonexistent/sequences.tsv") && stderr(&missing).contains("no such file"),
         "{}",
         stderr(&missing)
     );
 
     let bad = dir.path().join("bad.tsv");
-    std::fs::write(
-        &bad,
-        "user\ttrain\tvalid\ttest\n1\t1 2 3\t4\t5\n2\t1 two\t3\t4\n",
-    )
-    .unwrap();
+    std::fs::write(&bad, "user\ttrain\tvalid\ttest\n1\t1 2 3\t4\t5\n2\t1 two\t3\t4\n").unwrap();
     let malformed = seqdiff(&["train", "--data", bad.to_str().unwrap(), "--out", o]);
     assert!(!malformed.status.success());
-    assert!(
-        stderr(&malformed).contains("bad.tsv:3:"),
-        "{}",
-        stderr(&malformed)
-    );
+    assert!(stderr(&malformed).contains("bad.tsv:3:"), "{}", stderr(&malformed));
     assert!(!out.join("state.json").exists(), "nothing half-written");
 
     let empty = dir.path().join("empty.tsv");
     std::fs::write(&empty, "user\ttrain\tvalid\ttest\n").unwrap();
     let e = seqdiff(&["train", "--data", empty.to_str().unwrap(), "--out", o]);
-    assert!(
-        !e.status.success() && stderr(&e).contains("empty"),
-        "{}",
-        stderr(&e)
-    );
+    assert!(!e.status.success() && stderr(&e).contains("empty"), "{}", stderr(&e));
 
     let good = dir.path().join("good.tsv");
     write_cyclic(&good);
     for fraction in ["0", "1.5", "NaN"] {
-        let f = seqdiff(&[
-            "train",
-            "--data",
-            good.to_str().unwrap(),
-            "--out",
-            o,
-            "--diffusion-fraction",
-            fraction,
-        ]);
-        assert!(
-            !f.status.success() && stderr(&f).contains("--diffusion-fraction"),
-            "{fraction}: {}",
-            stderr(&f)
-        );
+        let f = seqdiff(&["train", "--data", good.to_str().unwrap(), "--out", o, "--diffusion-fraction", fraction]);
+        assert!(!f.status.success() && stderr(&f).contains("--diffusion-fraction"), "{fraction}: {}", stderr(&f));
     }
     for (option, value) in [
         ("--lr", "0"),
@@ -470,19 +313,8 @@ fn bad_input_fails_clearly() {
         ("--weight-decay", "NaN"),
     ] {
         // `--option=value`, so clap reads a negative number as the value.
-        let r = seqdiff(&[
-            "train",
-            "--data",
-            good.to_str().unwrap(),
-            "--out",
-            o,
-            &format!("{option}={value}"),
-        ]);
-        assert!(
-            !r.status.success() && stderr(&r).contains(option),
-            "{option} {value}: {}",
-            stderr(&r)
-        );
+        let r = seqdiff(&["train", "--data", good.to_str().unwrap(), "--out", o, &format!("{option}={value}")]);
+        assert!(!r.status.success() && stderr(&r).contains(option), "{option} {value}: {}", stderr(&r));
     }
     let cross = seqdiff(&[
         "train",
@@ -495,28 +327,14 @@ fn bad_input_fails_clearly() {
         "--denoiser",
         "cross-attn",
     ]);
-    assert!(
-        !cross.status.success() && stderr(&cross).contains("mlp denoiser"),
-        "{}",
-        stderr(&cross)
-    );
+    assert!(!cross.status.success() && stderr(&cross).contains("mlp denoiser"), "{}", stderr(&cross));
     assert!(!out.exists(), "nothing written for bad options");
 
     let unknown = seqdiff(&["train", "--data", "x", "--out", o, "--frobnicate"]);
     assert!(!unknown.status.success() && stderr(&unknown).contains("--frobnicate"));
 
-    let no_model = seqdiff(&[
-        "eval",
-        "--model",
-        dir.path().to_str().unwrap(),
-        "--data",
-        bad.to_str().unwrap(),
-    ]);
-    assert!(
-        !no_model.status.success() && stderr(&no_model).contains("manifest.json"),
-        "{}",
-        stderr(&no_model)
-    );
+    let no_model = seqdiff(&["eval", "--model", dir.path().to_str().unwrap(), "--data", bad.to_str().unwrap()]);
+    assert!(!no_model.status.success() && stderr(&no_model).contains("manifest.json"), "{}", stderr(&no_model));
 }
 
 /// Ctrl-C stops training before its next batch: nothing half-written stays behind, the message says
@@ -527,28 +345,11 @@ fn ctrl_c_keeps_the_last_whole_epoch_and_the_run_resumes_exactly() {
     let data = dir.path().join("sequences.tsv");
     write_cyclic(&data);
     let d = data.to_str().unwrap();
-    let options = [
-        "--dim",
-        "16",
-        "--batch-size",
-        "8",
-        "--lr-schedule",
-        "constant",
-        "--patience",
-        "0",
-    ];
+    let options = ["--dim", "16", "--batch-size", "8", "--lr-schedule", "constant", "--patience", "0"];
     let run = dir.path().join("stopped");
     let log_path = dir.path().join("stopped.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_seqdiff"))
-        .args([
-            "train",
-            "--data",
-            d,
-            "--out",
-            run.to_str().unwrap(),
-            "--epochs",
-            "1000",
-        ])
+        .args(["train", "--data", d, "--out", run.to_str().unwrap(), "--epochs", "1000"])
         .args(options)
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
@@ -560,71 +361,33 @@ fn ctrl_c_keeps_the_last_whole_epoch_and_the_run_resumes_exactly() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     // SAFETY: kill(2) on our own child's pid with a valid signal number has no memory effects.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
     let status = child.wait().unwrap();
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert_eq!(status.code(), Some(130), "{log}");
-    assert!(
-        log.contains("interrupted in epoch") && log.contains("--resume"),
-        "{log}"
-    );
-    let names: Vec<String> = std::fs::read_dir(&run)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        names
-            .iter()
-            .all(|n| !n.starts_with("new.") && n != "COMMIT" && !n.ends_with(".tmp")),
-        "{names:?}"
-    );
+    assert!(log.contains("interrupted in epoch") && log.contains("--resume"), "{log}");
+    let names: Vec<String> =
+        std::fs::read_dir(&run).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.starts_with("new.") && n != "COMMIT" && !n.ends_with(".tmp")), "{names:?}");
     let done = run_state(&run)["epochs_done"].as_u64().unwrap();
     assert!(done >= 1 && done < 1000);
 
     let epochs = (done + 1).to_string();
     let resumed = seqdiff(
-        &[
-            &[
-                "train",
-                "--data",
-                d,
-                "--out",
-                run.to_str().unwrap(),
-                "--epochs",
-                &epochs,
-                "--resume",
-            ][..],
-            &options[..],
-        ]
-        .concat(),
+        &[&["train", "--data", d, "--out", run.to_str().unwrap(), "--epochs", &epochs, "--resume"][..], &options[..]]
+            .concat(),
     );
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let whole = dir.path().join("whole");
     let uninterrupted = seqdiff(
-        &[
-            &[
-                "train",
-                "--data",
-                d,
-                "--out",
-                whole.to_str().unwrap(),
-                "--epochs",
-                &epochs,
-            ][..],
-            &options[..],
-        ]
-        .concat(),
+        &[&["train", "--data", d, "--out", whole.to_str().unwrap(), "--epochs", &epochs][..], &options[..]].concat(),
     );
     assert!(uninterrupted.status.success(), "{}", stderr(&uninterrupted));
     assert_eq!(epoch_history(&run), epoch_history(&whole));
     // The weights files differ in their random parameter ids, so compare what the weights do.
     let test_row = |run: &Path| -> serde_json::Value {
         let manifest: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap())
-                .unwrap();
+            serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
         manifest["test_metrics"].clone()
     };
     assert!(test_row(&run).is_object());
@@ -672,9 +435,5 @@ fn resume_refuses_to_extend_a_cosine_schedule() {
         "--resume",
     ]);
     assert!(!extended.status.success());
-    assert!(
-        stderr(&extended).contains("cosine schedule was planned over 1 epochs"),
-        "{}",
-        stderr(&extended)
-    );
+    assert!(stderr(&extended).contains("cosine schedule was planned over 1 epochs"), "{}", stderr(&extended));
 }

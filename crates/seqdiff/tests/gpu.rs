@@ -23,12 +23,7 @@ fn epochs(run: &Path) -> Vec<(f64, f64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| {
-            (
-                e["loss"].as_f64().unwrap(),
-                e["valid_encoder"]["NDCG@10"].as_f64().unwrap(),
-            )
-        })
+        .map(|e| (e["loss"].as_f64().unwrap(), e["valid_encoder"]["NDCG@10"].as_f64().unwrap()))
         .collect()
 }
 
@@ -95,10 +90,7 @@ fn wgpu_training_and_evaluation_agree_with_the_cpu() {
     train(&fresh, "2", "wgpu", false);
     let fresh_epochs = epochs(&fresh);
     assert!(
-        fresh_epochs
-            .iter()
-            .all(|(l, n)| l.is_finite() && n.is_finite())
-            && fresh_epochs[1].0 < fresh_epochs[0].0,
+        fresh_epochs.iter().all(|(l, n)| l.is_finite() && n.is_finite()) && fresh_epochs[1].0 < fresh_epochs[0].0,
         "{fresh_epochs:?}"
     );
     // One CPU epoch, then the same run continued on each device: same weights, optimizer state,
@@ -115,14 +107,8 @@ fn wgpu_training_and_evaluation_agree_with_the_cpu() {
     assert_eq!(cpu_epochs.len(), 3);
     assert_eq!(cpu_epochs[0], gpu_epochs[0], "the shared first epoch");
     for ((cl, cn), (gl, gn)) in cpu_epochs.iter().zip(&gpu_epochs).skip(1) {
-        assert!(
-            (cl - gl).abs() <= 1e-4 * cl.abs(),
-            "loss {cl} (cpu) vs {gl} (wgpu)"
-        );
-        assert!(
-            (cn - gn).abs() <= 1.0,
-            "valid NDCG@10 {cn} (cpu) vs {gn} (wgpu)"
-        );
+        assert!((cl - gl).abs() <= 1e-4 * cl.abs(), "loss {cl} (cpu) vs {gl} (wgpu)");
+        assert!((cn - gn).abs() <= 1.0, "valid NDCG@10 {cn} (cpu) vs {gn} (wgpu)");
     }
     // The GPU-trained weights score the same on both devices.
     let (on_cpu, on_gpu) = (eval_json(&gpu, d, "cpu"), eval_json(&gpu, d, "wgpu"));

@@ -18,10 +18,7 @@ use seqdiff_model::{Device, Recommender, SamplingConfig, SeqDiff};
 
 fn arg(name: &str, default: &str) -> PathBuf {
     let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or_else(|| default.into(), PathBuf::from)
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map_or_else(|| default.into(), PathBuf::from)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -39,14 +36,12 @@ fn resident_mib() -> Option<f64> {
 fn main() -> anyhow::Result<()> {
     let model_dir = arg("--model", "public/models/ml-100k");
     let data = arg("--data", "data/ml-100k");
-    let manifest = Manifest::parse(&std::fs::read_to_string(model_dir.join("manifest.json"))?)
-        .map_err(anyhow::Error::msg)?;
+    let manifest =
+        Manifest::parse(&std::fs::read_to_string(model_dir.join("manifest.json"))?).map_err(anyhow::Error::msg)?;
     let weights = std::fs::read(model_dir.join(&manifest.files.weights))?;
     let dataset = Dataset::load(&data)?;
     let device = Device::flex();
-    let rec = Recommender::new(
-        model_from_bytes(&manifest.model, weights, &device).map_err(anyhow::Error::msg)?,
-    );
+    let rec = Recommender::new(model_from_bytes(&manifest.model, weights, &device).map_err(anyhow::Error::msg)?);
     println!(
         "model {} ({} items, d={}), data {}, {} CPU threads",
         model_dir.display(),
@@ -56,14 +51,7 @@ fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     for k in [1, 8] {
-        let s = SamplingConfig {
-            guidance: 1.0,
-            steps: 50,
-            eta: 0.0,
-            ensemble: k,
-            seed: 0,
-            start: 1.0,
-        };
+        let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: k, seed: 0, start: 1.0 };
         let mut times = Vec::new();
         for (i, user) in dataset.users.iter().take(200).enumerate() {
             let start = Instant::now();
@@ -85,81 +73,40 @@ fn main() -> anyhow::Result<()> {
     let page_history = [1u32, 50, 100, 181, 258, 288, 294, 300];
     let encoding = rec.encode(&[page_history.to_vec()]);
     // BENCH_REQUESTS=N for a longer run (with BENCH_PER_SEED=1, to see slow spells).
-    let requests: u64 = std::env::var("BENCH_REQUESTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(41);
+    let requests: u64 = std::env::var("BENCH_REQUESTS").ok().and_then(|n| n.parse().ok()).unwrap_or(41);
     for k in [1, 8] {
         let mut times = Vec::new();
         for seed in 1..=requests {
-            let s = SamplingConfig {
-                guidance: 1.0,
-                steps: 50,
-                eta: 0.0,
-                ensemble: k,
-                seed,
-                start: 1.0,
-            };
+            let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: k, seed, start: 1.0 };
             let start = Instant::now();
-            std::hint::black_box(
-                rec.generate_encoded(&encoding, &s, true)
-                    .keep_trajectory_rows(1)
-                    .read(),
-            );
+            std::hint::black_box(rec.generate_encoded(&encoding, &s, true).keep_trajectory_rows(1).read());
             times.push(start.elapsed().as_secs_f64() * 1e3);
         }
-        let (min, max) = (
-            times.iter().cloned().fold(f64::MAX, f64::min),
-            times.iter().cloned().fold(0.0, f64::max),
-        );
+        let (min, max) = (times.iter().cloned().fold(f64::MAX, f64::min), times.iter().cloned().fold(0.0, f64::max));
         println!(
             "the page benchmark's requests natively, S=50 K={k} guided, seeds 1-{requests}: median {:.2} ms (min {min:.2}, max {max:.2})",
             median(times.clone())
         );
         if std::env::var_os("BENCH_PER_SEED").is_some() {
-            println!(
-                "  per seed: {}",
-                times
-                    .iter()
-                    .map(|t| format!("{t:.2}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
+            println!("  per seed: {}", times.iter().map(|t| format!("{t:.2}")).collect::<Vec<_>>().join(" "));
         }
     }
     // Soak: 1,000 consecutive generations (guided, S=50, K=8, a different user each) must not grow
     // the process's memory; resident size sampled every 250.
-    let s = SamplingConfig {
-        guidance: 1.0,
-        steps: 50,
-        eta: 0.0,
-        ensemble: 8,
-        seed: 0,
-        start: 1.0,
-    };
+    let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: 8, seed: 0, start: 1.0 };
     let users: Vec<_> = dataset.users.iter().map(|u| u.train.clone()).collect();
     let mut samples = vec![resident_mib()];
     let start = Instant::now();
     for i in 0..1000 {
         let r = rec
-            .generate(
-                &[users[i % users.len()].clone()],
-                &SamplingConfig {
-                    seed: i as u64,
-                    ..s.clone()
-                },
-                true,
-            )
+            .generate(&[users[i % users.len()].clone()], &SamplingConfig { seed: i as u64, ..s.clone() }, true)
             .read();
         std::hint::black_box(top_k(&r.scores[0], 10));
         if (i + 1) % 250 == 0 {
             samples.push(resident_mib());
         }
     }
-    let shown: Vec<String> = samples
-        .iter()
-        .map(|m| m.map_or("n/a".into(), |m| format!("{m:.1}")))
-        .collect();
+    let shown: Vec<String> = samples.iter().map(|m| m.map_or("n/a".into(), |m| format!("{m:.1}"))).collect();
     println!(
         "soak: 1000 generations (S=50 K=8, trajectory read back) in {:.1} s; resident MiB at 0/250/500/750/1000: {}",
         start.elapsed().as_secs_f64(),
@@ -171,11 +118,7 @@ fn main() -> anyhow::Result<()> {
         let train_device = Device::flex().autodiff();
         train_device.seed(1);
         let mut model = SeqDiff::new(&manifest.model, &train_device);
-        let cfg = TrainConfig {
-            batch_size: 32,
-            learning_rate: 2e-3,
-            ..TrainConfig::default()
-        };
+        let cfg = TrainConfig { batch_size: 32, learning_rate: 2e-3, ..TrainConfig::default() };
         let mut optim = AdamWConfig::new().with_weight_decay(0.0).init();
         let windows = make_windows(&dataset.users, manifest.model.max_len, 0);
         let mut rng = ChaCha8Rng::seed_from_u64(1);

@@ -69,29 +69,16 @@ pub fn run(args: ChainArgs) -> Result<()> {
         let histories: Vec<Vec<u32>> = chunk.iter().map(|c| c.0.clone()).collect();
         let targets: Vec<u32> = chunk.iter().map(|c| c.1).collect();
         let first_row = (batch_no * args.batch.max(1) * k) as u64;
-        let request = seqdiff_model::SamplingConfig {
-            seed: sampling.seed.wrapping_add(first_row),
-            ..sampling.clone()
-        };
+        let request = seqdiff_model::SamplingConfig { seed: sampling.seed.wrapping_add(first_row), ..sampling.clone() };
         let generation = rec.generate_traced(&rec.encode(&histories), &request);
-        let (trajectory, inputs) = (
-            generation.trajectory.expect("traced"),
-            generation.chain_inputs.expect("traced"),
-        );
+        let (trajectory, inputs) = (generation.trajectory.expect("traced"), generation.chain_inputs.expect("traced"));
         let rows = histories.len() * k;
         // Training's x0 for these rows: each user's target key, once per seed.
-        let target_rows: Vec<i64> = targets
-            .iter()
-            .flat_map(|&t| std::iter::repeat_n(t as i64, k))
-            .collect();
-        let x0_train = keys.clone().select(
-            0,
-            Tensor::<1, Int>::from_data(TensorData::new(target_rows, [rows]), &rec.device()),
-        );
-        let eps = Tensor::<2>::from_data(
-            TensorData::new(gaussian(first_row ^ 0x5EED, rows * d), [rows, d]),
-            &rec.device(),
-        );
+        let target_rows: Vec<i64> = targets.iter().flat_map(|&t| std::iter::repeat_n(t as i64, k)).collect();
+        let x0_train =
+            keys.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(target_rows, [rows]), &rec.device()));
+        let eps =
+            Tensor::<2>::from_data(TensorData::new(gaussian(first_row ^ 0x5EED, rows * d), [rows, d]), &rec.device());
         let mut first_lists: Vec<Vec<u32>> = vec![];
         for (i, &t) in timesteps.iter().enumerate() {
             let x0 = trajectory.clone().slice([i..i + 1]).reshape([rows, d]);
@@ -108,18 +95,11 @@ pub fn run(args: ChainArgs) -> Result<()> {
                 *norm += nsum;
                 *cos += csum;
             }
-            let scores = rec
-                .score(x0, &histories, k)
-                .into_data()
-                .try_into_vec::<f32>()
-                .expect("f32 scores");
+            let scores = rec.score(x0, &histories, k).into_data().try_into_vec::<f32>().expect("f32 scores");
             for (u, &target) in targets.iter().enumerate() {
                 let row_scores = &scores[u * n..(u + 1) * n];
                 metric_sums[i].add_rank(rank_of(row_scores, target as usize));
-                let list: Vec<u32> = top_k(row_scores, 10)
-                    .into_iter()
-                    .map(|(item, _)| item)
-                    .collect();
+                let list: Vec<u32> = top_k(row_scores, 10).into_iter().map(|(item, _)| item).collect();
                 if i == 0 {
                     first_lists.push(list);
                 } else if list != first_lists[u] {
@@ -163,9 +143,7 @@ pub fn run(args: ChainArgs) -> Result<()> {
         "{:?} split, {} users, {:?}, {:?} space",
         args.split, users_seen, sampling, manifest.model.diffusion_space
     );
-    println!(
-        "step    t | x_t norm  cos | train x_t norm  cos | x̂0 norm   cos | x̂0 HR@10 NDCG@10 | top-10 ≠ step 1"
-    );
+    println!("step    t | x_t norm  cos | train x_t norm  cos | x̂0 norm   cos | x̂0 HR@10 NDCG@10 | top-10 ≠ step 1");
     for r in &table {
         println!(
             "{:>4} {:>4} | {:>8.2} {:.3} | {:>14.2} {:.3} | {:>7.2} {:.3} | {:>8.2} {:>7.2} | {:>6.1}%",
@@ -188,9 +166,7 @@ pub fn run(args: ChainArgs) -> Result<()> {
 /// Σ‖v‖ and Σ max_j cos(v, key_j) over the rows of `vectors` [R, d]; `unit_keys` [d, N] are unit length.
 fn norm_and_nearest_cos(vectors: Tensor<2>, unit_keys: &Tensor<2>) -> (f64, f64) {
     let norms = vectors.clone().powf_scalar(2.0).sum_dim(1).sqrt();
-    let cos = (vectors / (norms.clone() + 1e-12))
-        .matmul(unit_keys.clone())
-        .max_dim(1);
+    let cos = (vectors / (norms.clone() + 1e-12)).matmul(unit_keys.clone()).max_dim(1);
     let sum = |t: Tensor<2>| t.sum().into_scalar::<f32>() as f64;
     (sum(norms), sum(cos))
 }

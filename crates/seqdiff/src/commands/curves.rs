@@ -25,13 +25,10 @@ struct Curves {
 fn read_run(dir: &Path) -> Result<Curves> {
     let path = dir.join("state.json");
     let state: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?,
+        &std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?,
     )
     .with_context(|| format!("{}: not a run state", path.display()))?;
-    let Some(log) = state["log"].as_array() else {
-        bail!("{}: no epoch log", path.display())
-    };
+    let Some(log) = state["log"].as_array() else { bail!("{}: no epoch log", path.display()) };
     let best_epoch = state["best_epoch"].as_u64();
     let (mut minutes, mut encoder, mut diffusion, mut best) = (0.0, Vec::new(), Vec::new(), None);
     for epoch in log {
@@ -45,52 +42,25 @@ fn read_run(dir: &Path) -> Result<Curves> {
             diffusion.push((minutes, v));
         }
         if epoch["epoch"].as_u64() == best_epoch {
-            best = enc
-                .into_iter()
-                .chain(dif)
-                .reduce(f64::max)
-                .map(|v| (minutes, v));
+            best = enc.into_iter().chain(dif).reduce(f64::max).map(|v| (minutes, v));
         }
     }
-    let name = dir.file_name().map_or_else(
-        || dir.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    Ok(Curves {
-        name,
-        encoder,
-        diffusion,
-        best,
-    })
+    let name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+    Ok(Curves { name, encoder, diffusion, best })
 }
 
 fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// One panel at horizontal offset `left`.
 fn panel(c: &Curves, left: f64) -> String {
-    let all: Vec<(f64, f64)> = c
-        .encoder
-        .iter()
-        .chain(&c.diffusion)
-        .copied()
-        .chain([(0.0, 0.0)])
-        .collect();
+    let all: Vec<(f64, f64)> = c.encoder.iter().chain(&c.diffusion).copied().chain([(0.0, 0.0)]).collect();
     let chart = Chart::fit(&all, PANEL_W, PANEL_H, MARGIN);
     let line = |points: &[(f64, f64)], style: &str| {
-        let path: Vec<String> = points
-            .iter()
-            .map(|&p| chart.to_screen(p))
-            .map(|(x, y)| format!("{:.1},{:.1}", x + left, y))
-            .collect();
-        format!(
-            "<polyline fill=\"none\" {style} points=\"{}\"/>",
-            path.join(" ")
-        )
+        let path: Vec<String> =
+            points.iter().map(|&p| chart.to_screen(p)).map(|(x, y)| format!("{:.1},{:.1}", x + left, y)).collect();
+        format!("<polyline fill=\"none\" {style} points=\"{}\"/>", path.join(" "))
     };
     let text = |x: f64, y: f64, anchor: &str, body: String| {
         format!(
@@ -110,17 +80,9 @@ fn panel(c: &Curves, left: f64) -> String {
     svg += &text(l - 4.0, b, "end", format!("{:.0}", chart.y.lo.max(0.0)));
     svg += &text(l - 4.0, t + 9.0, "end", format!("{:.1}", chart.y.hi));
     svg += &text(l, b + 14.0, "start", "0".into());
-    svg += &text(
-        r,
-        b + 14.0,
-        "end",
-        format!("{:.0} min of training", chart.x.hi),
-    );
+    svg += &text(r, b + 14.0, "end", format!("{:.0} min of training", chart.x.hi));
     svg += &line(&c.encoder, "stroke=\"#2c6bd1\" stroke-width=\"2\"");
-    svg += &line(
-        &c.diffusion,
-        "stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"5 3\"",
-    );
+    svg += &line(&c.diffusion, "stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"5 3\"");
     if let Some(p) = c.best {
         let (x, y) = chart.to_screen(p);
         svg += &format!(
@@ -136,11 +98,7 @@ pub fn run(args: CurvesArgs) -> Result<()> {
     if args.run.is_empty() {
         bail!("name at least one run folder with --run");
     }
-    let runs = args
-        .run
-        .iter()
-        .map(|d| read_run(d))
-        .collect::<Result<Vec<_>>>()?;
+    let runs = args.run.iter().map(|d| read_run(d)).collect::<Result<Vec<_>>>()?;
     let width = PANEL_W * runs.len() as f64;
     let height = PANEL_H + 24.0;
     let mut svg = format!(

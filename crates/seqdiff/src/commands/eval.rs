@@ -23,8 +23,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let dev = device(args.device)?;
     let (manifest, model) = load_model(&args.model, &dev)?;
     let dataset = load_matching_dataset(&args.data, &manifest)?;
-    let sampling =
-        resolve(&args.sampling, &manifest.sampling).clamped(manifest.model.diffusion_steps);
+    let sampling = resolve(&args.sampling, &manifest.sampling).clamped(manifest.model.diffusion_steps);
     let rec = Recommender::new(model);
     let encoder = args.encoder || manifest.encoder_only;
     // Steps 0 is the encoder alone too, reached through the sampler.

@@ -12,32 +12,20 @@ use crate::checkpoint::{device, load_model, write_atomic, write_json};
 pub fn run(args: ExportArgs) -> Result<()> {
     let dev = device(crate::DeviceChoice::Cpu)?;
     let (mut manifest, model) = load_model(&args.model, &dev)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let weights = weights_to_bytes(&model).map_err(anyhow::Error::msg)?;
 
     let n = manifest.model.num_items;
     let dataset = args.data.as_deref().map(Dataset::load).transpose()?;
     let catalogue: Vec<ItemInfo> = match dataset.as_ref().and_then(|d| d.catalogue.clone()) {
         Some(c) if c.len() == n + 1 => c,
-        _ => (0..=n)
-            .map(|i| ItemInfo {
-                title: format!("item {i}"),
-                year: None,
-                genres: vec![],
-            })
-            .collect(),
+        _ => (0..=n).map(|i| ItemInfo { title: format!("item {i}"), year: None, genres: vec![] }).collect(),
     };
     let popularity = dataset.as_ref().map(Dataset::item_counts);
-    let catalogue_json =
-        serde_json::to_vec(&serde_json::json!({ "items": catalogue, "train_counts": popularity }))?;
+    let catalogue_json = serde_json::to_vec(&serde_json::json!({ "items": catalogue, "train_counts": popularity }))?;
 
     let started = std::time::Instant::now();
-    let map = crate::embedding_map::item_map(
-        &model.item_vectors(),
-        args.perplexity,
-        args.tsne_iterations,
-    );
+    let map = crate::embedding_map::item_map(&model.item_vectors(), args.perplexity, args.tsne_iterations);
     eprintln!(
         "item map: t-SNE + PCA of {n} items in {:.1} s, effective rank {:.1} of {}",
         started.elapsed().as_secs_f32(),
@@ -48,25 +36,19 @@ pub fn run(args: ExportArgs) -> Result<()> {
     write_atomic(&args.out.join("map.json"), &map_json)?;
 
     let mut extras = vec!["map.json".to_string()];
-    let mut extras_hashes =
-        std::collections::BTreeMap::from([("map.json".to_string(), content_hash(&map_json))]);
+    let mut extras_hashes = std::collections::BTreeMap::from([("map.json".to_string(), content_hash(&map_json))]);
     let sweep = args.model.join("sweep.json");
     if sweep.is_file() {
         std::fs::copy(&sweep, args.out.join("sweep.json"))?;
         extras.push("sweep.json".to_string());
-        extras_hashes.insert(
-            "sweep.json".to_string(),
-            content_hash(&std::fs::read(&sweep)?),
-        );
+        extras_hashes.insert("sweep.json".to_string(), content_hash(&std::fs::read(&sweep)?));
     }
     write_atomic(&args.out.join("weights.bpk"), &weights)?;
     write_atomic(&args.out.join("catalogue.json"), &catalogue_json)?;
-    manifest.name = args.name.clone().unwrap_or_else(|| {
-        args.out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
+    manifest.name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     manifest.files = BundleFiles {
         weights: "weights.bpk".into(),
         weights_hash: content_hash(&weights),
@@ -76,12 +58,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
         extras_hashes,
     };
     write_json(&args.out.join("manifest.json"), &manifest)?;
-    eprintln!(
-        "wrote bundle {} ({} KiB of weights, {} items)",
-        args.out.display(),
-        weights.len() / 1024,
-        n
-    );
+    eprintln!("wrote bundle {} ({} KiB of weights, {} items)", args.out.display(), weights.len() / 1024, n);
     Ok(())
 }
 
@@ -89,9 +66,5 @@ pub fn run(args: ExportArgs) -> Result<()> {
 fn rounded(map: &seqdiff_model::map::ItemMap) -> seqdiff_model::map::ItemMap {
     let r = |v: f32| (v * 1e4).round() / 1e4;
     let xy = |list: &[[f32; 2]]| list.iter().map(|p| [r(p[0]), r(p[1])]).collect();
-    seqdiff_model::map::ItemMap {
-        tsne: xy(&map.tsne),
-        pca: xy(&map.pca),
-        ..map.clone()
-    }
+    seqdiff_model::map::ItemMap { tsne: xy(&map.tsne), pca: xy(&map.pca), ..map.clone() }
 }

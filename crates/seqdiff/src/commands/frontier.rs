@@ -70,47 +70,23 @@ pub fn measure_baselines(
     for (batch_no, chunk) in cases.chunks(batch.max(1)).enumerate() {
         let histories: Vec<Vec<u32>> = chunk.iter().map(|c| c.0.clone()).collect();
         let first = (batch_no * batch.max(1)) as u64;
-        let probs = rec
-            .encoder_scores(&histories)
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("f32 scores");
+        let probs = rec.encoder_scores(&histories).into_data().try_into_vec::<f32>().expect("f32 scores");
         for (u, (_, target)) in chunk.iter().enumerate() {
             let row = &probs[u * (n + 1)..(u + 1) * (n + 1)];
             encoder.add(&top10(row), *target, &ranks, &vectors);
             for (stats, &tau) in temperature.iter_mut().zip(temperatures) {
-                stats.add(
-                    &gumbel_top_k(row, tau, 10, first + u as u64),
-                    *target,
-                    &ranks,
-                    &vectors,
-                );
+                stats.add(&gumbel_top_k(row, tau, 10, first + u as u64), *target, &ranks, &vectors);
             }
             for (stats, &lambda) in reranked.iter_mut().zip(lambdas) {
-                stats.add(
-                    &mmr(row, &vectors, lambda, 10, MMR_CANDIDATES),
-                    *target,
-                    &ranks,
-                    &vectors,
-                );
+                stats.add(&mmr(row, &vectors, lambda, 10, MMR_CANDIDATES), *target, &ranks, &vectors);
             }
             for (stats, &gamma) in penalised.iter_mut().zip(gammas) {
-                stats.add(
-                    &popularity_penalised(row, counts, gamma, 10),
-                    *target,
-                    &ranks,
-                    &vectors,
-                );
+                stats.add(&popularity_penalised(row, counts, gamma, 10), *target, &ranks, &vectors);
             }
         }
     }
-    let zip = |params: &[f64], stats: &[ListStats]| {
-        params
-            .iter()
-            .copied()
-            .zip(stats.iter().map(ListStats::finish))
-            .collect()
-    };
+    let zip =
+        |params: &[f64], stats: &[ListStats]| params.iter().copied().zip(stats.iter().map(ListStats::finish)).collect();
     Baselines {
         encoder: encoder.finish(),
         temperature: zip(temperatures, &temperature),
@@ -123,15 +99,10 @@ impl Baselines {
     /// One curve per baseline for the bundle's sweep, each starting at the encoder's own lists
     /// (τ = 0, λ = 1, γ = 0), where all three meet.
     pub fn curves(&self) -> Vec<BaselineCurve> {
-        let curve = |name: &str,
-                     parameter: &str,
-                     at_encoder: f64,
-                     points: &[(f64, ListMeasures)]| BaselineCurve {
+        let curve = |name: &str, parameter: &str, at_encoder: f64, points: &[(f64, ListMeasures)]| BaselineCurve {
             name: name.into(),
             parameter: parameter.into(),
-            points: std::iter::once((at_encoder, self.encoder))
-                .chain(points.iter().copied())
-                .collect(),
+            points: std::iter::once((at_encoder, self.encoder)).chain(points.iter().copied()).collect(),
         };
         vec![
             curve("softmax sampling", "τ", 0.0, &self.temperature),
@@ -176,20 +147,13 @@ pub fn run(args: FrontierArgs) -> Result<()> {
         let encoding = rec.encode(&histories);
         for (stats, setting) in diffusion.iter_mut().zip(&settings) {
             let k = setting.clamped(manifest.model.diffusion_steps).ensemble as u64;
-            let s = SamplingConfig {
-                seed: first * k,
-                ..setting.clone()
-            };
+            let s = SamplingConfig { seed: first * k, ..setting.clone() };
             let scores = rec.generate_encoded(&encoding, &s, false).read().scores;
             for (row, (_, target)) in scores.iter().zip(chunk) {
                 stats.add(&top10(row), *target, &ranks, &vectors);
             }
         }
-        eprint!(
-            "\r{} of {} users",
-            first as usize + chunk.len(),
-            cases.len()
-        );
+        eprint!("\r{} of {} users", first as usize + chunk.len(), cases.len());
     }
     eprintln!();
     let frontier = Frontier {
@@ -204,10 +168,7 @@ pub fn run(args: FrontierArgs) -> Result<()> {
             &args.pop_penalty,
             args.batch,
         ),
-        diffusion: settings
-            .into_iter()
-            .zip(diffusion.iter().map(ListStats::finish))
-            .collect(),
+        diffusion: settings.into_iter().zip(diffusion.iter().map(ListStats::finish)).collect(),
     };
     print_table(&frontier);
     write_json(&args.out, &frontier)?;
@@ -226,16 +187,10 @@ fn top10(row: &[f32]) -> Vec<u32> {
 
 fn print_table(f: &Frontier) {
     let row = |name: String, m: &ListMeasures| {
-        println!(
-            "{name:<34} {:>6.2} {:>7.2} {:>8.2} {:>8.0} {:>6.3}",
-            m.hr10, m.ndcg10, m.coverage, m.novelty, m.ild
-        );
+        println!("{name:<34} {:>6.2} {:>7.2} {:>8.2} {:>8.0} {:>6.3}", m.hr10, m.ndcg10, m.coverage, m.novelty, m.ild);
     };
     println!("{} split, {} users", f.split, f.users);
-    println!(
-        "{:<34} {:>6} {:>7} {:>8} {:>8} {:>6}",
-        "method", "HR@10", "NDCG@10", "cover %", "novelty", "ILD"
-    );
+    println!("{:<34} {:>6} {:>7} {:>8} {:>8} {:>6}", "method", "HR@10", "NDCG@10", "cover %", "novelty", "ILD");
     row("encoder top-10".into(), &f.plain.encoder);
     for (tau, m) in &f.plain.temperature {
         row(format!("softmax sampling τ={tau}"), m);
@@ -247,47 +202,29 @@ fn print_table(f: &Frontier) {
         row(format!("popularity penalty γ={gamma}"), m);
     }
     for (s, m) in &f.diffusion {
-        row(
-            format!(
-                "diffusion w={} S={} s={} K={}",
-                s.guidance, s.steps, s.start, s.ensemble
-            ),
-            m,
-        );
+        row(format!("diffusion w={} S={} s={} K={}", s.guidance, s.steps, s.start, s.ensemble), m);
     }
     // Each diffusion setting against each baseline at its own diversity (where the baseline reaches it).
     let with_encoder = |points: &[(f64, ListMeasures)]| -> Vec<ListMeasures> {
-        std::iter::once(f.plain.encoder)
-            .chain(points.iter().map(|p| p.1))
-            .collect()
+        std::iter::once(f.plain.encoder).chain(points.iter().map(|p| p.1)).collect()
     };
-    let (temp, rerank, pop) = (
-        with_encoder(&f.plain.temperature),
-        with_encoder(&f.plain.mmr),
-        with_encoder(&f.plain.popularity_penalty),
-    );
+    let (temp, rerank, pop) =
+        (with_encoder(&f.plain.temperature), with_encoder(&f.plain.mmr), with_encoder(&f.plain.popularity_penalty));
     println!(
         "\nHR@10 of the diffusion minus each baseline's at the same diversity (τ: softmax sampling, MMR, γ: popularity penalty; — where the baseline does not reach it):"
     );
-    println!(
-        "{:<34} {:>20} {:>20} {:>20}",
-        "diffusion setting", "coverage τ|MMR|γ", "ILD τ|MMR|γ", "novelty τ|MMR|γ"
-    );
+    println!("{:<34} {:>20} {:>20} {:>20}", "diffusion setting", "coverage τ|MMR|γ", "ILD τ|MMR|γ", "novelty τ|MMR|γ");
     for (s, m) in &f.diffusion {
         let cell = |measure: Measure| {
             let x = measure.of(m);
             let d = |pts: &[ListMeasures]| {
-                hr10_at(pts, |m| measure.of(m), x)
-                    .map_or("—".to_string(), |b| format!("{:+.2}", m.hr10 - b))
+                hr10_at(pts, |m| measure.of(m), x).map_or("—".to_string(), |b| format!("{:+.2}", m.hr10 - b))
             };
             format!("{}|{}|{}", d(&temp), d(&rerank), d(&pop))
         };
         println!(
             "{:<34} {:>20} {:>20} {:>20}",
-            format!(
-                "w={} S={} s={} K={}",
-                s.guidance, s.steps, s.start, s.ensemble
-            ),
+            format!("w={} S={} s={} K={}", s.guidance, s.steps, s.start, s.ensemble),
             cell(Measure::Coverage),
             cell(Measure::Ild),
             cell(Measure::Novelty)

@@ -40,31 +40,20 @@ const DIFFUSION: &str = "#d62728";
 const POPULARITY: &str = "#8a5cc2";
 
 fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn panel(f: &Frontier, measure: Measure, left: f64) -> String {
     let point = |m: &ListMeasures| (measure.of(m), m.hr10);
-    let temp: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder))
-        .chain(f.plain.temperature.iter().map(|p| point(&p.1)))
-        .collect();
-    let rerank: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder))
-        .chain(f.plain.mmr.iter().map(|p| point(&p.1)))
-        .collect();
+    let temp: Vec<(f64, f64)> =
+        std::iter::once(point(&f.plain.encoder)).chain(f.plain.temperature.iter().map(|p| point(&p.1))).collect();
+    let rerank: Vec<(f64, f64)> =
+        std::iter::once(point(&f.plain.encoder)).chain(f.plain.mmr.iter().map(|p| point(&p.1))).collect();
     let penalised: Vec<(f64, f64)> = std::iter::once(point(&f.plain.encoder))
         .chain(f.plain.popularity_penalty.iter().map(|p| point(&p.1)))
         .collect();
     let dots: Vec<(f64, f64)> = f.diffusion.iter().map(|p| point(&p.1)).collect();
-    let all: Vec<(f64, f64)> = temp
-        .iter()
-        .chain(&rerank)
-        .chain(&penalised)
-        .chain(&dots)
-        .copied()
-        .collect();
+    let all: Vec<(f64, f64)> = temp.iter().chain(&rerank).chain(&penalised).chain(&dots).copied().collect();
     let chart = Chart::fit(&all, PANEL_W, PANEL_H, MARGIN);
     let at = |p: (f64, f64)| {
         let (x, y) = chart.to_screen(p);
@@ -77,29 +66,15 @@ fn panel(f: &Frontier, measure: Measure, left: f64) -> String {
         )
     };
     let line = |points: &[(f64, f64)], colour: &str| {
-        let path: Vec<String> = points
-            .iter()
-            .map(|&p| at(p))
-            .map(|(x, y)| format!("{x:.1},{y:.1}"))
-            .collect();
+        let path: Vec<String> = points.iter().map(|&p| at(p)).map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
         let marks: String = points
             .iter()
             .map(|&p| at(p))
-            .map(|(x, y)| {
-                format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{colour}\"/>")
-            })
+            .map(|(x, y)| format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{colour}\"/>"))
             .collect();
-        format!(
-            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>{marks}",
-            path.join(" ")
-        )
+        format!("<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>{marks}", path.join(" "))
     };
-    let (l, r, t, b) = (
-        MARGIN + left,
-        PANEL_W - MARGIN + left,
-        MARGIN,
-        PANEL_H - MARGIN,
-    );
+    let (l, r, t, b) = (MARGIN + left, PANEL_W - MARGIN + left, MARGIN, PANEL_H - MARGIN);
     let mut svg = format!(
         "<rect x=\"{l:.1}\" y=\"{t}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#fbfcfd\" stroke=\"#9aa4ae\"/>",
         r - l,

@@ -12,7 +12,5 @@ pub fn spread(all: Vec<(Vec<u32>, u32)>, users: usize) -> Vec<(Vec<u32>, u32)> {
     if users == 0 || users >= all.len() {
         return all;
     }
-    (0..users)
-        .map(|i| all[i * all.len() / users].clone())
-        .collect()
+    (0..users).map(|i| all[i * all.len() / users].clone()).collect()
 }

@@ -11,9 +11,7 @@ use seqdiff_model::{Recommender, SamplingConfig};
 
 use crate::SweepArgs;
 use crate::checkpoint::{device, load_matching_dataset, load_model, write_json};
-use crate::commands::frontier::{
-    MMR_LAMBDAS, POPULARITY_PENALTIES, TEMPERATURES, measure_baselines,
-};
+use crate::commands::frontier::{MMR_LAMBDAS, POPULARITY_PENALTIES, TEMPERATURES, measure_baselines};
 
 /// Validation (or test) metrics over guidance × steps; the best cell by unmasked NDCG@10, then the
 /// ensemble sizes at it. Steps 0 (the encoder alone) is a cell like any other, so the diffusion is
@@ -35,14 +33,7 @@ pub fn sweep_grid(
     for &w in guidance {
         let mut row = Vec::new();
         for &s in steps {
-            let cfg = SamplingConfig {
-                guidance: w,
-                steps: s,
-                eta: 0.0,
-                ensemble: 1,
-                seed: 0,
-                start,
-            };
+            let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0, start };
             let m = match (s, encoder_alone) {
                 (0, Some(m)) => m,
                 _ => evaluate(rec, cases, &cfg, batch),
@@ -66,10 +57,7 @@ pub fn sweep_grid(
     // Seeds change nothing without denoising.
     let ensemble = if best.1.steps == 0 { &[][..] } else { ensemble };
     for &k in ensemble {
-        let cfg = SamplingConfig {
-            ensemble: k,
-            ..best.1.clone()
-        };
+        let cfg = SamplingConfig { ensemble: k, ..best.1.clone() };
         let m = evaluate(rec, cases, &cfg, batch);
         eprintln!("  ensemble {k} at best cell: {m}");
         if m.unmasked.ndcg10 > best.0 {
@@ -126,16 +114,9 @@ pub fn run(args: SweepArgs) -> Result<()> {
     let rec = Recommender::new(model);
     let cases = split_cases(&dataset, args.split);
     let split = format!("{:?}", args.split).to_lowercase();
-    let Some(mut result) = sweep_starts(
-        &rec,
-        &cases,
-        &args.guidance,
-        &args.steps,
-        &args.start,
-        &args.ensemble,
-        args.batch,
-        &split,
-    ) else {
+    let Some(mut result) =
+        sweep_starts(&rec, &cases, &args.guidance, &args.steps, &args.start, &args.ensemble, args.batch, &split)
+    else {
         anyhow::bail!("--start needs at least one value")
     };
     let start = result.best.start;
@@ -150,7 +131,10 @@ pub fn run(args: SweepArgs) -> Result<()> {
                 .map(|&s| {
                     let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0, start };
                     let d = diversity(&rec, &histories, &cfg, &ranks, args.batch);
-                    eprintln!("  guidance {w:>4} steps {s:>2}: coverage {:.1}%, novelty {:.0}, seed overlap {:.1}%", d.coverage, d.novelty, d.seed_overlap);
+                    eprintln!(
+                        "  guidance {w:>4} steps {s:>2}: coverage {:.1}%, novelty {:.0}, seed overlap {:.1}%",
+                        d.coverage, d.novelty, d.seed_overlap
+                    );
                     d
                 })
                 .collect()
@@ -181,16 +165,9 @@ pub fn run(args: SweepArgs) -> Result<()> {
             .collect();
         eprintln!("  {}: {}", curve.name, points.join("; "));
     }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.model.join("sweep.json"));
+    let out = args.out.clone().unwrap_or_else(|| args.model.join("sweep.json"));
     write_json(&out, &result)?;
-    eprintln!(
-        "wrote {}; best on {split}: {:?}",
-        out.display(),
-        result.best
-    );
+    eprintln!("wrote {}; best on {split}: {:?}", out.display(), result.best);
     if args.split == seqdiff_model::evaluate::Split::Valid {
         manifest.sampling = result.best.clone();
         write_json(&args.model.join("manifest.json"), &manifest)?;

@@ -10,9 +10,7 @@ use burn::tensor::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
-use seqdiff_model::bundle::{
-    BundleFiles, MANIFEST_FORMAT, Manifest, content_hash, weights_to_bytes,
-};
+use seqdiff_model::bundle::{BundleFiles, MANIFEST_FORMAT, Manifest, content_hash, weights_to_bytes};
 use seqdiff_model::data::Dataset;
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Evaluation;
@@ -34,14 +32,7 @@ const SELECTION_STARTS: [f64; 2] = [1.0, 0.3];
 
 /// Sampling used for per-epoch model selection (cheap and deterministic).
 pub fn selection_sampling() -> SamplingConfig {
-    SamplingConfig {
-        guidance: 1.0,
-        steps: 2,
-        eta: 0.0,
-        ensemble: 1,
-        seed: 0,
-        start: 1.0,
-    }
+    SamplingConfig { guidance: 1.0, steps: 2, eta: 0.0, ensemble: 1, seed: 0, start: 1.0 }
 }
 
 /// `state.json`: what a resumed run needs besides the weights and optimizer files.
@@ -99,10 +90,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     let windows = training_windows(&dataset.users, state.model.max_len, &train_cfg);
     if windows.is_empty() {
-        bail!(
-            "{}: no training targets (every train sequence has a single item)",
-            args.data.display()
-        );
+        bail!("{}: no training targets (every train sequence has a single item)", args.data.display());
     }
     let targets_per_epoch: usize = windows.iter().map(|w| w.trained()).sum();
     let valid_cases = split_cases(&dataset, Split::Valid);
@@ -120,12 +108,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     );
 
     // Warm-up epochs (encoder alone) neither select a checkpoint nor count towards patience.
-    let mut stale = state.log.len().saturating_sub(
-        state
-            .best_epoch
-            .unwrap_or(0)
-            .max(train_cfg.encoder_warmup_epochs),
-    );
+    let mut stale = state.log.len().saturating_sub(state.best_epoch.unwrap_or(0).max(train_cfg.encoder_warmup_epochs));
     let run = Training {
         args: &args,
         config: train_cfg.clone(),
@@ -136,28 +119,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     for epoch in state.epochs_done + 1..=train_cfg.epochs {
         if args.patience > 0 && stale >= args.patience {
-            eprintln!(
-                "no better validation NDCG@10 for {} epochs: stopping",
-                args.patience
-            );
+            eprintln!("no better validation NDCG@10 for {} epochs: stopping", args.patience);
             break;
         }
 
         let encoder_objective = train_cfg.objective == Objective::Encoder;
         let warmup = !encoder_objective && epoch <= train_cfg.encoder_warmup_epochs;
-        let (trained, totals) =
-            train_epoch(&run, model, &mut optim, epoch, encoder_objective || warmup)?;
+        let (trained, totals) = train_epoch(&run, model, &mut optim, epoch, encoder_objective || warmup)?;
         model = trained;
 
         let recommender = Recommender::new(model.valid());
-        let valid = (!encoder_objective).then(|| {
-            evaluate(
-                &recommender,
-                &valid_cases,
-                &selection_sampling(),
-                args.eval_batch,
-            )
-        });
+        let valid =
+            (!encoder_objective).then(|| evaluate(&recommender, &valid_cases, &selection_sampling(), args.eval_batch));
         let valid_encoder = evaluate_encoder(&recommender, &valid_cases, args.eval_batch);
         let seconds = totals.seconds;
         let log = EpochLog {
@@ -172,20 +145,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
             valid_encoder: Some(valid_encoder),
         };
         // A frozen encoder is the same every epoch: the denoiser's own output selects.
-        let selected = if train_cfg.frozen_encoder {
-            log.valid
-        } else {
-            log.selected()
-        }
-        .expect("one validation row")
-        .unmasked;
+        let selected =
+            if train_cfg.frozen_encoder { log.valid } else { log.selected() }.expect("one validation row").unmasked;
         let improved = !warmup && selected.ndcg10 > state.best_ndcg10;
         let row = |e: &Evaluation| {
             let m = e.masked.unwrap_or_default();
-            format!(
-                "{:.2} / {:.2} (masked {:.2} / {:.2})",
-                e.unmasked.hr10, e.unmasked.ndcg10, m.hr10, m.ndcg10
-            )
+            format!("{:.2} / {:.2} (masked {:.2} / {:.2})", e.unmasked.hr10, e.unmasked.ndcg10, m.hr10, m.ndcg10)
         };
         eprintln!(
             "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}, enc-ce {:.4}) {:.1}s {:.0} samples/s | valid HR@10 / NDCG@10 {} | encoder alone {}{}{}",
@@ -223,23 +188,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
         commit.stage("last.bpk", &weights)?;
         commit.stage_with("optimizer.bpk", |path| {
-            optim
-                .save(path)
-                .map_err(|e| anyhow::anyhow!("cannot save optimizer: {e:?}"))
+            optim.save(path).map_err(|e| anyhow::anyhow!("cannot save optimizer: {e:?}"))
         })?;
         state.epochs_done = epoch;
         state.log.push(log);
-        commit.stage(
-            "state.json",
-            serde_json::to_string_pretty(&state)?.as_bytes(),
-        )?;
+        commit.stage("state.json", serde_json::to_string_pretty(&state)?.as_bytes())?;
         // The manifest points at best.bpk, which warm-up epochs do not write.
         if state.best_epoch.is_some() {
-            let best = if improved {
-                weights.clone()
-            } else {
-                std::fs::read(args.out.join("best.bpk"))?
-            };
+            let best = if improved { weights.clone() } else { std::fs::read(args.out.join("best.bpk"))? };
             commit.stage(
                 "manifest.json",
                 serde_json::to_string_pretty(&manifest(&args, &state, None, &best))?.as_bytes(),
@@ -265,21 +221,14 @@ fn choose_sampling_and_report(
 
     // Choose the sampling settings on validation with the best weights; report test at that choice.
     let best_bytes = std::fs::read(args.out.join("best.bpk"))?;
-    let best =
-        seqdiff_model::bundle::model_from_bytes(&state.model, best_bytes.clone(), inference_device)
-            .map_err(anyhow::Error::msg)?;
+    let best = seqdiff_model::bundle::model_from_bytes(&state.model, best_bytes.clone(), inference_device)
+        .map_err(anyhow::Error::msg)?;
     let recommender = Recommender::new(best);
     let test_cases = split_cases(&dataset, Split::Test);
     let (sampling, test) = if state.train.objective == Objective::Encoder {
-        (
-            selection_sampling(),
-            evaluate_encoder(&recommender, &test_cases, args.eval_batch),
-        )
+        (selection_sampling(), evaluate_encoder(&recommender, &test_cases, args.eval_batch))
     } else {
-        eprintln!(
-            "choosing guidance and steps on validation (best epoch {:?})",
-            state.best_epoch
-        );
+        eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
         // The chain from pure noise (s = 1) and from the encoder's prediction part-way down (s = 0.3).
         let selection = sweep_starts(
             &recommender,
@@ -296,11 +245,7 @@ fn choose_sampling_and_report(
         // Say plainly whether the diffusion output beats the encoder it is built on.
         if let (Some(diffusion), Some(encoder)) = selection.diffusion_and_encoder() {
             let (d, e) = (diffusion.unmasked, encoder.unmasked);
-            let verdict = if d.ndcg10 > e.ndcg10 {
-                "beats"
-            } else {
-                "does NOT beat"
-            };
+            let verdict = if d.ndcg10 > e.ndcg10 { "beats" } else { "does NOT beat" };
             eprintln!(
                 "validation NDCG@10: the best diffusion setting ({:.2} / {:.2}) {verdict} the encoder alone ({:.2} / {:.2})",
                 d.hr10, d.ndcg10, e.hr10, e.ndcg10
@@ -317,15 +262,9 @@ fn choose_sampling_and_report(
         let test = evaluate(&recommender, &test_cases, &selection.best, args.eval_batch);
         (selection.best, test)
     };
-    write_json(
-        &args.out.join("manifest.json"),
-        &manifest(args, &state, Some((sampling.clone(), test)), &best_bytes),
-    )?;
+    write_json(&args.out.join("manifest.json"), &manifest(args, &state, Some((sampling.clone(), test)), &best_bytes))?;
     let minutes = state.log.iter().map(|l| l.seconds).sum::<f64>() / 60.0;
-    eprintln!(
-        "best epoch {:?} of {}; {:.1} min of training",
-        state.best_epoch, state.epochs_done, minutes
-    );
+    eprintln!("best epoch {:?} of {}; {:.1} min of training", state.best_epoch, state.epochs_done, minutes);
     if state.train.objective == Objective::Encoder {
         eprintln!("the encoder alone (--objective encoder)");
     } else {
@@ -399,34 +338,27 @@ fn validate(args: &TrainArgs) -> Result<()> {
     if !(args.diffusion_fraction > 0.0 && args.diffusion_fraction <= 1.0) {
         bail!("--diffusion-fraction must be in (0, 1]");
     }
-    if args.holdout_last > 0 && args.objective != Objective::Encoder && args.encoder_from.is_none()
-    {
+    if args.holdout_last > 0 && args.objective != Objective::Encoder && args.encoder_from.is_none() {
         bail!(
             "--holdout-last splits the train targets between an encoder run (--objective encoder) and a staged denoiser run (--encoder-from): a joint run has no such split"
         );
     }
     if args.diffusion_fraction < 1.0 && args.denoiser == seqdiff_model::DenoiserKind::CrossAttn {
-        bail!(
-            "--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)"
-        );
+        bail!("--diffusion-fraction below 1 needs the mlp denoiser (cross-attention trains on whole windows)");
     }
     Ok(())
 }
 
 /// The run's state: read back from `--out` with `--resume`, else a new run of these options.
 fn run_state(args: &TrainArgs, dataset: &Dataset) -> Result<RunState> {
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     if let Some(what) = run_commit::recover(&args.out)? {
         eprintln!("{what}");
     }
     let state_path = args.out.join("state.json");
     let state = if state_path.exists() {
         if !args.resume {
-            bail!(
-                "{} already holds a run: pass --resume to continue it, or choose another --out",
-                args.out.display()
-            );
+            bail!("{} already holds a run: pass --resume to continue it, or choose another --out", args.out.display());
         }
         let state: RunState = serde_json::from_str(&std::fs::read_to_string(&state_path)?)
             .with_context(|| format!("{}: unreadable run state", state_path.display()))?;
@@ -454,16 +386,11 @@ fn run_state(args: &TrainArgs, dataset: &Dataset) -> Result<RunState> {
                 state.train.epochs
             );
         }
-        eprintln!(
-            "resuming after epoch {} (best valid NDCG@10 {:.2})",
-            state.epochs_done, state.best_ndcg10
-        );
+        eprintln!("resuming after epoch {} (best valid NDCG@10 {:.2})", state.epochs_done, state.best_ndcg10);
         state
     } else {
         if args.max_len == 0 || args.layers == 0 || args.heads == 0 || args.dim % args.heads != 0 {
-            bail!(
-                "--max-len, --layers and --heads must be positive, and --dim divisible by --heads"
-            );
+            bail!("--max-len, --layers and --heads must be positive, and --dim divisible by --heads");
         }
         let model = args.model_config(dataset.num_items);
         let train = args.train_config();
@@ -482,20 +409,12 @@ fn run_state(args: &TrainArgs, dataset: &Dataset) -> Result<RunState> {
 
 /// The model and optimizer a run starts from: the last epoch's when resuming, else new weights
 /// (with another run's encoder or every weight of it, as asked).
-fn starting_point(
-    args: &TrainArgs,
-    state: &RunState,
-    device: &Device,
-) -> Result<(SeqDiff, ModuleOptimizer)> {
+fn starting_point(args: &TrainArgs, state: &RunState, device: &Device) -> Result<(SeqDiff, ModuleOptimizer)> {
     let mut model = SeqDiff::new(&state.model, device);
-    let mut optim = AdamWConfig::new()
-        .with_weight_decay(state.train.weight_decay as f32)
-        .init();
+    let mut optim = AdamWConfig::new().with_weight_decay(state.train.weight_decay as f32).init();
     if state.epochs_done > 0 {
         let last = args.out.join("last.bpk");
-        model = model
-            .try_load_file(&last)
-            .map_err(|e| anyhow::anyhow!("{}: cannot load: {e:?}", last.display()))?;
+        model = model.try_load_file(&last).map_err(|e| anyhow::anyhow!("{}: cannot load: {e:?}", last.display()))?;
         optim = optim
             .load(args.out.join("optimizer.bpk"))
             .map_err(|e| anyhow::anyhow!("optimizer.bpk: cannot load: {e:?}"))?;
@@ -519,11 +438,7 @@ fn train_epoch(
     encoder_only: bool,
 ) -> Result<(SeqDiff, EpochTotals)> {
     // Per-epoch seeding makes a resumed run continue exactly as an uninterrupted one.
-    let epoch_seed = run
-        .config
-        .seed
-        .wrapping_mul(1_000_003)
-        .wrapping_add(epoch as u64);
+    let epoch_seed = run.config.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64);
     run.device.seed(epoch_seed);
     let mut rng = ChaCha8Rng::seed_from_u64(epoch_seed);
     let plan = batches(&run.windows, run.config.batch_size, &mut rng);
@@ -535,8 +450,7 @@ fn train_epoch(
     );
     bar.set_prefix(format!("{epoch}/{}", run.config.epochs));
     let start = Instant::now();
-    let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) =
-        (0.0, 0.0, 0.0, 0.0, 0usize);
+    let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) = (0.0, 0.0, 0.0, 0.0, 0usize);
     for (step, batch) in plan.iter().enumerate() {
         if interrupt::requested() {
             bar.finish_and_clear();
@@ -548,15 +462,8 @@ fn train_epoch(
             .into());
         }
         let refs: Vec<_> = batch.iter().map(|&i| &run.windows[i]).collect();
-        let batch_loss = batch_loss(
-            &model,
-            &refs,
-            &run.config,
-            &run.alpha_bars,
-            &mut rng,
-            run.args.threads,
-            encoder_only,
-        );
+        let batch_loss =
+            batch_loss(&model, &refs, &run.config, &run.alpha_bars, &mut rng, run.args.threads, encoder_only);
         let n = batch_loss.targets();
         // Reading scalars forces a sync; do it every few steps only.
         if step % 10 == 0 || step + 1 == plan.len() {
@@ -568,12 +475,7 @@ fn train_epoch(
                     .sum::<f64>()
                     / n.max(1) as f64
             };
-            let (l, c, m, e) = (
-                scalar(|p| &p.total),
-                scalar(|p| &p.ce),
-                scalar(|p| &p.mse),
-                scalar(|p| &p.encoder_ce),
-            );
+            let (l, c, m, e) = (scalar(|p| &p.total), scalar(|p| &p.ce), scalar(|p| &p.mse), scalar(|p| &p.encoder_ce));
             if !l.is_finite() {
                 bail!("loss became {l} at epoch {epoch}, step {step}: lower --lr");
             }
@@ -593,15 +495,8 @@ fn train_epoch(
             ));
         }
         let grads = batch_loss.gradients(&model);
-        let progress =
-            ((epoch - 1) * plan.len() + step) as f64 / (run.config.epochs * plan.len()) as f64;
-        model = optim.step(
-            run.config
-                .lr_schedule
-                .rate(run.config.learning_rate, progress),
-            model,
-            grads,
-        );
+        let progress = ((epoch - 1) * plan.len() + step) as f64 / (run.config.epochs * plan.len()) as f64;
+        model = optim.step(run.config.lr_schedule.rate(run.config.learning_rate, progress), model, grads);
         bar.inc(refs.iter().map(|w| w.trained() as u64).sum());
     }
     bar.finish_and_clear();
@@ -617,11 +512,7 @@ fn train_epoch(
 }
 
 /// `model` with the item table, encoder and repeat offset of the run (or bundle) in `from`.
-fn with_encoder_of(
-    mut model: SeqDiff,
-    from: &std::path::Path,
-    device: &seqdiff_model::Device,
-) -> Result<SeqDiff> {
+fn with_encoder_of(mut model: SeqDiff, from: &std::path::Path, device: &seqdiff_model::Device) -> Result<SeqDiff> {
     let (manifest, source) = crate::checkpoint::load_model(from, device)?;
     let (a, b) = (&manifest.model, &model.config);
     let same = a.num_items == b.num_items
@@ -632,8 +523,7 @@ fn with_encoder_of(
         && a.scoring == b.scoring
         && a.repeat_offset == b.repeat_offset
         && a.input_scale == b.input_scale
-        && (a.scoring != seqdiff_model::config::Scoring::Normalised
-            || a.temperature == b.temperature);
+        && (a.scoring != seqdiff_model::config::Scoring::Normalised || a.temperature == b.temperature);
     if !same {
         bail!(
             "--encoder-from {}: its encoder ({} items, d={}, max_len {}, {} layers, {} heads, {:?} scoring, repeat offset {}) differs from this run's ({} items, d={}, max_len {}, {} layers, {} heads, {:?}, {}): repeat its options",
@@ -654,10 +544,7 @@ fn with_encoder_of(
             b.repeat_offset
         );
     }
-    eprintln!(
-        "encoder, item table and repeat offset from {} (frozen)",
-        from.display()
-    );
+    eprintln!("encoder, item table and repeat offset from {} (frozen)", from.display());
     model.items = source.items;
     model.encoder = source.encoder;
     model.repeat_bias = source.repeat_bias;
@@ -665,11 +552,7 @@ fn with_encoder_of(
 }
 
 /// Every weight of the run (or bundle) in `from`, whose model options must be `config`.
-fn initialised_from(
-    from: &std::path::Path,
-    config: &ModelConfig,
-    device: &seqdiff_model::Device,
-) -> Result<SeqDiff> {
+fn initialised_from(from: &std::path::Path, config: &ModelConfig, device: &seqdiff_model::Device) -> Result<SeqDiff> {
     let (manifest, source) = crate::checkpoint::load_model(from, device)?;
     if &manifest.model != config {
         bail!(
@@ -679,10 +562,7 @@ fn initialised_from(
             config
         );
     }
-    eprintln!(
-        "every weight from {} (fine-tuning, nothing frozen)",
-        from.display()
-    );
+    eprintln!("every weight from {} (fine-tuning, nothing frozen)", from.display());
     Ok(source)
 }
 
@@ -690,11 +570,7 @@ fn initialised_from(
 /// on top of.
 fn freeze_encoder(mut model: SeqDiff, dropout: bool) -> SeqDiff {
     model.items = model.items.freeze();
-    model.encoder = if dropout {
-        model.encoder.no_grad()
-    } else {
-        model.encoder.freeze()
-    };
+    model.encoder = if dropout { model.encoder.no_grad() } else { model.encoder.freeze() };
     model.repeat_bias = model.repeat_bias.map(|b| b.set_require_grad(false));
     model
 }
@@ -702,31 +578,19 @@ fn freeze_encoder(mut model: SeqDiff, dropout: bool) -> SeqDiff {
 /// What a resumed run would change: every option whose value differs from the one the run was
 /// started with (the epoch budget may change and is left out).
 fn changed_options(state: &RunState, args: &TrainArgs, num_items: usize) -> Vec<String> {
-    let requested_train = TrainConfig {
-        epochs: state.train.epochs,
-        ..args.train_config()
-    };
+    let requested_train = TrainConfig { epochs: state.train.epochs, ..args.train_config() };
     let pairs = [
-        (
-            serde_json::to_value(&state.model),
-            serde_json::to_value(args.model_config(num_items)),
-        ),
-        (
-            serde_json::to_value(&state.train),
-            serde_json::to_value(requested_train),
-        ),
+        (serde_json::to_value(&state.model), serde_json::to_value(args.model_config(num_items))),
+        (serde_json::to_value(&state.train), serde_json::to_value(requested_train)),
     ];
     let mut changed = Vec::new();
     for (was, now) in pairs {
-        let (Ok(serde_json::Value::Object(was)), Ok(serde_json::Value::Object(now))) = (was, now)
-        else {
+        let (Ok(serde_json::Value::Object(was)), Ok(serde_json::Value::Object(now))) = (was, now) else {
             continue;
         };
         for (key, value) in &now {
             if was.get(key) != Some(value) {
-                let old = was
-                    .get(key)
-                    .map_or_else(|| "unset".to_string(), ToString::to_string);
+                let old = was.get(key).map_or_else(|| "unset".to_string(), ToString::to_string);
                 changed.push(format!("{key}: {old} → {value}"));
             }
         }
@@ -742,29 +606,16 @@ fn manifest(
     selected: Option<(SamplingConfig, Evaluation)>,
     best: &[u8],
 ) -> Manifest {
-    let valid = state
-        .best_epoch
-        .and_then(|e| state.log.iter().find(|l| l.epoch == e))
-        .and_then(EpochLog::selected);
+    let valid = state.best_epoch.and_then(|e| state.log.iter().find(|l| l.epoch == e)).and_then(EpochLog::selected);
     Manifest {
         format: MANIFEST_FORMAT,
-        name: args
-            .out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name: args.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         model: state.model.clone(),
-        sampling: selected
-            .as_ref()
-            .map_or_else(selection_sampling, |s| s.0.clone()),
+        sampling: selected.as_ref().map_or_else(selection_sampling, |s| s.0.clone()),
         valid_metrics: valid,
         test_metrics: selected.map(|s| s.1),
         encoder_only: state.train.objective == Objective::Encoder,
-        files: BundleFiles {
-            weights: "best.bpk".into(),
-            weights_hash: content_hash(best),
-            ..Default::default()
-        },
+        files: BundleFiles { weights: "best.bpk".into(), weights_hash: content_hash(best), ..Default::default() },
         provenance: serde_json::json!({
             "data": state.data,
             "seed": state.train.seed,

@@ -4,10 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 pub fn seqdiff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seqdiff"))
-        .args(args)
-        .output()
-        .expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_seqdiff")).args(args).output().expect("runs")
 }
 
 pub fn stderr(o: &Output) -> String {
@@ -21,12 +18,7 @@ pub fn write_cyclic(path: &Path) {
         let len = 6 + (u % 9);
         let seq: Vec<u32> = (0..len).map(|k| (u * 5 + k) % 30 + 1).collect();
         let train: Vec<String> = seq[..seq.len() - 2].iter().map(u32::to_string).collect();
-        text.push_str(&format!(
-            "{u}\t{}\t{}\t{}\n",
-            train.join(" "),
-            seq[seq.len() - 2],
-            seq[seq.len() - 1]
-        ));
+        text.push_str(&format!("{u}\t{}\t{}\t{}\n", train.join(" "), seq[seq.len() - 2], seq[seq.len() - 1]));
     }
     std::fs::write(path, text).unwrap();
 }

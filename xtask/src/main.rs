@@ -210,61 +210,26 @@ fn test_browser(root: &Path) -> Result<()> {
     setup(root)?;
     let path = tool_path(root);
     // The model crate compiled for wasm32 and run in headless Chromium (CPU and WebGPU).
-    run(Command::new("cargo")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "seqdiff-model",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--no-default-features",
-            "--features",
-            "flex,webgpu",
-            "--test",
-            "web",
-        ])
-        .env("PATH", &path)
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
+    wasm_test(&path, &["-p", "seqdiff-model", "--no-default-features", "--features", "flex,webgpu", "--test", "web"])?;
     // The page's URL-state parser, in the browser that will run it.
-    run(Command::new("cargo")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "playground-state",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--test",
-            "url_state",
-            "--test",
-            "backend_choice",
-        ])
-        .env("PATH", &path)
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
+    wasm_test(&path, &["-p", "playground-state", "--test", "url_state", "--test", "backend_choice"])?;
     // The worker's message codec against serde-wasm-bindgen: exact round trips, times printed.
-    run(Command::new("cargo")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "inference-protocol",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--test",
-            "codec",
-            "--",
-            "--nocapture",
-        ])
-        .env("PATH", &path)
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
+    wasm_test(&path, &["-p", "inference-protocol", "--test", "codec", "--", "--nocapture"])?;
     // The page: Trunk release build, then end-to-end in Chromium.
     build_site(&path)?;
     run(Command::new("node").args(["--test", "tests/"]).env("PATH", &path))?;
     Ok(())
+}
+
+/// `cargo test --release --target wasm32-unknown-unknown` with `args`, run by wasm-bindgen's test
+/// runner in headless Chromium.
+fn wasm_test(path: &str, args: &[&str]) -> Result<()> {
+    run(Command::new("cargo")
+        .args(["test", "--release", "--target", "wasm32-unknown-unknown"])
+        .args(args)
+        .env("PATH", path)
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))
 }
 
 /// The page's Trunk release build into dist/, with the tools on `path`.

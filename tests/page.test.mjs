@@ -33,15 +33,27 @@ const title = (text) => text.replace(/[\d.]+%.*$/, '').trim();
 
 async function waitForRecs(page, n = 10) {
   await recs(page).nth(n - 1).waitFor({ timeout: 120_000 });
-  return recs(page).allTextContents();
+  return settled(page, await recs(page).allTextContents());
 }
 
-/** Waits until the recommendation list differs from `before`. */
+/** The list once it has stopped changing. Kept rows are updated in place (keyed by item), and their
+ *  new scores can land a task before the rows that enter or leave: a read in between would catch a
+ *  list that is half the old one. Two reads 150 ms apart must agree. */
+async function settled(page, list) {
+  for (;;) {
+    await page.waitForTimeout(150);
+    const again = await recs(page).allTextContents();
+    if (again.join('\n') === list.join('\n')) return list;
+    list = again;
+  }
+}
+
+/** Waits until the recommendation list differs from `before`, and returns it once it has settled. */
 async function waitForChange(page, before) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const now = await recs(page).allTextContents();
-    if (now.length >= 10 && now.join('\n') !== before.join('\n')) return now;
+    if (now.length >= 10 && now.join('\n') !== before.join('\n')) return settled(page, now);
     await page.waitForTimeout(50);
   }
   assert.fail('the recommendations did not change');
@@ -162,7 +174,7 @@ test('start strength changes the list, is stored in the URL, and a link with it 
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('start') === '0.15');
   await page.waitForTimeout(300);
-  list = await recs(page).allTextContents();
+  list = await settled(page, await recs(page).allTextContents());
   const fresh = await open(page.url().slice(base.length + 1));
   assert.deepEqual(await waitForRecs(fresh.page), list, 'the link reproduces the list');
   assert.equal(await fresh.page.getByLabel('Start strength', { exact: true }).inputValue(), '0.15');
@@ -192,7 +204,7 @@ test('a copied link reproduces the exact list in a fresh page', async () => {
   // The link is built from the state; the address bar reaches the same URL within a coalescing gap.
   await page.waitForFunction((l) => location.href === l, link);
   await page.waitForTimeout(300);
-  list = await recs(page).allTextContents();
+  list = await settled(page, await recs(page).allTextContents());
 
   const fresh = await open(link.slice(base.length + 1));
   const again = await waitForRecs(fresh.page);

@@ -1,7 +1,7 @@
 // Profile (not a test): a CDP CPU profile of the UI thread during the burst the e2e test makes (16
 // guidance changes at Seeds 8 / Steps 50), self time per function, top 40. Needs a release build in
 // dist/; run with `node tests/profile_burst.mjs`. wasm functions show as wasm-function[N]: map N to a
-// name with `wasm-opt -g` on target/wasm-bindgen/release/playground_bg.wasm and `wasm-dis` (BENCHMARKS.md).
+// name with `wasm-opt -g` on target/wasm-bindgen/release/playground_bg.wasm and `wasm-dis`.
 import { startServer, launchBrowser } from './support.mjs';
 
 const { server, base } = await startServer();

@@ -67,7 +67,13 @@ impl Dataset {
         if path.is_dir() {
             let tsv = path.join("sequences.tsv");
             if tsv.is_file() {
-                return Dataset::parse_sequences(&read(&tsv)?, &tsv);
+                let mut dataset = Dataset::parse_sequences(&read(&tsv)?, &tsv)?;
+                // The catalogue `seqdiff import` writes beside the split (optional).
+                let items = path.join("items.tsv");
+                if items.is_file() {
+                    dataset.catalogue = Some(parse_items_tsv(&read(&items)?, &items, dataset.num_items)?);
+                }
+                return Ok(dataset);
             }
             let inter = std::fs::read_dir(path)
                 .map_err(|e| err(path, None, format!("cannot list folder: {e}")))?
@@ -257,6 +263,34 @@ impl Dataset {
     }
 }
 
+/// Reads `items.tsv` (item, original id, title, genres separated by `|`; header line first) into
+/// catalogue rows by item id; an item it does not list is titled by its id.
+pub fn parse_items_tsv(text: &str, path: &Path, num_items: usize) -> Result<Vec<ItemInfo>, DataError> {
+    let untitled = |id: usize| ItemInfo { title: format!("item {id}"), year: None, genres: vec![] };
+    let mut rows: Vec<ItemInfo> = (0..=num_items).map(untitled).collect();
+    rows[0].title = String::new();
+    for (index, line) in text.lines().enumerate().skip(1) {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let id: usize = f
+            .first()
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| err(path, Some(index + 1), "the first column is not an item id"))?;
+        if (1..=num_items).contains(&id) {
+            let field = |c: usize| f.get(c).map_or("", |s| s.trim());
+            rows[id] = ItemInfo {
+                title: field(2).to_string(),
+                year: None,
+                genres: field(3).split('|').filter(|g| !g.is_empty()).map(str::to_string).collect(),
+            };
+        }
+    }
+    Ok(rows)
+}
+
 /// Reads `ml-100k.item` (item_id, movie_title, release_year, class) into catalogue rows ordered by new id.
 fn parse_recbole_items(text: &str, path: &Path, original_ids: &[u64]) -> Result<Vec<ItemInfo>, DataError> {
     let mut lines = text.lines().enumerate();
@@ -295,6 +329,20 @@ fn parse_recbole_items(text: &str, path: &Path, original_ids: &[u64]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn items_tsv_gives_titles_and_genres_by_id_and_names_unlisted_items() {
+        let text = "item\toriginal_id\ttitle\tgenres\n2\tm9\tAmélie\tComedy|Romance\n7\tm1\tout of range\t\n";
+        let rows = parse_items_tsv(text, Path::new("items.tsv"), 3).unwrap();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            (rows[2].title.as_str(), rows[2].genres.clone()),
+            ("Amélie", vec!["Comedy".to_string(), "Romance".to_string()])
+        );
+        assert_eq!((rows[1].title.as_str(), rows[3].title.as_str()), ("item 1", "item 3"));
+        let bad = parse_items_tsv("item\ttitle\nx\ty\n", Path::new("items.tsv"), 3).unwrap_err();
+        assert_eq!(bad.to_string(), "items.tsv:2: the first column is not an item id");
+    }
 
     #[test]
     fn parses_sequences_and_skips_header() {

@@ -3,6 +3,7 @@
 mod checkpoint;
 mod commands;
 mod embedding_map;
+mod import;
 mod interrupt;
 mod run_commit;
 
@@ -39,6 +40,42 @@ enum Command {
     /// Accuracy against diversity (coverage, novelty, intra-list diversity) of the diffusion's
     /// settings beside softmax sampling and MMR re-ranking of the same encoder.
     Frontier(FrontierArgs),
+    /// Turn a CSV or TSV of interactions (user, item, timestamp; any string ids) and optionally one of
+    /// items (item, title, genres) into the leave-one-out split and catalogue the trainer reads.
+    Import(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The interactions: CSV, or TSV when the name ends in .tsv; a header line names the columns.
+    #[arg(long)]
+    pub interactions: PathBuf,
+    #[arg(long, default_value = "user")]
+    pub user_column: String,
+    #[arg(long, default_value = "item")]
+    pub item_column: String,
+    /// Numbers (e.g. Unix seconds); each user's items are ordered by it, ties in file order.
+    #[arg(long, default_value = "timestamp")]
+    pub time_column: String,
+    /// Skip unreadable rows (counted, the first few reported) instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Keep only users and items with at least K interactions, repeated until stable (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub k_core: usize,
+    /// Optional items file (CSV, or TSV by name) giving each item's title and genres.
+    #[arg(long)]
+    pub items: Option<PathBuf>,
+    #[arg(long, default_value = "item")]
+    pub items_item_column: String,
+    #[arg(long, default_value = "title")]
+    pub title_column: String,
+    /// Genres separated by `|`.
+    #[arg(long)]
+    pub genres_column: Option<String>,
+    /// The folder to write (sequences.tsv and items.tsv), e.g. data/mine.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -419,6 +456,7 @@ fn main() -> ExitCode {
         Command::Curves(args) => commands::curves::run(args),
         Command::Chain(args) => commands::chain::run(args),
         Command::Frontier(args) => commands::frontier::run(args),
+        Command::Import(args) => commands::import::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@ pub mod eval;
 pub mod export;
 pub mod frontier;
 pub mod frontier_chart;
+pub mod import;
 pub mod sweep;
 pub mod train;
 

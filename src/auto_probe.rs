@@ -8,14 +8,10 @@ use crate::inference_client::Inference;
 use crate::runner::sampling_of;
 use crate::view_model::{AutoPick, Sinks};
 
-/// Timed runs per backend; each backend's best counts.
-const TIMED_RUNS: usize = 2;
-
 impl Inference {
-    /// Starts and warms WebGPU, then times the same request on both backends under the same
+    /// Starts and warms WebGPU, then times the same request once on each backend under the same
     /// conditions: each has run it once untimed (kernels compiled, its encoding cached in the
-    /// worker), then they alternate and each keeps its best time. The faster wins. Runs beside the
-    /// page's CPU requests.
+    /// worker). The faster wins. Runs beside the page's CPU requests.
     pub async fn probe_auto(self, state: PageState, sinks: Sinks) {
         let (input, _) = state.model_input();
         let input: Vec<u32> = if input.is_empty() { vec![1] } else { input.to_vec() };
@@ -27,16 +23,8 @@ impl Inference {
         }
         // The CPU's untimed run (WebGPU's was the warm-up).
         let _ = self.generate(ComputeBackend::Cpu, &input, &sampling).await;
-        let (mut cpu, mut gpu) = (None::<f64>, None::<f64>);
-        let best = |so_far: Option<f64>, ms: f64| Some(so_far.map_or(ms, |b| b.min(ms)));
-        for _ in 0..TIMED_RUNS {
-            if let Ok(t) = self.generate(ComputeBackend::Cpu, &input, &sampling).await {
-                cpu = best(cpu, t.ms);
-            }
-            if let Ok(t) = self.generate(ComputeBackend::WebGpu, &input, &sampling).await {
-                gpu = best(gpu, t.ms);
-            }
-        }
+        let cpu = self.generate(ComputeBackend::Cpu, &input, &sampling).await.map(|t| t.ms).ok();
+        let gpu = self.generate(ComputeBackend::WebGpu, &input, &sampling).await.map(|t| t.ms).ok();
         let shown = |t: Option<f64>| t.map_or("failed".to_string(), |ms| format!("{ms:.1} ms"));
         let note = format!("CPU {} vs WebGPU {}", shown(cpu), shown(gpu));
         sinks.auto.set(decided(faster(cpu, gpu), note));

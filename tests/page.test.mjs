@@ -40,12 +40,14 @@ async function waitForRecs(page, n = 10) {
  *  new scores can land a task before the rows that enter or leave: a read in between would catch a
  *  list that is half the old one. Two reads 150 ms apart must agree. */
 async function settled(page, list) {
-  for (;;) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     await page.waitForTimeout(150);
     const again = await recs(page).allTextContents();
     if (again.join('\n') === list.join('\n')) return list;
     list = again;
   }
+  assert.fail('the recommendations kept changing for 30 s');
 }
 
 /** Waits until the recommendation list differs from `before`, and returns it once it has settled. */

@@ -56,8 +56,14 @@ impl fmt::Display for DataError {
 
 impl std::error::Error for DataError {}
 
+impl DataError {
+    pub fn new(path: &Path, line: Option<usize>, message: impl Into<String>) -> DataError {
+        DataError { path: path.to_path_buf(), line, message: message.into() }
+    }
+}
+
 fn err(path: &Path, line: Option<usize>, message: impl Into<String>) -> DataError {
-    DataError { path: path.to_path_buf(), line, message: message.into() }
+    DataError::new(path, line, message)
 }
 
 impl Dataset {

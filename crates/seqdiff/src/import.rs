@@ -50,8 +50,20 @@ pub struct Interactions {
     pub duplicates: usize,
 }
 
-fn err(path: &Path, line: Option<usize>, message: impl Into<String>) -> DataError {
-    DataError { path: path.to_path_buf(), line, message: message.into() }
+impl Interactions {
+    /// A row that cannot be read: the error itself when stopping, else counted (the first few kept).
+    fn reject(&mut self, bad: BadRows, e: DataError) -> Result<(), DataError> {
+        match bad {
+            BadRows::Stop => Err(e),
+            BadRows::Skip => {
+                self.bad_rows += 1;
+                if self.first_bad.len() < 5 {
+                    self.first_bad.push(e);
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 /// A CSV reader for `path`: tab-separated for `.tsv`/`.tab`, else comma-separated; quoted fields
@@ -64,7 +76,7 @@ fn reader<'a>(text: &'a str, path: &Path) -> csv::Reader<&'a [u8]> {
 fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize, DataError> {
     headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
         let found: Vec<&str> = headers.iter().collect();
-        err(path, Some(1), format!("no column '{name}' in the header (found: {})", found.join(", ")))
+        DataError::new(path, Some(1), format!("no column '{name}' in the header (found: {})", found.join(", ")))
     })
 }
 
@@ -85,9 +97,9 @@ fn id(field: Option<&str>, what: &str) -> Result<String, String> {
 /// Reads the interactions. Bad rows stop the import or are skipped (counted), as `bad` says.
 pub fn read_interactions(text: &str, path: &Path, columns: &Columns, bad: BadRows) -> Result<Interactions, DataError> {
     let mut rdr = reader(text, path);
-    let headers = rdr.headers().map_err(|e| err(path, Some(1), format!("unreadable header: {e}")))?.clone();
+    let headers = rdr.headers().map_err(|e| DataError::new(path, Some(1), format!("unreadable header: {e}")))?.clone();
     if headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(err(path, None, "empty file: expected a header line and interactions"));
+        return Err(DataError::new(path, None, "empty file: expected a header line and interactions"));
     }
     let (u, i, t) = (
         column(&headers, &columns.user, path)?,
@@ -105,17 +117,8 @@ pub fn read_interactions(text: &str, path: &Path, columns: &Columns, bad: BadRow
             Ok(r) => (r.position().map_or(order + 2, |p| p.line() as usize), r),
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
-                let e = err(path, line, format!("unreadable row: {e}"));
-                match bad {
-                    BadRows::Stop => return Err(e),
-                    BadRows::Skip => {
-                        out.bad_rows += 1;
-                        if out.first_bad.len() < 5 {
-                            out.first_bad.push(e);
-                        }
-                        continue;
-                    }
-                }
+                out.reject(bad, DataError::new(path, line, format!("unreadable row: {e}")))?;
+                continue;
             }
         };
         if row.iter().all(|f| f.trim().is_empty()) {
@@ -135,16 +138,10 @@ pub fn read_interactions(text: &str, path: &Path, columns: &Columns, bad: BadRow
         })();
         let (user, item, time) = match parsed {
             Ok(v) => v,
-            Err(message) => match bad {
-                BadRows::Stop => return Err(err(path, Some(line), message)),
-                BadRows::Skip => {
-                    out.bad_rows += 1;
-                    if out.first_bad.len() < 5 {
-                        out.first_bad.push(err(path, Some(line), message));
-                    }
-                    continue;
-                }
-            },
+            Err(message) => {
+                out.reject(bad, DataError::new(path, Some(line), message))?;
+                continue;
+            }
         };
         let next = names.len();
         let index = *user_index.entry(user.clone()).or_insert(next);
@@ -208,21 +205,22 @@ pub fn read_items(
     genres_column: Option<&str>,
 ) -> Result<HashMap<String, (String, Vec<String>)>, DataError> {
     let mut rdr = reader(text, path);
-    let headers = rdr.headers().map_err(|e| err(path, Some(1), format!("unreadable header: {e}")))?.clone();
+    let headers = rdr.headers().map_err(|e| DataError::new(path, Some(1), format!("unreadable header: {e}")))?.clone();
     let (i, t) = (column(&headers, item_column, path)?, column(&headers, title_column, path)?);
     let g = genres_column.map(|name| column(&headers, name, path)).transpose()?;
     let mut out = HashMap::new();
     for (order, record) in rdr.records().enumerate() {
-        let row =
-            record.map_err(|e| err(path, e.position().map(|p| p.line() as usize), format!("unreadable row: {e}")))?;
+        let row = record.map_err(|e| {
+            DataError::new(path, e.position().map(|p| p.line() as usize), format!("unreadable row: {e}"))
+        })?;
         let line = row.position().map_or(order + 2, |p| p.line() as usize);
         if row.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let item = id(row.get(i), item_column).map_err(|m| err(path, Some(line), m))?;
+        let item = id(row.get(i), item_column).map_err(|m| DataError::new(path, Some(line), m))?;
         let title: String = row.get(t).unwrap_or("").split(['\t', '\n', '\r']).collect::<Vec<_>>().join(" ");
         if title.chars().count() > MAX_TITLE_CHARS {
-            return Err(err(path, Some(line), format!("title is longer than {MAX_TITLE_CHARS} characters")));
+            return Err(DataError::new(path, Some(line), format!("title is longer than {MAX_TITLE_CHARS} characters")));
         }
         let genres = g
             .and_then(|g| row.get(g))

@@ -1,13 +1,9 @@
 //! Computes the bundle's item map at export (ARCHITECTURE.md §5): PCA (nalgebra's symmetric eigen-
-//! decomposition) and exact t-SNE — PCA-initialised and sequential, so the same weights always
-//! give the same map. Exact t-SNE is O(N²) per iteration: a few seconds for ML-100K's 1,349 items;
-//! beyond `TSNE_MAX_ITEMS` the t-SNE view falls back to the PCA coordinates.
+//! decomposition) and Barnes-Hut t-SNE (the `bhtsne` crate), PCA-initialised, so any catalogue
+//! size gets a t-SNE map (≈ O(N log N) per iteration).
 
 use nalgebra::{DMatrix, SymmetricEigen};
 use seqdiff_model::map::{ItemMap, l2_normalised};
-
-/// Above this many items exact t-SNE (N² memory and time) is skipped.
-pub const TSNE_MAX_ITEMS: usize = 6000;
 
 pub struct Pca {
     pub mean: Vec<f32>,
@@ -69,131 +65,86 @@ impl Pca {
     }
 }
 
-/// Exact t-SNE (van der Maaten & Hinton 2008) of `rows` into 2-D, starting from `init`:
-/// perplexity-calibrated Gaussian affinities, early exaggeration 12 for the first 250 iterations,
-/// momentum 0.5 → 0.8, per-coordinate gains and the learning rate max(N / 48, 50) (Belkina et al.
-/// 2019; scikit-learn's "auto").
-pub fn tsne(rows: &[Vec<f32>], init: &[[f32; 2]], perplexity: f32, iterations: usize) -> Vec<[f32; 2]> {
+/// Barnes-Hut t-SNE (van der Maaten 2014, the `bhtsne` crate) of `rows` into 2-D,
+/// starting from `init`: perplexity-calibrated affinities over the 3·perplexity nearest
+/// neighbours, early exaggeration 12 for the first 250 iterations, momentum 0.5 → 0.8 and the
+/// learning rate max(N / 48, 50). `progress` is called after each iteration with its number.
+/// Fewer than 5 rows are returned as `init` (t-SNE needs a few neighbours per point).
+pub fn tsne(
+    rows: &[Vec<f32>],
+    init: &[[f32; 2]],
+    perplexity: f32,
+    iterations: usize,
+    mut progress: impl FnMut(usize) + Send,
+) -> Vec<[f32; 2]> {
     let n = rows.len();
-    if n < 3 {
+    if n < 5 || iterations == 0 {
         return init.to_vec();
     }
-    let p = affinities(rows, perplexity.min((n - 1) as f32 / 3.0));
-    let mut y: Vec<[f64; 2]> = init.iter().map(|v| [v[0] as f64, v[1] as f64]).collect();
-    let mut update = vec![[0.0f64; 2]; n];
-    let mut gains = vec![[1.0f64; 2]; n];
-    let mut num = vec![0.0f64; n * n];
-    let mut grad = vec![[0.0f64; 2]; n];
-    let learning_rate = (n as f64 / 48.0).max(50.0);
-    for it in 0..iterations {
-        let (exaggeration, momentum) = if it < 250 { (12.0, 0.5) } else { (1.0, 0.8) };
-        let mut z = 0.0;
-        for i in 0..n {
-            for j in (i + 1)..n {
-                let (dx, dy) = (y[i][0] - y[j][0], y[i][1] - y[j][1]);
-                let q = 1.0 / (1.0 + dx * dx + dy * dy);
-                num[i * n + j] = q;
-                num[j * n + i] = q;
-                z += 2.0 * q;
-            }
-        }
-        for i in 0..n {
-            let mut g = [0.0f64; 2];
-            for j in 0..n {
-                if i == j {
-                    continue;
-                }
-                let q = num[i * n + j];
-                let m = (exaggeration * p[i * n + j] - q / z) * q;
-                g[0] += m * (y[i][0] - y[j][0]);
-                g[1] += m * (y[i][1] - y[j][1]);
-            }
-            grad[i] = [4.0 * g[0], 4.0 * g[1]];
-        }
-        for i in 0..n {
-            for c in 0..2 {
-                gains[i][c] = if (grad[i][c] > 0.0) != (update[i][c] > 0.0) {
-                    gains[i][c] + 0.2
-                } else {
-                    (gains[i][c] * 0.8).max(0.01)
-                };
-                update[i][c] = momentum * update[i][c] - learning_rate * gains[i][c] * grad[i][c];
-                y[i][c] += update[i][c];
-            }
-        }
-        let mean = [y.iter().map(|v| v[0]).sum::<f64>() / n as f64, y.iter().map(|v| v[1]).sum::<f64>() / n as f64];
-        for v in &mut y {
-            v[0] -= mean[0];
-            v[1] -= mean[1];
-        }
-    }
-    y.iter().map(|v| [v[0] as f32, v[1] as f32]).collect()
+    let samples: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+    // The crate needs n − 1 ≥ 3·perplexity (that many neighbours per point).
+    let perplexity = perplexity.min((n - 1) as f32 / 3.0).max(1.0);
+    let start: Vec<f32> = init.iter().flatten().copied().collect();
+    // One thread: the crate's parallel sums add in a timing-dependent order, and t-SNE amplifies
+    // the last-bit differences, so only a sequential run gives the same map for the same weights.
+    let sequential = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
+    sequential.install(|| {
+        let mut fit = bhtsne::tSNE::<f32, &[f32], 2>::new(&samples);
+        fit.perplexity(perplexity)
+            .epochs(iterations)
+            .initial_embedding(start)
+            .epoch_callback(move |epoch, _| progress(epoch + 1))
+            // θ = 0.25 rather than the usual 0.5: on ML-100K it keeps 46.3% of each item's 10 nearest
+            // neighbours against 45.4% at 0.5 (the exact map: 48.0%; BENCHMARKS.md), for 0.3 s more.
+            .barnes_hut(0.25, |a, b| euclidean(a, b));
+        fit.embedding().chunks(2).map(|p| [p[0], p[1]]).collect()
+    })
 }
 
-/// Symmetric joint probabilities P (n×n, row-major), each row's Gaussian bandwidth found by
-/// bisection so that its conditional distribution has the given perplexity.
-fn affinities(rows: &[Vec<f32>], perplexity: f32) -> Vec<f64> {
+fn euclidean(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt()
+}
+
+/// Share of each point's `k` nearest neighbours in `rows` that are also among its `k` nearest on
+/// the map `xy` (1 = every neighbourhood kept). Measured on at most `queries` points spread evenly
+/// through the list, each against all points, so it costs O(queries · N · d).
+pub fn neighbour_preservation(rows: &[Vec<f32>], xy: &[[f32; 2]], k: usize, queries: usize) -> f32 {
     let n = rows.len();
-    let target = (perplexity as f64).ln();
-    let mut p = vec![0.0f64; n * n];
-    let mut d2 = vec![0.0f64; n];
-    for i in 0..n {
-        for (j, d) in d2.iter_mut().enumerate() {
-            *d = rows[i].iter().zip(&rows[j]).map(|(a, b)| ((a - b) as f64).powi(2)).sum();
-        }
-        let (mut beta, mut lo, mut hi) = (1.0f64, f64::NEG_INFINITY, f64::INFINITY);
-        let row = &mut p[i * n..(i + 1) * n];
-        for _ in 0..100 {
-            let mut sum = 0.0;
-            let mut weighted = 0.0;
-            for j in 0..n {
-                row[j] = if j == i { 0.0 } else { (-d2[j] * beta).exp() };
-                sum += row[j];
-                weighted += d2[j] * row[j];
-            }
-            let sum = sum.max(1e-300);
-            let entropy = sum.ln() + beta * weighted / sum;
-            let diff = entropy - target;
-            if diff.abs() < 1e-5 {
-                break;
-            }
-            if diff > 0.0 {
-                lo = beta;
-                beta = if hi.is_infinite() { beta * 2.0 } else { (beta + hi) / 2.0 };
-            } else {
-                hi = beta;
-                beta = if lo.is_infinite() { beta / 2.0 } else { (beta + lo) / 2.0 };
-            }
-        }
-        let sum: f64 = row.iter().sum::<f64>().max(1e-300);
-        row.iter_mut().for_each(|v| *v /= sum);
+    if n <= k || queries == 0 {
+        return 1.0;
     }
-    let mut joint = vec![0.0f64; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            joint[i * n + j] = ((p[i * n + j] + p[j * n + i]) / (2.0 * n as f64)).max(1e-12);
-        }
-    }
-    joint
+    let step = (n as f64 / queries.min(n) as f64).max(1.0);
+    let chosen: Vec<usize> = (0..queries.min(n)).map(|q| (q as f64 * step) as usize).collect();
+    let nearest = |i: usize, dist: &dyn Fn(usize) -> f32| -> Vec<usize> {
+        let mut order: Vec<(f32, usize)> = (0..n).filter(|&j| j != i).map(|j| (dist(j), j)).collect();
+        order.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut top: Vec<usize> = order[..k].iter().map(|&(_, j)| j).collect();
+        top.sort_unstable();
+        top
+    };
+    let kept: usize = chosen
+        .iter()
+        .map(|&i| {
+            let high = nearest(i, &|j| euclidean(&rows[i], &rows[j]));
+            let low = nearest(i, &|j| (xy[i][0] - xy[j][0]).powi(2) + (xy[i][1] - xy[j][1]).powi(2));
+            high.iter().filter(|j| low.binary_search(j).is_ok()).count()
+        })
+        .sum();
+    kept as f32 / (chosen.len() * k) as f32
 }
 
 /// The map for item vectors `items` (row i = item i, row 0 = padding).
-pub fn item_map(items: &[Vec<f32>], perplexity: f32, iterations: usize) -> ItemMap {
+/// `progress` is called after each t-SNE iteration with its number.
+pub fn item_map(items: &[Vec<f32>], perplexity: f32, iterations: usize, progress: impl FnMut(usize) + Send) -> ItemMap {
     let unit: Vec<Vec<f32>> = items.iter().skip(1).map(|v| l2_normalised(v)).collect();
     let fitted = pca(&unit);
     let pca_xy: Vec<[f32; 2]> = unit.iter().map(|v| fitted.project(v)).collect();
-    let tsne_xy = if unit.len() <= TSNE_MAX_ITEMS {
-        // The usual PCA initialisation: first two components, scaled to a small spread.
-        let spread =
-            (pca_xy.iter().map(|v| (v[0] * v[0]) as f64).sum::<f64>() / pca_xy.len().max(1) as f64).sqrt().max(1e-12);
-        let init: Vec<[f32; 2]> = pca_xy
-            .iter()
-            .map(|v| [(v[0] as f64 / spread * 1e-4) as f32, (v[1] as f64 / spread * 1e-4) as f32])
-            .collect();
-        tsne(&unit, &init, perplexity, iterations)
-    } else {
-        pca_xy.clone()
-    };
+    // The usual PCA initialisation: first two components, scaled to a small spread.
+    let spread =
+        (pca_xy.iter().map(|v| (v[0] * v[0]) as f64).sum::<f64>() / pca_xy.len().max(1) as f64).sqrt().max(1e-12);
+    let init: Vec<[f32; 2]> =
+        pca_xy.iter().map(|v| [(v[0] as f64 / spread * 1e-4) as f32, (v[1] as f64 / spread * 1e-4) as f32]).collect();
+    let tsne_xy = tsne(&unit, &init, perplexity, iterations, progress);
     let with_padding = |xy: Vec<[f32; 2]>| std::iter::once([0.0, 0.0]).chain(xy).collect::<Vec<_>>();
     ItemMap {
         tsne: with_padding(tsne_xy),
@@ -248,14 +199,64 @@ mod tests {
         let (rows, labels) = blobs(4, 25, 16);
         let mut items = vec![vec![0.0; 16]];
         items.extend(rows);
-        let a = item_map(&items, 10.0, 400);
-        let b = item_map(&items, 10.0, 400);
+        let a = item_map(&items, 10.0, 400, |_| {});
+        let b = item_map(&items, 10.0, 400, |_| {});
         assert_eq!(a, b, "same input, same map");
         let agreement = nearest_neighbour_agreement(&a.tsne[1..], &labels);
         assert!(agreement > 0.95, "nearest map neighbour in the same cluster for {agreement}");
         // The map really spreads out (not stuck at the tiny initialisation).
         let spread = a.tsne[1..].iter().map(|v| v[0].abs().max(v[1].abs())).fold(0.0, f32::max);
         assert!(spread > 1.0, "{spread}");
+    }
+
+    #[test]
+    fn neighbour_preservation_is_one_for_an_exact_copy_and_low_for_a_shuffle() {
+        let (rows, _) = blobs(3, 40, 2);
+        let copy: Vec<[f32; 2]> = rows.iter().map(|r| [r[0], r[1]]).collect();
+        assert_eq!(neighbour_preservation(&rows, &copy, 10, 1000), 1.0);
+        // Reversing the point order breaks most neighbourhoods (3 blobs of 40: chance ≈ 10/119).
+        let shuffled: Vec<[f32; 2]> = copy.iter().rev().copied().collect();
+        let p = neighbour_preservation(&rows, &shuffled, 10, 1000);
+        assert!(p < 0.4, "{p}");
+        // A sample of queries estimates the same thing.
+        let sampled = neighbour_preservation(&rows, &copy, 10, 7);
+        assert_eq!(sampled, 1.0);
+    }
+
+    #[test]
+    fn a_larger_catalogue_gets_a_real_t_sne_map() {
+        // 8 clusters of 1,000 items: beyond what the exact O(N²) map could afford.
+        let (rows, labels) = blobs(8, 1000, 16);
+        let mut items = vec![vec![0.0; 16]];
+        items.extend(rows.clone());
+        let mut calls = 0;
+        let map = item_map(&items, 30.0, 1000, |_| calls += 1);
+        assert_eq!(calls, 1000, "progress after every iteration");
+        let tsne = &map.tsne[1..];
+        assert_ne!(tsne, &map.pca[1..], "not the PCA fallback");
+        // Every 10th item, so each cluster is in the sample.
+        let sample: Vec<usize> = (0..tsne.len()).step_by(10).collect();
+        let xy: Vec<[f32; 2]> = sample.iter().map(|&i| tsne[i]).collect();
+        let sample_labels: Vec<usize> = sample.iter().map(|&i| labels[i]).collect();
+        let agreement = nearest_neighbour_agreement(&xy, &sample_labels);
+        assert!(agreement > 0.95, "{agreement}");
+    }
+
+    #[test]
+    fn t_sne_keeps_the_neighbourhoods_of_a_flat_sheet() {
+        // 3,000 points on a 2-D sheet inside 16-D: each point's nearest neighbours are recoverable.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let basis: Vec<[f32; 2]> = (0..16).map(|_| [rng.random_range(-1.0f32..1.0), rng.random_range(-1.0f32..1.0)]).collect();
+        let rows: Vec<Vec<f32>> = (0..3000)
+            .map(|_| {
+                let (u, v) = (rng.random_range(0.0f32..1.0), rng.random_range(0.0f32..1.0));
+                basis.iter().map(|b| b[0] * u + b[1] * v).collect()
+            })
+            .collect();
+        let init: Vec<[f32; 2]> = rows.iter().map(|r| [r[0] * 1e-4, r[1] * 1e-4]).collect();
+        let xy = tsne(&rows, &init, 30.0, 500, |_| {});
+        let kept = neighbour_preservation(&rows, &xy, 10, 300);
+        assert!(kept > 0.5, "{kept}");
     }
 
     #[test]
@@ -277,7 +278,7 @@ mod tests {
         // PCA coordinates of the map match the exact projection of the normalised vectors.
         let mut items = vec![vec![0.0; 3]];
         items.extend(rows.clone());
-        let map = item_map(&items, 5.0, 10);
+        let map = item_map(&items, 5.0, 10, |_| {});
         for (i, r) in rows.iter().enumerate() {
             let [x, y] = map.pca_point(r);
             assert!((x - map.pca[i + 1][0]).abs() < 1e-5 && (y - map.pca[i + 1][1]).abs() < 1e-5);

@@ -394,6 +394,10 @@ pub struct ExportArgs {
     /// t-SNE iterations of the item map.
     #[arg(long, default_value_t = 1000)]
     pub tsne_iterations: usize,
+    /// Also report the 10-nearest-neighbour preservation of another map.json of the same model
+    /// (e.g. the previous export), to compare maps.
+    #[arg(long)]
+    pub compare_map: Option<PathBuf>,
 }
 
 impl TrainArgs {

@@ -3,11 +3,14 @@
 //! with a content hash for cache-busting.
 
 use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
 use seqdiff_model::bundle::{BundleFiles, content_hash, weights_to_bytes};
 use seqdiff_model::data::{Dataset, ItemInfo};
+use seqdiff_model::map::ItemMap;
 
 use crate::ExportArgs;
 use crate::checkpoint::{device, load_model, write_atomic, write_json};
+use crate::embedding_map;
 
 pub fn run(args: ExportArgs) -> Result<()> {
     let dev = device(crate::DeviceChoice::Cpu)?;
@@ -25,13 +28,33 @@ pub fn run(args: ExportArgs) -> Result<()> {
     let catalogue_json = serde_json::to_vec(&serde_json::json!({ "items": catalogue, "train_counts": popularity }))?;
 
     let started = std::time::Instant::now();
-    let map = crate::embedding_map::item_map(&model.item_vectors(), args.perplexity, args.tsne_iterations);
+    let items = model.item_vectors();
+    let bar = ProgressBar::new(args.tsne_iterations as u64).with_style(
+        ProgressStyle::with_template("item map: t-SNE {bar:30} {pos}/{len} iterations, {elapsed} (eta {eta})")
+            .expect("a valid template"),
+    );
+    let map = embedding_map::item_map(&items, args.perplexity, args.tsne_iterations, |i| bar.set_position(i as u64));
+    bar.finish_and_clear();
+    let unit: Vec<Vec<f32>> = items.iter().skip(1).map(|v| seqdiff_model::map::l2_normalised(v)).collect();
     eprintln!(
-        "item map: t-SNE + PCA of {n} items in {:.1} s, effective rank {:.1} of {}",
+        "item map: t-SNE + PCA of {n} items in {:.1} s, effective rank {:.1} of {}, 10-NN preservation {:.3} \
+         (t-SNE) / {:.3} (PCA)",
         started.elapsed().as_secs_f32(),
         map.effective_rank,
-        manifest.model.dim
+        manifest.model.dim,
+        embedding_map::neighbour_preservation(&unit, &map.tsne[1..], 10, 1000),
+        embedding_map::neighbour_preservation(&unit, &map.pca[1..], 10, 1000),
     );
+    if let Some(path) = &args.compare_map {
+        let other: ItemMap = serde_json::from_slice(&std::fs::read(path)?)
+            .with_context(|| format!("{} is not a map.json", path.display()))?;
+        other.validate(n, manifest.model.dim).map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "{}: 10-NN preservation {:.3} (t-SNE)",
+            path.display(),
+            embedding_map::neighbour_preservation(&unit, &other.tsne[1..], 10, 1000)
+        );
+    }
     let map_json = serde_json::to_vec(&rounded(&map))?;
     write_atomic(&args.out.join("map.json"), &map_json)?;
 
@@ -63,8 +86,8 @@ pub fn run(args: ExportArgs) -> Result<()> {
 }
 
 /// Coordinates to 4 decimals: the map stays small and diff-friendly.
-fn rounded(map: &seqdiff_model::map::ItemMap) -> seqdiff_model::map::ItemMap {
+fn rounded(map: &ItemMap) -> ItemMap {
     let r = |v: f32| (v * 1e4).round() / 1e4;
     let xy = |list: &[[f32; 2]]| list.iter().map(|p| [r(p[0]), r(p[1])]).collect();
-    seqdiff_model::map::ItemMap { tsne: xy(&map.tsne), pca: xy(&map.pca), ..map.clone() }
+    ItemMap { tsne: xy(&map.tsne), pca: xy(&map.pca), ..map.clone() }
 }

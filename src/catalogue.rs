@@ -17,6 +17,10 @@ use crate::map_data::MapData;
 const PRESET_SIZE: usize = 6;
 
 pub struct Catalogue {
+    /// The bundle's name ("MovieLens-100K").
+    pub name: String,
+    /// Opened from this computer: its link opens the default bundle anywhere else.
+    pub local: bool,
     /// "MovieLens-100K · test HR@10 10.71, NDCG@10 5.03" for the header.
     pub model_card: String,
     /// What the diffusion costs and buys on validation (from the sweep's grid and baselines).
@@ -88,9 +92,15 @@ impl Catalogue {
         }
         let map = bundle.map.clone().map(|map| MapData::new(map, &items, item_vectors));
         let m = &bundle.manifest;
-        let model_card = model_card(m);
+        let local = dataset.starts_with(playground_state::url_state::LOCAL_PREFIX);
+        let mut model_card = model_card(m);
+        if local {
+            model_card.push_str(" · opened from this computer");
+        }
         let trade_off = bundle.sweep.as_ref().and_then(|g| g.trade_off()).map(|t| t.sentence());
         Catalogue {
+            name: m.name.clone(),
+            local,
             model_card,
             trade_off,
             items,

@@ -126,7 +126,7 @@ pub fn Controls(
             {checkbox("mask", "Mask history", move || state.with(|s| s.mask_history), move |v| state.update(|s| s.mask_history = v))}
             {checkbox("holdout", "Hold out last item", move || state.with(|s| s.hold_out), move |v| state.update(|s| s.hold_out = v))}
             <div class="control">
-                <label for="backend">"BackendChoice"</label>
+                <label for="backend">"Backend"</label>
                 <select
                     id="backend"
                     prop:value=move || state.with(|s| s.backend.as_str().to_string())
@@ -142,6 +142,11 @@ pub fn Controls(
             <div class="control">
                 <button on:click=copy_link>"Copy link"</button>
                 <span class="muted" aria-live="polite">{move || copied.get()}</span>
+                {catalogue.local.then(|| view! {
+                    <p class="muted local-link-note">
+                        "This model was opened from this computer: its link opens the default model anywhere else, and here after a reload, until the same folder is opened again."
+                    </p>
+                })}
             </div>
         </fieldset>
     }

@@ -1,7 +1,8 @@
 //! The last line of defence: a panic anywhere replaces the page with an error screen (what
 //! happened, the link that restores the state, a reload button) instead of a frozen page with only
 //! a console message. Built with `innerHTML` and escaped text, because after a panic the DOM
-//! helpers that failed (e.g. `createElement`) cannot be trusted.
+//! helpers that failed (e.g. `createElement`) cannot be trusted. The reload is a link to the
+//! restoring URL, not an inline `onclick` (the page's Content-Security-Policy forbids inline script).
 
 use playground_state::html_text::escaped;
 
@@ -33,7 +34,7 @@ fn show(message: &str) {
          <h2>Something went wrong inside the page</h2>\
          <p>The page stopped because of an internal error: <code>{}</code></p>\
          <p>Nothing is lost: this link restores what you had: <a href=\"{link}\">{}</a></p>\
-         <p><button type=\"button\" onclick=\"location.reload()\">Reload the page</button></p>\
+         <p><a class=\"button\" role=\"button\" href=\"{link}\">Reload the page</a></p>\
          </section></main>",
         escaped(message),
         escaped(&link),

@@ -84,7 +84,9 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
     let replay_start = StoredValue::new(0.0f64);
     let replaying = StoredValue::new(false);
     fn tick(progress: RwSignal<f64>, start: StoredValue<f64>, replaying: StoredValue<bool>) {
-        let p = ((now_ms() - start.get_value()) / ANIMATION_MS).min(1.0);
+        // The map is gone (another model was opened): the loop ends with it.
+        let Some(start_ms) = start.try_get_value() else { return };
+        let p = ((now_ms() - start_ms) / ANIMATION_MS).min(1.0);
         progress.set(p);
         if p < 1.0 {
             request_animation_frame(move || tick(progress, start, replaying));

@@ -33,14 +33,17 @@ impl Inference {
 
     /// The backend a request for `state` runs on now.
     fn resolve(self, state: &PageState, sinks: Sinks) -> ComputeBackend {
-        let verdict = match sinks.auto.get_untracked() {
-            AutoPick::Decided { chosen, .. } => Some(chosen),
-            AutoPick::Pending => None,
+        let verdict = match sinks.auto.try_get_untracked() {
+            Some(AutoPick::Decided { chosen, .. }) => Some(chosen),
+            _ => None,
         };
         runs_on(state.backend, verdict, self.webgpu_status())
     }
 
     async fn execute(self, state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
+        if !sinks.alive() {
+            return;
+        }
         let (input, answer) = state.model_input();
         if input.is_empty() {
             sinks.output.set(None);
@@ -66,6 +69,9 @@ impl Inference {
             notify(sinks.notices, WebGpuFailure::Failed(why.clone()).notice());
             backend = ComputeBackend::Cpu;
             outcome = self.generate(backend, input, &sampling).await;
+        }
+        if !sinks.alive() {
+            return;
         }
         match outcome {
             Ok(timed) => {

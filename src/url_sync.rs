@@ -11,8 +11,12 @@ thread_local! {
     static BAR: RefCell<AddressBar> = RefCell::new(AddressBar::default());
 }
 
+/// The page's newest query: the one waiting for its coalescing gap if any (a model opened right after
+/// a slider moved must not read the state before it), else the address bar's.
 pub fn current_query() -> String {
-    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+    let waiting =
+        BAR.try_with(|b| b.try_borrow().ok().and_then(|b| b.waiting().map(|q| format!("?{q}")))).ok().flatten();
+    waiting.unwrap_or_else(|| web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default())
 }
 
 fn write_now(query: &str) {

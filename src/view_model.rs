@@ -63,6 +63,14 @@ pub struct Sinks {
     pub gpu_phase: RwSignal<String>,
 }
 
+impl Sinks {
+    /// The playground these belong to is still shown: a model opened since disposes it, and the
+    /// requests it started must then neither read its signals nor report into the page.
+    pub fn alive(&self) -> bool {
+        self.auto.try_with_untracked(|_| ()).is_some()
+    }
+}
+
 pub fn notify(notices: RwSignal<Vec<String>>, text: String) {
     notices.update(|n| {
         if !n.contains(&text) {

@@ -1,14 +1,21 @@
 // Page benchmark (not a test): request latency on the CPU and WebGPU paths in headless Chromium,
-// time from navigation to the first recommendation, the wasm size, and a 1,000-request memory soak
-// (SOAK_REQUESTS=N to change it). Needs a release build in
-// dist/ (`trunk build --release`); run with `cargo xtask bench-page` or `node tests/page_bench.mjs`.
+// time from navigation to the first recommendation, the map's work per pan/zoom frame, title search
+// per keystroke, the wasm size, and a 1,000-request memory soak (SOAK_REQUESTS=N to change it).
+// Needs a release build in dist/ (`trunk build --release`); run with `cargo xtask bench-page` or
+// `node tests/page_bench.mjs`. BENCH_BUNDLE=DIR measures that bundle (copied into dist/models/, opened
+// with dataset=its folder name) instead of the shipped one: `cargo xtask bench-page --items 12000`.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, launchBrowser } from './support.mjs';
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-const history = 'history=1,50,100,181,258,288,294,300';
+const bundle = process.env.BENCH_BUNDLE;
+const dataset = bundle ? path.basename(bundle) : 'ml-100k';
+if (bundle) fs.cpSync(bundle, path.join('dist/models', dataset), { recursive: true });
+const catalogue = JSON.parse(fs.readFileSync(path.join('dist/models', dataset, 'catalogue.json'), 'utf8'));
+console.log(`bundle models/${dataset}: ${catalogue.items.length - 1} items`);
+const history = `dataset=${dataset}&history=1,50,100,181,258,288,294,300`;
 
 const { server, base } = await startServer();
 const browser = await launchBrowser();
@@ -27,7 +34,7 @@ async function firstRecommendation() {
     }).observe(document, { childList: true, subtree: true });
   });
   const page = await context.newPage();
-  await page.goto(`${base}/?backend=cpu`);
+  await page.goto(`${base}/?dataset=${dataset}&backend=cpu`);
   await page.waitForFunction(() => window.__firstList?.painted !== undefined, null, { timeout: 120_000 });
   const { inDom, painted } = await page.evaluate(() => window.__firstList);
   await context.close();
@@ -105,6 +112,50 @@ async function soak(n) {
   console.log(`soak: ${n} requests (CPU, S=50 K=8) in ${seconds.toFixed(0)} s; at ${at} requests worker wasm memory ${column(0)} MiB, UI wasm memory ${column(1)} MiB, UI JS heap ${column(2)} MiB`);
 }
 
+/** Script time of one update, in the page: from dispatching `event` to the end of the work it
+ *  queued (Leptos runs its effects as microtasks, so a zero timeout comes after all of them). One
+ *  event per animation frame, as a user's gesture delivers them. */
+async function perFrame(page, label, events) {
+  const times = await page.evaluate(async (events) => {
+    const out = [];
+    for (const { selector, type, init } of events) {
+      await new Promise((r) => requestAnimationFrame(r));
+      const target = document.querySelector(selector);
+      const box = target.getBoundingClientRect();
+      const start = performance.now();
+      if (type === 'input') {
+        target.value = init.value;
+        target.dispatchEvent(new Event('input', { bubbles: true }));
+      } else {
+        const at = { clientX: box.left + init.x, clientY: box.top + init.y, bubbles: true, cancelable: true };
+        const Kind = type === 'wheel' ? WheelEvent : MouseEvent;
+        target.dispatchEvent(new Kind(type, { ...at, ...init }));
+      }
+      await new Promise((r) => setTimeout(r, 0));
+      out.push(performance.now() - start);
+    }
+    return out;
+  }, events);
+  const sorted = [...times].sort((a, b) => a - b);
+  console.log(`${label}: median ${median(times).toFixed(2)} ms, p90 ${sorted[Math.floor(0.9 * (sorted.length - 1))].toFixed(2)}, max ${sorted.at(-1).toFixed(2)} (${times.length} events)`);
+}
+
+/** Panning and zooming the map (every item redrawn into its static layer each frame), and typing a
+ *  title into the search box, on a loaded page. */
+async function interaction() {
+  const page = await requestPage('cpu', 50, 1);
+  const canvas = 'canvas[aria-label="Embedding map"]';
+  const wheel = Array.from({ length: 40 }, (_, i) => ({ selector: canvas, type: 'wheel', init: { x: 320, y: 240, deltaY: i % 2 ? 120 : -120 } }));
+  await perFrame(page, `map zoom (wheel), ${catalogue.items.length - 1} items drawn per frame`, wheel);
+  await page.evaluate((c) => document.querySelector(c).dispatchEvent(new MouseEvent('mousedown', { clientX: 100, clientY: 100, bubbles: true })), canvas);
+  const pan = Array.from({ length: 40 }, (_, i) => ({ selector: canvas, type: 'mousemove', init: { x: 200 + 5 * i, y: 200 + 3 * i, buttons: 1 } }));
+  await perFrame(page, `map pan (drag), ${catalogue.items.length - 1} items drawn per frame`, pan);
+  const title = catalogue.items[Math.min(1000, catalogue.items.length - 1)].title.toLowerCase();
+  const typing = [...title].map((_, i) => ({ selector: '#search', type: 'input', init: { value: title.slice(0, i + 1) } }));
+  await perFrame(page, `title search, typing "${title}" a key at a time`, typing);
+  await page.context().close();
+}
+
 const mb = (n) => (n / 1024 / 1024).toFixed(2);
 let total = [0, 0];
 for (const f of fs.readdirSync('dist').filter((f) => f.endsWith('.wasm'))) {
@@ -120,6 +171,7 @@ const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
 console.log(`navigation → first recommendation (CPU), 5 loads, each in a fresh browser context (nothing cached): ` +
   `list in the DOM median ${median(firsts.map((f) => f[0])).toFixed(0)} ms (${list(firsts.map((f) => f[0]))}); ` +
   `painted (the next frame) median ${median(firsts.map((f) => f[1])).toFixed(0)} ms (${list(firsts.map((f) => f[1]))})`);
+await interaction();
 for (const [backend, reps] of [['cpu', 41], ['webgpu', 5]]) {
   for (const seeds of [1, 8]) {
     const { runs, uiBusy, uiScript } = await latencies(backend, 50, seeds, reps);

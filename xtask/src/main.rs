@@ -6,6 +6,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+mod synthetic;
+
 const RECBOLE: &str = "recbole==1.2.1";
 const WASM_BINDGEN: &str = "0.2.130";
 const TRUNK: &str = "0.22.1";
@@ -23,7 +25,8 @@ fn main() -> Result<()> {
         Some("bundle") => bundle(&root, &args[1..]),
         Some("test") => test(&root),
         Some("bench") => bench(&root, &args[1..]),
-        Some("bench-page") => bench_page(&root),
+        Some("bench-page") => bench_page(&root, &args[1..]),
+        Some("synthetic-bundle") => synthetic_bundle(&root, &SyntheticSize::parse(&args[1..])?).map(|_| ()),
         Some("fuzz") => fuzz(&args[1..]),
         Some("screenshots") => screenshots(&root),
         Some("dist") => dist(&root),
@@ -38,6 +41,9 @@ fn main() -> Result<()> {
                  \n  bench   native latency per user and training samples/s (add --data PATH --model DIR)\
                  \n  fuzz    the URL-state and bundle-parser property tests at 1,000,000 cases each (or --cases N)\
                  \n  bench-page  page latency (CPU, WebGPU) in headless Chromium, first-result time, wasm size\
+                 \n              (--items N: on a synthetic N-item bundle, with map frame and search timings)\
+                 \n  synthetic-bundle  a synthetic clustered dataset, imported, trained and exported into\
+                 \n              target/bundles/synthetic-N (--items 12000 --users 20000 --epochs 2)\
                  \n  dist    build the site to publish into dist/ (relative URLs: any static host, any sub-path)\
                  \n  screenshots  rewrite the README's screenshots in docs/ (page build + headless Chromium)\
                  \n  serve   build and serve the page at http://127.0.0.1:8080\
@@ -215,9 +221,12 @@ fn test_browser(root: &Path) -> Result<()> {
     wasm_test(&path, &["-p", "playground-state", "--test", "url_state", "--test", "backend_choice"])?;
     // The worker's message codec against serde-wasm-bindgen: exact round trips, times printed.
     wasm_test(&path, &["-p", "inference-protocol", "--test", "codec", "--", "--nocapture"])?;
-    // The page: Trunk release build, then end-to-end in Chromium.
+    // The page: Trunk release build, then end-to-end in Chromium, with a 12,000-item bundle built from
+    // synthetic data through import, train and export (a small, one-epoch run: the page's scale is tested,
+    // not the model).
+    let big = synthetic_bundle(root, &SyntheticSize { items: 12_000, users: 3_000, epochs: 1 })?;
     build_site(&path)?;
-    run(Command::new("node").args(["--test", "tests/"]).env("PATH", &path))?;
+    run(Command::new("node").args(["--test", "tests/"]).env("PATH", &path).env("SYNTHETIC_BUNDLE", big))?;
     Ok(())
 }
 
@@ -298,10 +307,98 @@ fn screenshots(root: &Path) -> Result<()> {
         .env("SCREENSHOT_DIR", "docs"))
 }
 
-/// `cargo xtask bench-page`: the page's numbers for BENCHMARKS.md (release build, headless Chromium).
-fn bench_page(root: &Path) -> Result<()> {
+/// `cargo xtask bench-page [--items N]`: the page's numbers for BENCHMARKS.md (release build,
+/// headless Chromium), on the shipped bundle or on a synthetic N-item one.
+fn bench_page(root: &Path, extra: &[String]) -> Result<()> {
+    let size = (!extra.is_empty()).then(|| SyntheticSize::parse(extra)).transpose()?;
+    let bundle = size.as_ref().map(|s| synthetic_bundle(root, s)).transpose()?;
     setup(root)?;
     let path = tool_path(root);
     build_site(&path)?;
-    run(Command::new("node").arg("tests/page_bench.mjs").env("PATH", &path))
+    let mut bench = Command::new("node");
+    bench.arg("tests/page_bench.mjs").env("PATH", &path);
+    if let Some(bundle) = bundle {
+        bench.env("BENCH_BUNDLE", bundle);
+    }
+    run(&mut bench)
+}
+
+/// The size of a synthetic bundle: `--items N --users U --epochs E`.
+struct SyntheticSize {
+    items: usize,
+    users: usize,
+    epochs: usize,
+}
+
+impl SyntheticSize {
+    fn parse(args: &[String]) -> Result<SyntheticSize> {
+        let mut size = SyntheticSize { items: 12_000, users: 20_000, epochs: 2 };
+        for pair in args.chunks(2) {
+            let value = || -> Result<usize> {
+                let v = pair.get(1).ok_or_else(|| anyhow::anyhow!("{} needs a number", pair[0]))?;
+                v.parse().map_err(|_| anyhow::anyhow!("{} takes a whole number, not {v:?}", pair[0]))
+            };
+            match pair[0].as_str() {
+                "--items" => size.items = value()?,
+                "--users" => size.users = value()?,
+                "--epochs" => size.epochs = value()?,
+                other => bail!("unknown option {other:?} (--items, --users, --epochs)"),
+            }
+        }
+        if size.items < TOPIC_MIN_ITEMS || size.users < 10 || size.epochs == 0 {
+            bail!("a synthetic bundle needs at least {TOPIC_MIN_ITEMS} items, 10 users and 1 epoch");
+        }
+        Ok(size)
+    }
+
+    fn name(&self) -> String {
+        format!("synthetic-{}", self.items)
+    }
+}
+
+const TOPIC_MIN_ITEMS: usize = 200;
+
+/// `cargo xtask synthetic-bundle [--items N --users U --epochs E]`: the synthetic data
+/// (`xtask/src/synthetic.rs`) through the user's own path: `seqdiff import`, `train`, `export`, into
+/// target/bundles/synthetic-N (kept out of the repository; rebuilt when its size changes).
+fn synthetic_bundle(root: &Path, size: &SyntheticSize) -> Result<PathBuf> {
+    let name = size.name();
+    let bundle = root.join("target/bundles").join(&name);
+    let stamp = format!("{} items, {} users, {} epochs", size.items, size.users, size.epochs);
+    let stamp_file = bundle.join("built-from.txt");
+    if std::fs::read_to_string(&stamp_file).is_ok_and(|s| s == stamp) && bundle.join("manifest.json").is_file() {
+        eprintln!("{} is up to date ({stamp})", bundle.display());
+        return Ok(bundle);
+    }
+    let data = root.join("data").join(&name);
+    let run_dir = root.join("runs").join(&name);
+    for stale in [&data, &run_dir, &bundle] {
+        if stale.exists() {
+            std::fs::remove_dir_all(stale)?;
+        }
+    }
+    synthetic::write(&data.join("raw"), size.items, size.users, 7)?;
+    let seqdiff = |args: &[&str]| -> Result<()> {
+        run(Command::new("cargo")
+            .args(["run", "--profile", "fast", "-q", "-p", "seqdiff", "--bin", "seqdiff", "--"])
+            .args(args))
+    };
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    seqdiff(&[
+        "import",
+        "--interactions",
+        &s(&data.join("raw/interactions.csv")),
+        "--items",
+        &s(&data.join("raw/items.csv")),
+        "--genres-column",
+        "genres",
+        "--out",
+        &s(&data),
+    ])?;
+    let epochs = size.epochs.to_string();
+    seqdiff(&["train", "--data", &s(&data), "--out", &s(&run_dir), "--epochs", &epochs])?;
+    let title = format!("Synthetic {} items", size.items);
+    seqdiff(&["export", "--model", &s(&run_dir), "--data", &s(&data), "--out", &s(&bundle), "--name", &title])?;
+    std::fs::write(&stamp_file, stamp)?;
+    Ok(bundle)
 }

@@ -45,11 +45,20 @@ impl Worker {
     /// Runs one request of the worker's protocol.
     pub async fn handle(&self, request: Request) -> Reply {
         match request {
-            Request::Load { config, weights } => Reply::Loaded(Engine::new(config, weights).map(|engine| {
+            Request::Load { config, weights } => {
+                let engine = match Engine::new(config, weights) {
+                    Ok(engine) => engine,
+                    // The model in use, if any, stays.
+                    Err(why) => return Reply::Loaded(Err(why)),
+                };
+                let previous = self.engine.borrow().clone();
+                if let Some(previous) = previous {
+                    engine.inherit_webgpu(&previous).await;
+                }
                 let loaded = LoadedModel { item_vectors: engine.item_vectors(), repeat_offset: engine.repeat_offset() };
                 *self.engine.borrow_mut() = Some(Rc::new(engine));
-                loaded
-            })),
+                Reply::Loaded(Ok(loaded))
+            }
             Request::StartWebGpu => Reply::WebGpu(match self.engine() {
                 Ok(engine) => engine.webgpu().await.map(|_| ()),
                 Err(why) => Err(why),
@@ -103,6 +112,26 @@ impl Engine {
         self.cpu.model.repeat_bias.as_ref().map(|_| self.cpu.repeat_offset())
     }
 
+    /// A model loaded after another (a model opened from disk) takes WebGPU as the previous one left
+    /// it: the runtime initialises once per worker, so its device is reused (after a start in
+    /// progress ends) and a failure stands.
+    async fn inherit_webgpu(&self, previous: &Engine) {
+        if matches!(&*previous.gpu.borrow(), GpuSlot::Starting) {
+            let _ = previous.webgpu().await;
+        }
+        let next = match &*previous.gpu.borrow() {
+            GpuSlot::Ready(rec) => {
+                match seqdiff_model::bundle::model_from_bytes(&self.config, self.weights.clone(), &rec.device()) {
+                    Ok(model) => GpuSlot::Ready(Rc::new(Recommender::new(model))),
+                    Err(why) => GpuSlot::Failed(why),
+                }
+            }
+            GpuSlot::Failed(why) => GpuSlot::Failed(why.clone()),
+            GpuSlot::Untried | GpuSlot::Starting => GpuSlot::Untried,
+        };
+        *self.gpu.borrow_mut() = next;
+    }
+
     /// The WebGPU recommender, starting WebGPU on first use. Concurrent callers wait for the one
     /// start; a failure is remembered (the runtime cannot be initialised twice).
     pub async fn webgpu(&self) -> Result<Rc<Recommender>, String> {
@@ -144,6 +173,11 @@ impl Engine {
 
     /// One request on `on`: generation with the per-step trajectory, read back once.
     pub async fn run(&self, on: ComputeBackend, history: &[u32], sampling: &SamplingConfig) -> Result<Timed, String> {
+        // A request made for the model shown before this one was loaded may name items it lacks.
+        let n = self.config.num_items;
+        if let Some(bad) = history.iter().find(|&&i| i == 0 || i as usize > n) {
+            return Err(format!("item {bad} is not in this model's catalogue (1–{n})"));
+        }
         let rec = match on {
             ComputeBackend::Cpu => self.cpu.clone(),
             ComputeBackend::WebGpu => self.webgpu().await?,

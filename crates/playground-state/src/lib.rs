@@ -6,6 +6,7 @@ pub mod address_bar;
 pub mod backend_choice;
 pub mod html_text;
 pub mod latest_only;
+pub mod local_bundle;
 pub mod map_legend;
 pub mod map_view;
 pub mod presets;

@@ -4,8 +4,13 @@
 
 use std::fmt::Write;
 
-/// Bundles the page knows how to load (folder names under `public/models/`).
-pub const DATASETS: &[&str] = &["ml-100k"];
+/// The bundle (folder under `public/models/`) a link that names none, or one the page cannot open, gets.
+pub const DEFAULT_DATASET: &str = "ml-100k";
+/// A model opened from disk is `local:FOLDER` in the page's link. That is no folder name, so the
+/// link opened elsewhere gets the default bundle and a notice that says why.
+pub const LOCAL_PREFIX: &str = "local:";
+/// Longest bundle folder name a link may give.
+pub const DATASET_NAME_MAX: usize = 64;
 
 pub const GUIDANCE_MIN: f64 = -1.0;
 pub const GUIDANCE_MAX: f64 = 8.0;
@@ -83,23 +88,33 @@ pub struct PageState {
     pub backend: BackendChoice,
 }
 
-/// The dataset named by a query (decided before its bundle is loaded), with a notice if the
-/// query named one the page does not know.
-pub fn dataset_from_query(query: &str) -> (String, Option<String>) {
+/// The bundle folder to open for a query (decided before any bundle loads): the one it names if
+/// that can be a folder under `models/` on this site, else the default. What the page says about a
+/// name it could not use comes from `PageState::from_query`, once the loaded bundle is known.
+pub fn dataset_from_query(query: &str) -> String {
     match pairs(query).into_iter().filter(|(k, _)| k == "dataset").last() {
-        Some((_, v)) => match known_dataset(v.trim()) {
-            Ok(name) => (name, None),
-            Err(notice) => (DATASETS[0].to_string(), Some(notice)),
-        },
-        None => (DATASETS[0].to_string(), None),
+        Some((_, v)) => hosted_dataset(v.trim()).unwrap_or_else(|_| DEFAULT_DATASET.to_string()),
+        None => DEFAULT_DATASET.to_string(),
     }
 }
 
-fn known_dataset(v: &str) -> Result<String, String> {
-    if DATASETS.contains(&v) {
+/// `v` if it can name a bundle folder under `models/`: 1–64 ASCII letters, digits, `-` and `_`,
+/// starting with a letter or digit (so no path, no dot, no markup ever reaches a URL).
+pub fn hosted_dataset(v: &str) -> Result<String, String> {
+    if let Some(folder) = v.strip_prefix(LOCAL_PREFIX) {
+        return Err(format!(
+            "dataset {}: this link was made with a model opened from disk, which only the browser that opened it has",
+            quote(folder)
+        ));
+    }
+    let valid = !v.is_empty()
+        && v.len() <= DATASET_NAME_MAX
+        && v.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
         Ok(v.to_string())
     } else {
-        Err(format!("unknown dataset {}; showing {}", quote(v), DATASETS[0]))
+        Err(format!("unknown dataset {}: not a bundle folder name (letters, digits, - and _)", quote(v)))
     }
 }
 
@@ -131,14 +146,20 @@ pub fn snap(v: f64, step: f64) -> f64 {
 }
 
 impl PageState {
+    /// `dataset=NAME`, encoded (a model opened from disk is named after its folder, which may hold
+    /// any character): the query of a bundle's own defaults.
+    pub fn dataset_query(dataset: &str) -> String {
+        format!("dataset={}", form_urlencoded::byte_serialize(dataset.as_bytes()).collect::<String>())
+    }
+
     /// The query string (without "?") that `from_query` turns back into this state.
     pub fn to_query(&self) -> String {
         let history: Vec<String> = self.history.iter().map(u32::to_string).collect();
         let mut q = String::new();
         let _ = write!(
             q,
-            "dataset={}&history={}&guidance={}&steps={}&seeds={}&eta={}&start={}&seed={}&mask={}&holdout={}&backend={}",
-            self.dataset,
+            "{}&history={}&guidance={}&steps={}&seeds={}&eta={}&start={}&seed={}&mask={}&holdout={}&backend={}",
+            Self::dataset_query(&self.dataset),
             history.join(","),
             number(self.guidance),
             self.steps,
@@ -167,10 +188,8 @@ impl PageState {
             }
             let v = value.trim();
             match key.as_str() {
-                "dataset" => match known_dataset(v) {
-                    Ok(name) => state.dataset = name,
-                    Err(notice) => notices.push(notice),
-                },
+                // The bundle was chosen before it loaded (`dataset_from_query`): the loaded one counts.
+                "dataset" => {}
                 "history" => state.history = parse_history(v, limits, &mut notices),
                 "guidance" => {
                     state.guidance = parse_float(
@@ -207,6 +226,19 @@ impl PageState {
                     )),
                 },
                 _ => notices.push(format!("ignored unknown field {}", quote(&key))),
+            }
+        }
+        // A link made for another bundle: its history names another catalogue's items.
+        let linked = pairs(query).into_iter().filter(|(k, _)| k == "dataset").last().map(|(_, v)| v.trim().to_string());
+        if let Some(v) = linked.filter(|v| *v != defaults.dataset) {
+            let why = hosted_dataset(&v).map_or_else(
+                |e| e,
+                |name| format!("dataset {}: no model bundle models/{name}/ on this site", quote(&name)),
+            );
+            notices.push(format!("{why}; showing {}", defaults.dataset));
+            if seen.iter().any(|k| k == "history") {
+                notices.push(format!("history: the link's items belong to {}; showing a preset instead", quote(&v)));
+                state.history = defaults.history.clone();
             }
         }
         (state, notices)

@@ -4,7 +4,7 @@
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-use playground_state::url_state::dataset_from_query;
+use playground_state::url_state::{dataset_from_query, hosted_dataset};
 use playground_state::{BackendChoice, Limits, PageState};
 
 const LIMITS: Limits = Limits { num_items: 1349, max_history: 50, max_steps: 50 };
@@ -108,7 +108,7 @@ fn malformed_values_fall_back_to_defaults_with_a_notice() {
     assert_eq!(s, defaults());
     assert_eq!(notices.len(), 9, "{notices:?}");
     assert!(notices.iter().any(|n| n.contains("unknown backend \"cuda\"")));
-    assert!(notices.iter().any(|n| n.contains("unknown dataset \"netflix\"")));
+    assert!(notices.iter().any(|n| n.contains("dataset \"netflix\": no model bundle models/netflix/")));
     assert!(parse("guidance=inf").1[0].contains("not a number"));
 }
 
@@ -147,10 +147,38 @@ fn hostile_keys_and_values_are_quoted_short_and_never_trusted() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn dataset_is_read_before_the_bundle_loads() {
-    assert_eq!(dataset_from_query("?steps=3&dataset=ml-100k"), ("ml-100k".into(), None));
-    let (name, notice) = dataset_from_query("dataset=../../etc/passwd");
-    assert_eq!(name, "ml-100k");
-    assert!(notice.unwrap().contains("unknown dataset"));
+    assert_eq!(dataset_from_query("?steps=3&dataset=ml-100k"), "ml-100k");
+    assert_eq!(dataset_from_query("?steps=3"), "ml-100k");
+    // Any folder name may name a hosted bundle; nothing else reaches a URL.
+    assert_eq!(dataset_from_query("dataset=toys_12k&dataset=Beauty-5"), "Beauty-5", "the last counts");
+    for hostile in ["../../etc/passwd", ".hidden", "a/b", "%2e%2e", "<b>x</b>", "-x", "", "local:my-run", "http://evil"]
+    {
+        assert_eq!(dataset_from_query(&format!("dataset={}", urlenc(hostile))), "ml-100k", "{hostile}");
+        assert!(hosted_dataset(hostile).is_err(), "{hostile}");
+    }
+    assert!(hosted_dataset(&"a".repeat(65)).is_err());
+    assert!(hosted_dataset(&"a".repeat(64)).is_ok());
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_link_for_another_bundle_keeps_its_settings_but_not_its_history() {
+    // The page fell back to ml-100k (the defaults' bundle) for a link made with another model.
+    let (s, notices) = parse("history=1,2,3&dataset=local:my-run&steps=3");
+    assert_eq!(s.dataset, "ml-100k");
+    assert_eq!(s.history, defaults().history, "another catalogue's ids are not this one's items");
+    assert_eq!(s.steps, 3, "sampling settings mean the same for every model");
+    assert!(
+        notices.iter().any(|n| n.starts_with("dataset \"my-run\": this link was made with a model opened from disk"))
+    );
+    assert!(notices.iter().any(|n| n.starts_with("history: the link's items belong to \"local:my-run\"")));
+    let (_, notices) = parse("dataset=toys&steps=3");
+    assert_eq!(
+        notices,
+        vec!["dataset \"toys\": no model bundle models/toys/ on this site; showing ml-100k".to_string()]
+    );
+    // The loaded bundle's own name, written by the page itself, is silent.
+    assert!(parse("dataset=ml-100k&history=1,2").1.is_empty());
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

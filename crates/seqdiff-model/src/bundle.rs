@@ -96,7 +96,37 @@ impl Manifest {
         if !(c.input_scale.is_finite() && (0.0..1.0).contains(&c.dropout)) {
             return Err("manifest input scale or dropout is out of range".into());
         }
+        let f = &m.files;
+        let names = std::iter::once(&f.weights).chain(&f.catalogue).chain(&f.extras).chain(f.extras_hashes.keys());
+        if let Some(bad) = names.into_iter().find(|n| !plain_file_name(n)) {
+            let shown: String = bad.chars().take(40).filter(|c| !c.is_control()).collect();
+            return Err(format!(
+                "manifest names the file {shown:?}: only plain names inside the bundle folder are read"
+            ));
+        }
         Ok(m)
+    }
+}
+
+/// A file name inside the bundle's own folder: 1–128 ASCII letters, digits, `.`, `-` and `_`, not
+/// starting with a dot (no path, no parent folder, nothing that changes a URL's meaning).
+pub fn plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// Largest size the loader reads for `name` of bundle `m`: the weights of at most
+/// `parameter_bound` f32 values plus 1 MiB of record structure; any other file `MAX_FILE_BYTES`.
+/// Checked before a file is read, so a huge file is refused without being allocated.
+pub fn file_size_limit(m: &Manifest, name: &str) -> u64 {
+    if name == m.files.weights {
+        parameter_bound(&m.model) * 4 + (1 << 20)
+    } else if name == "manifest.json" {
+        MAX_MANIFEST_BYTES as u64
+    } else {
+        crate::bundle_files::MAX_FILE_BYTES as u64
     }
 }
 
@@ -167,9 +197,22 @@ mod tests {
             ("temperature", &|v| v["model"]["temperature"] = (-1.0).into()),
             ("dropout", &|v| v["model"]["dropout"] = 1.5.into()),
             ("weights", &|v| v["files"]["weights"] = serde_json::Value::Null),
+            ("weights path", &|v| v["files"]["weights"] = "../../secret.bpk".into()),
+            ("absolute", &|v| v["files"]["weights"] = "/etc/passwd".into()),
+            ("hidden", &|v| v["files"]["catalogue"] = ".env".into()),
+            ("url", &|v| v["files"]["extras"] = serde_json::json!(["https://evil.example/map.json"])),
+            ("query", &|v| v["files"]["extras"] = serde_json::json!(["map.json?x=1"])),
+            ("markup", &|v| v["files"]["extras_hashes"] = serde_json::json!({"<b>x</b>": "00"})),
         ] {
             assert!(with(edit).is_err(), "{what}");
         }
+        let m = Manifest::parse(SHIPPED).unwrap();
+        let weights_size =
+            std::fs::metadata(concat!(env!("CARGO_MANIFEST_DIR"), "/../../public/models/ml-100k/weights.bpk"))
+                .unwrap()
+                .len();
+        assert!(weights_size <= file_size_limit(&m, &m.files.weights), "the shipped weights fit their limit");
+        assert!(file_size_limit(&m, &m.files.weights) < 64 << 20, "a small model's weights get a small limit");
         for cut in [0, 1, SHIPPED.len() / 2, SHIPPED.len() - 2] {
             assert!(Manifest::parse(&SHIPPED[..cut]).is_err(), "truncated at {cut}");
         }

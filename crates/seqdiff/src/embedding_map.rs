@@ -246,7 +246,8 @@ mod tests {
     fn t_sne_keeps_the_neighbourhoods_of_a_flat_sheet() {
         // 3,000 points on a 2-D sheet inside 16-D: each point's nearest neighbours are recoverable.
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let basis: Vec<[f32; 2]> = (0..16).map(|_| [rng.random_range(-1.0f32..1.0), rng.random_range(-1.0f32..1.0)]).collect();
+        let basis: Vec<[f32; 2]> =
+            (0..16).map(|_| [rng.random_range(-1.0f32..1.0), rng.random_range(-1.0f32..1.0)]).collect();
         let rows: Vec<Vec<f32>> = (0..3000)
             .map(|_| {
                 let (u, v) = (rng.random_range(0.0f32..1.0), rng.random_range(0.0f32..1.0));

@@ -2,9 +2,10 @@
 //! until the view or the transform changes), then per frame the request's overlay — seeds, the
 //! guidance direction, recommendations, history, the held-out answer and the trajectory so far.
 
+use playground_state::map_raster::{raster, rgb};
 use playground_state::map_view::Transform;
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use leptos::prelude::*;
 
@@ -34,7 +35,7 @@ pub fn coords(map: &MapData, pca: bool) -> &[[f32; 2]] {
     if pca { &map.map.pca } else { &map.map.tsne }
 }
 
-/// Draws all items into an off-screen canvas once per (view, transform).
+/// Draws all items into an off-screen canvas once per (view, transform), opaque white behind them.
 fn static_layer(cache: StaticLayer, map: &MapData, pca: bool, t: Transform) -> Option<HtmlCanvasElement> {
     let cached = cache.with_value(|s| s.as_ref().filter(|(_, p, tt)| *p == pca && *tt == t).map(|(c, _, _)| c.clone()));
     if cached.is_some() {
@@ -44,17 +45,17 @@ fn static_layer(cache: StaticLayer, map: &MapData, pca: bool, t: Transform) -> O
     canvas.set_width(WIDTH as u32);
     canvas.set_height(HEIGHT as u32);
     let ctx = context(&canvas)?;
+    // Every item as pixels, one group of colour after another (as the legend lists them), put on the
+    // canvas in one call (`map_raster.rs`).
     let xy = coords(map, pca);
-    for legend in 0..map.legend.len() {
-        ctx.set_fill_style_str(colour(legend));
-        ctx.set_global_alpha(0.75);
-        for (i, p) in xy.iter().enumerate().skip(1) {
-            if map.colour_of[i] == legend {
-                let [x, y] = t.to_screen(*p);
-                ctx.fill_rect(x - 1.5, y - 1.5, 3.0, 3.0);
-            }
-        }
-    }
+    let palette: Vec<[u8; 3]> = (0..map.legend.len()).map(|l| rgb(colour(l))).collect();
+    let mut order: Vec<usize> = (1..xy.len()).collect();
+    order.sort_by_key(|&i| map.colour_of[i]);
+    let points: Vec<([f64; 2], [u8; 3])> =
+        order.into_iter().map(|i| (t.to_screen(xy[i]), palette.get(map.colour_of[i]).copied().unwrap_or([128; 3]))).collect();
+    let pixels = raster(WIDTH as usize, HEIGHT as usize, &points, 0.75);
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), WIDTH as u32, HEIGHT as u32).ok()?;
+    ctx.put_image_data(&image, 0.0, 0.0).ok()?;
     cache.set_value(Some((canvas.clone(), pca, t)));
     Some(canvas)
 }

@@ -8,6 +8,7 @@ pub mod html_text;
 pub mod latest_only;
 pub mod local_bundle;
 pub mod map_legend;
+pub mod map_raster;
 pub mod map_view;
 pub mod presets;
 pub mod ranked;

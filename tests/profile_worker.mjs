@@ -2,7 +2,8 @@
 // (a new seed each, S=50, guided, K from `K`, default 1), with function names. Needs a release build
 // (`trunk build --release`): it serves a copy of dist/ whose worker wasm is the named one Trunk left in
 // target/wasm-bindgen/release/ (before wasm-opt strips the names), warms up, profiles 60 requests, and
-// prints self and inclusive time per function (the top 30, or `TOP`). Run with `node tests/profile_worker.mjs` (BENCHMARKS.md).
+// prints self and inclusive time per function (the top 30, or `TOP`). Run with `node tests/profile_worker.mjs` (BENCHMARKS.md);
+// BENCH_BUNDLE=DIR profiles that bundle (served as models/<its folder name>) instead of the shipped one.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,10 +12,13 @@ import { startServer, launchBrowser } from './support.mjs';
 const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'profile-dist-'));
 fs.cpSync('dist', dist, { recursive: true });
 fs.copyFileSync('target/wasm-bindgen/release/inference-worker_bg.wasm', path.join(dist, 'inference-worker_bg.wasm'));
+const bundle = process.env.BENCH_BUNDLE;
+const dataset = bundle ? path.basename(bundle) : 'ml-100k';
+if (bundle) fs.cpSync(bundle, path.join(dist, 'models', dataset), { recursive: true });
 const { server, base } = await startServer(dist);
 const browser = await launchBrowser();
 const page = await (await browser.newContext()).newPage();
-await page.goto(`${base}/?history=50,100,181,258,286,288,294,300&backend=cpu&steps=50&seeds=${process.env.K || 1}&guidance=1&eta=0&seed=0`);
+await page.goto(`${base}/?dataset=${dataset}&history=50,100,181,258,286,288,294,300&backend=cpu&steps=50&seeds=${process.env.K || 1}&guidance=1&eta=0&seed=0`);
 await page.getByRole('status').filter({ hasText: /backend: CPU · last request/ }).waitFor({ timeout: 120_000 });
 const seed = page.getByLabel('Seed', { exact: true });
 const request = async (n) => { await seed.fill(String(n)); await seed.press('Enter'); await page.waitForTimeout(80); };

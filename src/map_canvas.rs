@@ -69,13 +69,18 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
     };
 
     let cat = catalogue.clone();
+    // The history part of the state only: a new seed or guidance must not place every point again
+    // with the old result (placing is the page's largest cost per request at 12,000 items).
+    let model_input = Memo::new(move |_| {
+        state.with(|s| {
+            let (i, a) = s.model_input();
+            (i.to_vec(), a)
+        })
+    });
     let layer = Memo::new(move |_| {
         let pca = use_pca.get();
         let m = cat.map.as_ref().unwrap();
-        let (input, answer) = state.with(|s| {
-            let (i, a) = s.model_input();
-            (i.to_vec(), a)
-        });
+        let (input, answer) = model_input.get();
         sinks.output.with(|o| o.as_ref().map(|o| overlay(o, &input, answer, m, pca))).unwrap_or_default()
     });
     // New results: replay the trajectory from its first step. One frame loop at most: a result that

@@ -51,8 +51,10 @@ fn static_layer(cache: StaticLayer, map: &MapData, pca: bool, t: Transform) -> O
     let palette: Vec<[u8; 3]> = (0..map.legend.len()).map(|l| rgb(colour(l))).collect();
     let mut order: Vec<usize> = (1..xy.len()).collect();
     order.sort_by_key(|&i| map.colour_of[i]);
-    let points: Vec<([f64; 2], [u8; 3])> =
-        order.into_iter().map(|i| (t.to_screen(xy[i]), palette.get(map.colour_of[i]).copied().unwrap_or([128; 3]))).collect();
+    let points: Vec<([f64; 2], [u8; 3])> = order
+        .into_iter()
+        .map(|i| (t.to_screen(xy[i]), palette.get(map.colour_of[i]).copied().unwrap_or([128; 3])))
+        .collect();
     let pixels = raster(WIDTH as usize, HEIGHT as usize, &points, 0.75);
     let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), WIDTH as u32, HEIGHT as u32).ok()?;
     ctx.put_image_data(&image, 0.0, 0.0).ok()?;

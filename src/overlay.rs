@@ -2,7 +2,7 @@
 //! the held-out answer, the denoising trajectory, the seed cloud and the guidance direction —
 //! all placed on the active view (t-SNE by nearest items, PCA exactly).
 
-use seqdiff_model::map::{Placement, UnitItems, l2_normalised, place};
+use seqdiff_model::map::{Placement, UnitItems, l2_normalised, place_all};
 
 use crate::map_data::MapData;
 use crate::view_model::Output;
@@ -23,30 +23,34 @@ pub struct Overlay {
     pub endpoints: Option<(Placement, Placement)>,
 }
 
-/// Places a vector on the active view.
-pub fn locate(v: &[f32], map: &MapData, pca: bool) -> Placement {
+/// Places vectors on the active view, all in one pass over the items (`map::place_all`).
+pub fn locate_all(vs: &[&[f32]], map: &MapData, pca: bool) -> Vec<Placement> {
     if pca {
-        // Exact position; the nearest item still tells how far the point is from any item.
-        let near = place(v, &map.unit_items, &map.map.pca, 1);
-        Placement { xy: map.map.pca_point(v), ..near }
+        // Exact positions; the nearest item still tells how far each point is from any item.
+        let near = place_all(vs, &map.unit_items, &map.map.pca, 1);
+        near.into_iter().zip(vs).map(|(p, v)| Placement { xy: map.map.pca_point(v), ..p }).collect()
     } else {
-        place(v, &map.unit_items, &map.map.tsne, NEIGHBOURS)
+        place_all(vs, &map.unit_items, &map.map.tsne, NEIGHBOURS)
     }
 }
 
 pub fn overlay(output: &Output, input: &[u32], answer: Option<u32>, map: &MapData, pca: bool) -> Overlay {
     let r = &output.result;
     let k = r.rows / r.users.max(1);
+    // Every point to place, in one list: the trajectory, each seed's final x̂0, then the endpoints.
+    let trajectory: Vec<&[f32]> = r.trajectory.iter().filter_map(|step| step.first()).map(Vec::as_slice).collect();
+    let seeds: Vec<&[f32]> = r.final_x0.iter().take(k).map(Vec::as_slice).collect();
+    let endpoints: Option<[&[f32]; 2]> =
+        r.endpoints.as_ref().and_then(|(c, u)| Some([c.first()?.as_slice(), u.first()?.as_slice()]));
+    let all: Vec<&[f32]> = trajectory.iter().chain(&seeds).chain(endpoints.iter().flatten()).copied().collect();
+    let mut placed = locate_all(&all, map, pca).into_iter();
     Overlay {
         history: input.to_vec(),
         recommendations: output.rows.iter().map(|row| row.item).collect(),
         answer,
-        trajectory: r.trajectory.iter().filter_map(|step| step.first()).map(|x0| locate(x0, map, pca)).collect(),
-        seeds: r.final_x0.iter().take(k).map(|x0| locate(x0, map, pca)).collect(),
-        endpoints: r
-            .endpoints
-            .as_ref()
-            .and_then(|(c, u)| Some((locate(c.first()?, map, pca), locate(u.first()?, map, pca)))),
+        trajectory: placed.by_ref().take(trajectory.len()).collect(),
+        seeds: placed.by_ref().take(seeds.len()).collect(),
+        endpoints: endpoints.and_then(|_| Some((placed.next()?, placed.next()?))),
     }
 }
 

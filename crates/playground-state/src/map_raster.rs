@@ -52,7 +52,8 @@ mod tests {
         assert_eq!(rgb("#4e79a7"), [0x4e, 0x79, 0xa7]);
         assert_eq!(rgb("red"), [128, 128, 128]);
         let red = [255, 0, 0];
-        let p = raster(20, 10, &[([5.2, 4.9], red), ([-50.0, 3.0], red), ([f64::NAN, 1.0], red), ([19.9, 9.9], red)], 0.5);
+        let p =
+            raster(20, 10, &[([5.2, 4.9], red), ([-50.0, 3.0], red), ([f64::NAN, 1.0], red), ([19.9, 9.9], red)], 0.5);
         assert_eq!(p.len(), 20 * 10 * 4);
         // The square covers x 4..=6, y 3..=5: white half-covered by red.
         for (x, y) in [(4, 3), (6, 5), (5, 4)] {

@@ -11,7 +11,12 @@ use seqdiff_model::noise::gaussian;
 use seqdiff_model::sampler::Recommender;
 use seqdiff_model::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps_from};
 
+/// The device's random generator is global: tests running side by side must not interleave their
+/// seed-then-initialise, or the "same" model differs from run to run (it made one check fail 1 run in 6).
+static SEEDED_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn recommender(space: DiffusionSpace) -> Recommender {
+    let _alone = SEEDED_INIT.lock().unwrap_or_else(|e| e.into_inner());
     let device = Device::flex();
     device.seed(3);
     let config = ModelConfig {

@@ -250,7 +250,8 @@ fn build_site(path: &str) -> Result<()> {
 fn serve(root: &Path) -> Result<()> {
     setup(root)?;
     run(Command::new("trunk")
-        .args(["serve", "--release", "--address", "127.0.0.1", "--port", "8080"])
+        // No auto-reload: its injected inline script is what the page's Content-Security-Policy forbids.
+        .args(["serve", "--release", "--no-autoreload", "--address", "127.0.0.1", "--port", "8080"])
         .env("PATH", tool_path(root)))
 }
 

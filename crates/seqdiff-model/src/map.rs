@@ -165,23 +165,28 @@ impl UnitItems {
             if skip(i) {
                 continue;
             }
-            let value = key(dot(u, row));
-            // Items come in index order, so an equal key never displaces an earlier item.
-            if best.len() == k && !value.total_cmp(&best[k - 1].0).is_lt() {
-                continue;
-            }
-            let at = best.partition_point(|b| b.0.total_cmp(&value).is_le());
-            best.insert(at, (value, i));
-            best.truncate(k);
+            keep_smallest(&mut best, k, key(dot(u, row)), i);
         }
         best
     }
 }
 
+/// Offers item `i` with key `value` to `best` (at most `k`, smallest first). Items come in index
+/// order, so an equal key never displaces an earlier item.
+fn keep_smallest(best: &mut Vec<(f32, usize)>, k: usize, value: f32, i: usize) {
+    if best.len() == k && !value.total_cmp(&best[k - 1].0).is_lt() {
+        return;
+    }
+    let at = best.partition_point(|b| b.0.total_cmp(&value).is_le());
+    best.insert(at, (value, i));
+    best.truncate(k);
+}
+
 impl UnitItems {
     /// `smallest` (nothing skipped) for every query at once, in one pass over the items: each item row
-    /// is read once for all queries. The table (3 MiB at 12,000 items) streamed once per query made
-    /// placing a request's ≈ 60 points cost ≈ 39 ms on the page's UI thread (BENCHMARKS.md).
+    /// is read once for all queries (the table is 3 MiB at 12,000 items). Placing a request's ≈ 60
+    /// points this way took 14.9 ms on the page's UI thread against 23–26 ms a pass per point
+    /// (BENCHMARKS.md).
     pub fn smallest_each(&self, queries: &[Vec<f32>], k: usize, key: impl Fn(f32) -> f32) -> Vec<Vec<(f32, usize)>> {
         let mut best: Vec<Vec<(f32, usize)>> = queries.iter().map(|_| Vec::with_capacity(k + 1)).collect();
         if k == 0 || self.dim == 0 {
@@ -189,13 +194,7 @@ impl UnitItems {
         }
         for (i, row) in self.rows.chunks_exact(self.dim).enumerate().skip(1) {
             for (u, best) in queries.iter().zip(best.iter_mut()) {
-                let value = key(dot(u, row));
-                if best.len() == k && !value.total_cmp(&best[k - 1].0).is_lt() {
-                    continue;
-                }
-                let at = best.partition_point(|b| b.0.total_cmp(&value).is_le());
-                best.insert(at, (value, i));
-                best.truncate(k);
+                keep_smallest(best, k, key(dot(u, row)), i);
             }
         }
         best

@@ -11,6 +11,8 @@ import { startServer, launchBrowser } from './support.mjs';
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const bundle = process.env.BENCH_BUNDLE;
+// Longer than the map's trajectory replay (map_canvas.rs, ANIMATION_MS) plus placing the points.
+const IDLE_PAUSE_MS = 1500;
 const dataset = bundle ? path.basename(bundle) : 'ml-100k';
 if (bundle) fs.cpSync(bundle, path.join('dist/models', dataset), { recursive: true });
 const catalogue = JSON.parse(fs.readFileSync(path.join('dist/models', dataset, 'catalogue.json'), 'utf8'));
@@ -79,14 +81,17 @@ async function request(page, seed) {
 
 /** `reps` requests, and how long the page's main (UI) thread was busy per request meanwhile, from
  *  Chromium's own task accounting (CDP `Performance.getMetrics`): all tasks, and the script part. */
-async function latencies(backend, steps, seeds, reps) {
+async function latencies(backend, steps, seeds, reps, pauseMs = 0) {
   const page = await requestPage(backend, steps, seeds);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   const before = await metrics();
   const out = [];
-  for (let seed = 1; seed <= reps; seed++) out.push(await request(page, seed));
+  for (let seed = 1; seed <= reps; seed++) {
+    out.push(await request(page, seed));
+    if (pauseMs) await page.waitForTimeout(pauseMs);
+  }
   const after = await metrics();
   await page.context().close();
   const perRequest = (name) => (1000 * (after[name] - before[name])) / reps;
@@ -179,6 +184,12 @@ for (const [backend, reps] of [['cpu', 41], ['webgpu', 5]]) {
     const trips = runs.map((r) => r[1]);
     console.log(`${backend.padEnd(6)} S=50 K=${seeds}: median ${median(xs).toFixed(1)} ms per request in the worker (${(median(xs) / 50).toFixed(2)} ms per step; ${reps} requests, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}); round trip seen by the page: median ${median(trips).toFixed(0)} ms; UI thread busy ${uiBusy.toFixed(1)} ms per request (script ${uiScript.toFixed(1)})`);
   }
+}
+// The same CPU requests with the page left idle between them (its map replay and placing done), so the
+// worker's time is its own and not a share of two cores with the UI still drawing the previous result.
+for (const seeds of [1, 8]) {
+  const xs = (await latencies('cpu', 50, seeds, 41, IDLE_PAUSE_MS)).runs.map((r) => r[0]);
+  console.log(`cpu    S=50 K=${seeds}, page idle between requests (${IDLE_PAUSE_MS} ms): median ${median(xs).toFixed(1)} ms per request in the worker (41 requests, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`);
 }
 await soak(Number(process.env.SOAK_REQUESTS || 1000));
 await browser.close();

@@ -10,6 +10,9 @@ pub enum DenoiserKind {
     Mlp,
     /// x_t queries the encoder outputs (keys/values computed once per request).
     CrossAttn,
+    /// DiffuRec's Approximator: λ ⊙ (x_t + τ(t)) is added to every history token and the encoder
+    /// itself is re-run at every step; its newest output is x̂0 (ARCHITECTURE.md, "Designs").
+    HistoryTokens,
 }
 
 impl std::str::FromStr for DenoiserKind {
@@ -18,7 +21,8 @@ impl std::str::FromStr for DenoiserKind {
         match s {
             "mlp" => Ok(Self::Mlp),
             "cross-attn" => Ok(Self::CrossAttn),
-            _ => Err(format!("unknown denoiser '{s}' (expected mlp or cross-attn)")),
+            "history-tokens" => Ok(Self::HistoryTokens),
+            _ => Err(format!("unknown denoiser '{s}' (expected mlp, cross-attn or history-tokens)")),
         }
     }
 }
@@ -73,6 +77,69 @@ impl std::str::FromStr for DiffusionSpace {
     }
 }
 
+/// The forward process's ᾱ_t (schedule.rs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoiseSchedule {
+    /// Nichol & Dhariwal's cosine schedule (every bundle saved before this option existed).
+    #[default]
+    Cosine,
+    /// DiffuRec's `trunc_lin`.
+    TruncatedLinear,
+    /// DreamRec's `exp` (the discretised VP-SDE).
+    VpExponential,
+}
+
+/// Which published design a model reproduces (`seqdiff train --design`): what the page's model card
+/// and the benchmarks name it by. The mechanism itself lives in the other fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Design {
+    /// This project's recipe (ARCHITECTURE.md §2).
+    #[default]
+    Ours,
+    DiffuRec,
+    DreamRec,
+    DiffuRecSys,
+}
+
+impl Design {
+    pub const ALL: [Design; 4] = [Design::Ours, Design::DiffuRec, Design::DreamRec, Design::DiffuRecSys];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Design::Ours => "ours",
+            Design::DiffuRec => "diffurec",
+            Design::DreamRec => "dreamrec",
+            Design::DiffuRecSys => "diffurecsys",
+        }
+    }
+}
+
+impl Design {
+    /// The sampler the design's paper uses: ancestral DDPM over all T steps (DDIM with η = 1 on the
+    /// full chain), unguided except DreamRec (w = 2). None for ours, whose sampling the trainer chooses
+    /// on validation.
+    pub fn sampling(self, diffusion_steps: usize) -> Option<SamplingConfig> {
+        let guidance = match self {
+            Design::Ours => return None,
+            Design::DiffuRec | Design::DiffuRecSys => 0.0,
+            Design::DreamRec => 2.0,
+        };
+        Some(SamplingConfig { guidance, steps: diffusion_steps, eta: 1.0, ensemble: 1, seed: 0, start: 1.0 })
+    }
+}
+
+impl std::str::FromStr for Design {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Design::ALL
+            .into_iter()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| format!("unknown design '{s}' (expected ours, diffurec, dreamrec or diffurecsys)"))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
     /// Items are 1..=num_items; row 0 of the item table is padding.
@@ -115,6 +182,14 @@ pub struct ModelConfig {
     /// Off in bundles saved before this option existed.
     #[serde(default)]
     pub history_bag: bool,
+    #[serde(default)]
+    pub schedule: NoiseSchedule,
+    /// DiffuRec's λ ~ N(δ, δ²) per element, redrawn at every call (training and sampling): the scale
+    /// of x_t + τ(t) when added to the history tokens (`DenoiserKind::HistoryTokens`). DiffuRec: 0.001.
+    #[serde(default)]
+    pub token_noise: f64,
+    #[serde(default)]
+    pub design: Design,
 }
 
 fn one() -> f64 {
@@ -140,6 +215,9 @@ impl ModelConfig {
             repeat_offset: false,
             diffusion_space: DiffusionSpace::Query,
             history_bag: false,
+            schedule: NoiseSchedule::Cosine,
+            token_noise: 0.0,
+            design: Design::Ours,
         }
     }
 }

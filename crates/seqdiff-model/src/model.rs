@@ -77,10 +77,36 @@ impl SeqDiff {
 
     /// Runs the causal encoder over left-padded windows of equal length (≤ max_len).
     pub fn encode(&self, windows: Vec<Vec<u32>>) -> Encoded {
+        self.encode_with(windows, None)
+    }
+
+    /// `encode` with `extra` [B, d] added to every token of window b (DiffuRec's approximator input).
+    pub fn encode_with(&self, windows: Vec<Vec<u32>>, extra: Option<Tensor<2>>) -> Encoded {
         let len = windows.first().map_or(0, Vec::len);
         let bias = attention_bias(&windows, len, &self.device());
-        let outputs = self.encoder.forward(self.embed(&windows) * self.config.input_scale, bias.clone());
+        let tokens = self.embed(&windows) * self.config.input_scale;
+        let tokens = match extra {
+            Some(extra) => tokens + extra.unsqueeze_dim::<3>(1),
+            None => tokens,
+        };
+        let outputs = self.encoder.forward(tokens, bias.clone());
         Encoded { outputs, windows, bias }
+    }
+
+    /// DiffuRec's approximator (`DenoiserKind::HistoryTokens`): λ ⊙ (x_t + τ(t)) added to every token of
+    /// each row's window, the encoder re-run, its newest output = x̂0. `windows` [R, L] left-padded,
+    /// `x_t`, `time` (τ(t) per row) and `lambda` [R, d] → [R, d]. DiffuRec draws λ per position as well;
+    /// here one draw per row is shared by its positions (ARCHITECTURE.md, "Designs").
+    pub fn history_tokens_x0(
+        &self,
+        windows: Vec<Vec<u32>>,
+        x_t: Tensor<2>,
+        time: Tensor<2>,
+        lambda: Tensor<2>,
+    ) -> Tensor<2> {
+        let (rows, len, d) = (windows.len(), windows.first().map_or(0, Vec::len), self.config.dim);
+        let outputs = self.encode_with(windows, Some(lambda * (x_t + time))).outputs;
+        outputs.slice([0..rows, len - 1..len]).reshape([rows, d])
     }
 
     /// RMS-normalised item table ẽ = e / rms(e), [N+1, d]; the x0 targets and the scoring keys.

@@ -11,12 +11,15 @@ use crate::encoder::padding_bias;
 use crate::generation::{GenerationResult, PackedLayout};
 use crate::model::{Encoded, SeqDiff, left_pad, prefix_bags};
 use crate::noise::gaussian;
-use crate::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps_from};
+use crate::schedule::{alpha_bars, ddim_coefficients, respaced_timesteps_from};
+
+/// Seeds λ's stream (DiffuRec's approximator) apart from the chain's noise of the same seed.
+pub const LAMBDA_STREAM: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// A model made ready for inference: the per-request-independent tensors are computed once.
 pub struct Recommender {
     pub model: SeqDiff,
-    /// The scoring keys (see `SeqDiff::scoring_keys`), transposed: [d, N+1].
+    /// The scoring keys (see `SeqDiff::scoring_keys`), transposed and stored so: [d, N+1] row-major.
     item_keys: Tensor<2>,
     /// Key space: the RMS-normalised item table [N+1, d] whose softmax-weighted mean is fed back
     /// into the chain (None in query space, which feeds back x̂0 itself).
@@ -73,7 +76,9 @@ impl Recommender {
         let time_table = model.denoiser.time_table(&device);
         let first_layer = model.denoiser.first_layer_blocks();
         Recommender {
-            item_keys: model.scoring_keys().transpose(),
+            // `* 1.0` writes the transpose out once: as a strided view, the CPU backend's gemm repacked
+            // the whole item table on every request (BENCHMARKS.md, "The page at 12,000 items").
+            item_keys: model.scoring_keys().transpose() * 1.0,
             key_space: (model.config.diffusion_space == DiffusionSpace::Key).then(|| model.normalised_items()),
             bag_keys: model.config.history_bag.then(|| model.normalised_items()),
             repeat_offset: model.repeat_offset_tensor(),
@@ -82,7 +87,7 @@ impl Recommender {
             first_layer,
             time_table,
             padding_row: Tensor::from_data(TensorData::new(pad, [1, n]), &device),
-            alpha_bars: cosine_alpha_bars(model.config.diffusion_steps),
+            alpha_bars: alpha_bars(model.config.schedule, model.config.diffusion_steps),
             model,
         }
     }
@@ -152,7 +157,17 @@ impl Recommender {
             x = self.expected_key(cond_rows.clone(), &bias, k) * a.sqrt() + x * (1.0 - a).sqrt();
         }
         let mut inputs = Vec::new();
-        let guided = s.guidance != 0.0;
+        // DiffuRec's approximator has no condition to drop: it is never guided.
+        let tokens = cfg.denoiser == DenoiserKind::HistoryTokens;
+        let guided = s.guidance != 0.0 && !tokens;
+        // Its windows, one per row, and λ for every step (a stream of its own beside the chain's noise).
+        let token_rows = tokens.then(|| {
+            let windows: Vec<Vec<u32>> =
+                encoded.windows.iter().flat_map(|w| std::iter::repeat_n(w.clone(), k)).collect();
+            let delta = cfg.token_noise;
+            let lambda = self.noise(s.seed ^ LAMBDA_STREAM, rows, d, timesteps.len()) * delta + delta;
+            (windows, lambda)
+        });
         let cross = (cfg.denoiser == DenoiserKind::CrossAttn).then(|| {
             let keys = encoded.outputs.clone();
             (keys, padding_bias(&encoded.windows, k, &device))
@@ -160,7 +175,7 @@ impl Recommender {
 
         // MLP denoiser: the condition's part of the first layer, once per request — for the
         // conditional rows, then the unconditional ones when guided — and the residual rows beside it.
-        let mlp = cross.is_none().then(|| {
+        let mlp = (cfg.denoiser == DenoiserKind::Mlp).then(|| {
             let cond_part = self.first_layer.condition_part(cond_rows.clone(), bag_rows.clone());
             if guided {
                 let null_part = self.first_layer.condition_part(null_rows.clone(), None);
@@ -185,6 +200,12 @@ impl Recommender {
                     let x_part = if guided { Tensor::cat(vec![x_part.clone(), x_part], 0) } else { x_part };
                     let h = x_part + cond_part.clone() + self.time_hidden.clone().slice([t..t + 1]);
                     self.tail.forward(h, residual.clone())
+                }
+                None if tokens => {
+                    let (windows, lambda) = token_rows.as_ref().expect("windows for the history-token approximator");
+                    let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);
+                    let lambda = lambda.clone().slice([i..i + 1]).reshape([rows, d]);
+                    self.model.history_tokens_x0(windows.clone(), x.clone(), temb, lambda)
                 }
                 None => {
                     let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);

@@ -1,4 +1,44 @@
-//! Cosine noise schedule and step respacing (ARCHITECTURE.md §2, §4). Host-side numbers only.
+//! Noise schedules and step respacing (ARCHITECTURE.md §2, §4). Host-side numbers only.
+
+use crate::config::NoiseSchedule;
+
+/// ᾱ_t for t = 0..T-1 of the model's schedule.
+pub fn alpha_bars(schedule: NoiseSchedule, steps: usize) -> Vec<f64> {
+    match schedule {
+        NoiseSchedule::Cosine => cosine_alpha_bars(steps),
+        NoiseSchedule::TruncatedLinear => truncated_linear_alpha_bars(steps),
+        NoiseSchedule::VpExponential => vp_exponential_alpha_bars(steps),
+    }
+}
+
+/// The running product of 1 − β_t (β clipped at 0.999, as every schedule here clips).
+fn from_betas(betas: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut prev = 1.0;
+    betas
+        .map(|beta| {
+            prev *= 1.0 - beta.clamp(0.0, 0.999);
+            prev
+        })
+        .collect()
+}
+
+/// DiffuRec's `trunc_lin`: β linear from 1000/T·1e-4 + 0.01 to 1000/T·0.02 + 0.01 (T = 32: 0.013 to
+/// 0.635, so ᾱ is ≈ 0.05 half-way and ≈ 1e-6 at the end).
+pub fn truncated_linear_alpha_bars(steps: usize) -> Vec<f64> {
+    let scale = 1000.0 / steps as f64;
+    let (start, end) = (scale * 1e-4 + 0.01, scale * 0.02 + 0.01);
+    let step = if steps > 1 { (end - start) / (steps - 1) as f64 } else { 0.0 };
+    from_betas((0..steps).map(|i| start + step * i as f64))
+}
+
+/// DreamRec's `exp` schedule (the VP-SDE discretised): β_i = 1 − exp(−β_min/T − x_i·(β_max − β_min)/(2T²)),
+/// x_i evenly spaced from 1 to 2T + 1 (T points, DreamRec's linspace), β_min = 0.1, β_max = 10: ᾱ at the
+/// end ≈ e^−5 ≈ 0.006 for any T.
+pub fn vp_exponential_alpha_bars(steps: usize) -> Vec<f64> {
+    let (b_min, b_max, t) = (0.1, 10.0, steps as f64);
+    let x = |i: usize| if steps > 1 { 1.0 + 2.0 * t * i as f64 / (t - 1.0) } else { 1.0 };
+    from_betas((0..steps).map(|i| 1.0 - (-b_min / t - x(i) * (b_max - b_min) / (2.0 * t * t)).exp()))
+}
 
 /// ᾱ_t for t = 0..T-1 (t = 0 is the least noisy step), cosine schedule of Nichol & Dhariwal
 /// with s = 0.008 and β clipped at 0.999.
@@ -66,6 +106,23 @@ mod tests {
         assert!(a[0] > 0.99 && a[0] < 1.0, "{}", a[0]);
         assert!(a[49] < 1e-3, "{}", a[49]);
         assert!(a.windows(2).all(|w| w[1] < w[0]));
+    }
+
+    #[test]
+    fn the_reference_designs_schedules_end_where_their_codes_do() {
+        // DiffuRec, T = 32: β from 0.013125 to 0.635; ᾱ_1 ≈ 0.987, ᾱ_32 ≈ 1e-6.
+        let a = truncated_linear_alpha_bars(32);
+        assert!((a[0] - (1.0 - 0.013125)).abs() < 1e-12, "{}", a[0]);
+        assert!((a[31] / a[30] - (1.0 - 0.635)).abs() < 1e-9);
+        assert!(a[31] < 1e-5 && a[31] > 1e-7, "{}", a[31]);
+        // DreamRec: ᾱ_T = exp(−Σ (β_min/T + x_i·Δ/(2T²))) = exp(−(β_min + Δ(T+1)/(2T))), ≈ 0.0063 at T = 200.
+        for t in [200, 500] {
+            let a = vp_exponential_alpha_bars(t);
+            let expected = (-(0.1 + 9.9 * (t as f64 + 1.0) / (2.0 * t as f64))).exp();
+            assert!((a[t - 1] - expected).abs() < 1e-9, "T={t}: {} vs {expected}", a[t - 1]);
+            assert!(a.windows(2).all(|w| w[1] < w[0]));
+        }
+        assert_eq!(alpha_bars(NoiseSchedule::Cosine, 50), cosine_alpha_bars(50));
     }
 
     #[test]

@@ -75,6 +75,34 @@ pub struct TrainConfig {
     /// The run (or bundle) every weight was initialised from (fine-tuning; None = fresh).
     #[serde(default)]
     pub initialised_from: Option<String>,
+    /// Weight of the CE on x̂0 (0: DreamRec, which trains by the MSE alone).
+    #[serde(default = "all")]
+    pub ce_weight: f64,
+    /// What the chain diffuses (x0).
+    #[serde(default)]
+    pub x0_target: X0Target,
+}
+
+/// The x0 the forward process noises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum X0Target {
+    /// The target's RMS-normalised embedding, detached (this project's recipe).
+    #[default]
+    NormalisedKey,
+    /// The target's raw embedding row, gradients flowing into the table through it (DiffuRec, DreamRec).
+    Embedding,
+}
+
+impl std::str::FromStr for X0Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "normalised-key" => Ok(Self::NormalisedKey),
+            "embedding" => Ok(Self::Embedding),
+            _ => Err(format!("unknown x0 target '{s}' (expected normalised-key or embedding)")),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -153,6 +181,8 @@ impl Default for TrainConfig {
             frozen_encoder_dropout: false,
             holdout_last: 0,
             initialised_from: None,
+            ce_weight: 1.0,
+            x0_target: X0Target::NormalisedKey,
         }
     }
 }
@@ -273,6 +303,9 @@ pub fn loss(
     let inputs: Vec<Vec<u32>> = batch.iter().map(|w| left_pad(&w.inputs, len)).collect();
     let targets: Vec<u32> = batch.iter().flat_map(|w| left_pad(&w.targets, len)).collect();
     let rows = b * len;
+    if cfg.denoiser == crate::config::DenoiserKind::HistoryTokens && !encoder_only {
+        return history_tokens_loss(model, batch, config, alpha_bars, rng, inputs, &targets);
+    }
 
     let encoded = model.encode(inputs);
 
@@ -295,7 +328,7 @@ pub fn loss(
     let trained_index: Vec<u32> = trained.iter().map(|&r| target_index[r]).collect();
     let weights = vec![1.0 / count; trained.len()];
     let encoder_repeat = repeat(&trained);
-    let encoder_ce = if config.frozen_encoder && !encoder_only {
+    let encoder_ce = if (config.frozen_encoder || config.encoder_ce_weight == 0.0) && !encoder_only {
         Tensor::<1>::zeros([1], &device)
     } else {
         softmax_cross_entropy(
@@ -349,12 +382,7 @@ pub fn loss(
         TensorData::new(chosen_index.iter().map(|&i| i as i64).collect::<Vec<_>>(), [m]),
         &device,
     );
-    // The denoiser's x0 is the target's RMS-normalised embedding, whatever the scoring geometry.
-    let x0_table = match cfg.scoring {
-        crate::config::Scoring::Normalised => keys.clone(),
-        crate::config::Scoring::Dot => model.normalised_items().slice(1..n),
-    };
-    let x0 = x0_table.detach().select(0, index);
+    let x0 = x0_rows(model, config.x0_target, index);
     let mut normal = |n: usize| (0..n).map(|_| StandardNormal.sample(&mut *rng)).collect::<Vec<f32>>();
     let mut eps = Tensor::<2>::from_data(TensorData::new(normal(m * d), [m, d]), &device);
     if config.offset_noise > 0.0 {
@@ -392,15 +420,20 @@ pub fn loss(
 
     let diffusion_repeat = repeat(&chosen);
     let keys = if on_top { keys.detach() } else { keys };
-    let ce = softmax_cross_entropy(
-        x0_hat.clone() * scale,
-        keys,
-        &chosen_index,
-        &chosen_weights,
-        diffusion_repeat
-            .as_ref()
-            .map(|(bias, seen)| RepeatOffset { bias: if on_top { bias.clone().detach() } else { bias.clone() }, seen }),
-    );
+    let ce = if config.ce_weight == 0.0 {
+        Tensor::<1>::zeros([1], &device)
+    } else {
+        softmax_cross_entropy(
+            x0_hat.clone() * scale,
+            keys,
+            &chosen_index,
+            &chosen_weights,
+            diffusion_repeat.as_ref().map(|(bias, seen)| RepeatOffset {
+                bias: if on_top { bias.clone().detach() } else { bias.clone() },
+                seen,
+            }),
+        )
+    };
     // Key space trains by CE alone (as CDCD): the sampler feeds back the softmax's expected key, not
     // x̂0, so an MSE pulling x̂0 towards the key would only fight the CE.
     let mse = match cfg.diffusion_space {
@@ -409,8 +442,75 @@ pub fn loss(
         }
         crate::config::DiffusionSpace::Key => Tensor::<1>::zeros([1], &device),
     };
-    let total = ce.clone() + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
+    let total =
+        ce.clone() * config.ce_weight + mse.clone() * config.mse_weight + encoder_ce.clone() * config.encoder_ce_weight;
     LossParts { total, ce, mse, encoder_ce, targets: count as usize }
+}
+
+/// x0 for the given target rows (item − 1), [m, d].
+fn x0_rows(model: &SeqDiff, target: X0Target, index: Tensor<1, Int>) -> Tensor<2> {
+    let n = model.config.num_items + 1;
+    match target {
+        // Whatever the scoring geometry, this recipe's x0 is the normalised key, out of the gradient.
+        X0Target::NormalisedKey => model.normalised_items().slice(1..n).detach().select(0, index),
+        X0Target::Embedding => model.items.weight.val().slice(1..n).select(0, index),
+    }
+}
+
+/// DiffuRec's training step (`DenoiserKind::HistoryTokens`): every trained target of the batch is its own
+/// sample, its prefix the input (DiffuRec's `split_onebyone`): x_t of that target, scaled by λ, is added to
+/// every token of the prefix, the encoder re-run, and its newest output x̂0 scored by CE (+ MSE to x0
+/// when weighted).
+fn history_tokens_loss(
+    model: &SeqDiff,
+    batch: &[&Window],
+    config: &TrainConfig,
+    alpha_bars: &[f64],
+    rng: &mut ChaCha8Rng,
+    inputs: Vec<Vec<u32>>,
+    targets: &[u32],
+) -> LossParts {
+    let device = model.device();
+    let cfg = &model.config;
+    let (d, n) = (cfg.dim, cfg.num_items + 1);
+    let len = inputs.first().map_or(1, Vec::len);
+    // Row r = window · len + position, as in `loss`; its sample is the window up to that position.
+    let newest: Vec<usize> = (0..targets.len()).filter(|&r| targets[r] > 0).collect();
+    let zero = || Tensor::<1>::zeros([1], &device);
+    if newest.is_empty() {
+        return LossParts { total: zero(), ce: zero(), mse: zero(), encoder_ce: zero(), targets: 0 };
+    }
+    let windows: Vec<Vec<u32>> = newest.iter().map(|&r| left_pad(&inputs[r / len][..=r % len], len)).collect();
+    let m = newest.len();
+    let rowcol = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [m, 1]), &device);
+    let target_index: Vec<u32> = newest.iter().map(|&r| targets[r] - 1).collect();
+    let index = Tensor::<1, Int>::from_data(
+        TensorData::new(target_index.iter().map(|&i| i as i64).collect::<Vec<_>>(), [m]),
+        &device,
+    );
+    let t: Vec<i64> = (0..m).map(|_| rng.random_range(0..cfg.diffusion_steps) as i64).collect();
+    let sab: Vec<f32> = t.iter().map(|&t| alpha_bars[t as usize].sqrt() as f32).collect();
+    let s1mab: Vec<f32> = t.iter().map(|&t| (1.0 - alpha_bars[t as usize]).sqrt() as f32).collect();
+    let mut normal = |n: usize| (0..n).map(|_| StandardNormal.sample(&mut *rng)).collect::<Vec<f32>>();
+    let eps = Tensor::<2>::from_data(TensorData::new(normal(m * d), [m, d]), &device);
+    let delta = cfg.token_noise as f32;
+    let lambda: Vec<f32> = normal(m * d).into_iter().map(|z| delta + delta * z).collect();
+    let lambda = Tensor::<2>::from_data(TensorData::new(lambda, [m, d]), &device);
+    let x0 = x0_rows(model, config.x0_target, index);
+    let x_t = x0.clone() * rowcol(sab) + eps * rowcol(s1mab);
+    let time =
+        model.denoiser.time_table(&device).select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [m]), &device));
+    let x0_hat = model.history_tokens_x0(windows, x_t, time, lambda);
+
+    let weights = vec![1.0 / m as f32; m];
+    let seen = model.repeat_bias.as_ref().map(|_| SeenItems::new(batch, len));
+    let seen_rows: Option<Vec<&[u32]>> = seen.as_ref().map(|s| newest.iter().map(|&r| s.row(r)).collect());
+    let repeat = model.repeat_offset_tensor().zip(seen_rows.as_deref()).map(|(bias, seen)| RepeatOffset { bias, seen });
+    let keys = model.scoring_keys().slice(1..n);
+    let ce = softmax_cross_entropy(x0_hat.clone() * model.logit_scale(), keys, &target_index, &weights, repeat);
+    let mse = if config.mse_weight > 0.0 { (x0_hat - x0).powf_scalar(2.0).mean() } else { zero() };
+    let total = ce.clone() * config.ce_weight + mse.clone() * config.mse_weight;
+    LossParts { total, ce, mse, encoder_ce: zero(), targets: m }
 }
 
 /// The distinct items each row of a batch has seen (its window's history and inputs up to the

@@ -2,6 +2,7 @@
 
 mod checkpoint;
 mod commands;
+mod design;
 mod embedding_map;
 mod import;
 mod interrupt;
@@ -10,9 +11,9 @@ mod run_commit;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use seqdiff_model::config::{DiffusionSpace, Scoring};
-use seqdiff_model::train::{LrSchedule, Objective, TrainConfig};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use seqdiff_model::config::{Design, DiffusionSpace, NoiseSchedule, Scoring};
+use seqdiff_model::train::{LrSchedule, Objective, TrainConfig, X0Target};
 use seqdiff_model::{DenoiserKind, ModelConfig};
 
 #[derive(Parser)]
@@ -91,6 +92,30 @@ pub struct TrainArgs {
     /// sequences.tsv, a folder holding it, or a folder/file of recbole ML-100K (.inter).
     #[arg(long)]
     pub data: PathBuf,
+    /// A published design's mechanism at this size (`diffurec`, `dreamrec`, `diffurecsys`; `ours`, the
+    /// default, is the bare command): a named set of the options below (src/design.rs, ARCHITECTURE.md
+    /// "Designs"). An option given on the command line still wins over the design's value.
+    #[arg(long, value_parser = parse_design, default_value = "ours")]
+    pub design: Design,
+    /// Diffusion steps T of the training chain.
+    #[arg(long, default_value_t = ModelConfig::new(1).diffusion_steps)]
+    pub diffusion_steps: usize,
+    /// Noise schedule: `cosine`, `truncated-linear` (DiffuRec) or `vp-exponential` (DreamRec).
+    #[arg(long, value_parser = parse_schedule, default_value = "cosine")]
+    pub schedule: NoiseSchedule,
+    /// Width of the MLP denoiser's hidden layers.
+    #[arg(long, default_value_t = ModelConfig::new(1).denoiser_hidden)]
+    pub denoiser_hidden: usize,
+    /// With --denoiser history-tokens: DiffuRec's δ, λ ~ N(δ, δ²) scaling x_t + τ(t) on every token.
+    #[arg(long, default_value_t = 0.0)]
+    pub token_noise: f64,
+    /// What the chain diffuses: `normalised-key` (the target's normalised embedding, detached) or
+    /// `embedding` (its raw row, trained through the chain as DiffuRec and DreamRec do).
+    #[arg(long, default_value = "normalised-key")]
+    pub x0_target: X0Target,
+    /// Weight of the CE on x̂0 (0 = the MSE alone, as DreamRec).
+    #[arg(long, default_value_t = TrainConfig::default().ce_weight)]
+    pub ce_weight: f64,
     /// Run folder: checkpoints, manifest, per-epoch log.
     #[arg(long)]
     pub out: PathBuf,
@@ -417,6 +442,11 @@ impl TrainArgs {
             diffusion_space: self.diffusion_space,
             history_bag: self.history_bag,
             input_scale: self.input_scale.unwrap_or((self.dim as f64).sqrt()),
+            diffusion_steps: self.diffusion_steps,
+            schedule: self.schedule,
+            denoiser_hidden: self.denoiser_hidden,
+            token_noise: self.token_noise,
+            design: self.design,
             ..ModelConfig::new(num_items)
         }
     }
@@ -443,12 +473,38 @@ impl TrainArgs {
             frozen_encoder_dropout: self.frozen_encoder_dropout,
             holdout_last: self.holdout_last,
             initialised_from: self.init_from.as_ref().map(|p| p.display().to_string()),
+            ce_weight: self.ce_weight,
+            x0_target: self.x0_target,
         }
     }
 }
 
+fn parse_design(s: &str) -> Result<Design, String> {
+    s.parse()
+}
+
+fn parse_schedule(s: &str) -> Result<NoiseSchedule, String> {
+    match s {
+        "cosine" => Ok(NoiseSchedule::Cosine),
+        "truncated-linear" => Ok(NoiseSchedule::TruncatedLinear),
+        "vp-exponential" => Ok(NoiseSchedule::VpExponential),
+        _ => Err(format!("unknown schedule '{s}' (expected cosine, truncated-linear or vp-exponential)")),
+    }
+}
+
+/// The command line parsed, with `train --design` applied to every option the line did not give.
+fn parse_cli() -> Cli {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Command::Train(args), Some(("train", train))) = (&mut cli.command, matches.subcommand()) {
+        let given = |id: &str| train.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+        design::apply(args, &given);
+    }
+    cli
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let result = match cli.command {
         Command::Train(args) => {
             interrupt::install();

@@ -14,7 +14,7 @@ use seqdiff_model::bundle::{BundleFiles, MANIFEST_FORMAT, Manifest, content_hash
 use seqdiff_model::data::Dataset;
 use seqdiff_model::evaluate::{Split, evaluate, evaluate_encoder, split_cases};
 use seqdiff_model::metrics::Evaluation;
-use seqdiff_model::schedule::cosine_alpha_bars;
+use seqdiff_model::schedule::alpha_bars;
 use seqdiff_model::train::{
     LossParts, LrSchedule, Objective, TrainConfig, Window, batch_loss, batches, training_windows,
 };
@@ -94,7 +94,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     let targets_per_epoch: usize = windows.iter().map(|w| w.trained()).sum();
     let valid_cases = split_cases(&dataset, Split::Valid);
-    let alpha_bars = cosine_alpha_bars(state.model.diffusion_steps);
+    let alpha_bars = alpha_bars(state.model.schedule, state.model.diffusion_steps);
     eprintln!(
         "{}: {} users, {} items, {} windows, {} targets/epoch; model d={} {:?}, {} parameters",
         args.data.display(),
@@ -129,8 +129,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         model = trained;
 
         let recommender = Recommender::new(model.valid());
-        let valid =
-            (!encoder_objective).then(|| evaluate(&recommender, &valid_cases, &selection_sampling(), args.eval_batch));
+        let selecting = state.model.design.sampling(state.model.diffusion_steps).unwrap_or_else(selection_sampling);
+        let valid = (!encoder_objective).then(|| evaluate(&recommender, &valid_cases, &selecting, args.eval_batch));
         let valid_encoder = evaluate_encoder(&recommender, &valid_cases, args.eval_batch);
         let seconds = totals.seconds;
         let log = EpochLog {
@@ -144,9 +144,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
             valid,
             valid_encoder: Some(valid_encoder),
         };
-        // A frozen encoder is the same every epoch: the denoiser's own output selects.
-        let selected =
-            if train_cfg.frozen_encoder { log.valid } else { log.selected() }.expect("one validation row").unmasked;
+        // A frozen encoder is the same every epoch: the denoiser's own output selects; so does a published
+        // design's, whose output is its sampler's.
+        let own_output = train_cfg.frozen_encoder || state.model.design.sampling(1).is_some();
+        let selected = if own_output { log.valid } else { log.selected() }.expect("one validation row").unmasked;
         let improved = !warmup && selected.ndcg10 > state.best_ndcg10;
         let row = |e: &Evaluation| {
             let m = e.masked.unwrap_or_default();
@@ -225,8 +226,28 @@ fn choose_sampling_and_report(
         .map_err(anyhow::Error::msg)?;
     let recommender = Recommender::new(best);
     let test_cases = split_cases(&dataset, Split::Test);
+    let design_sampling = state.model.design.sampling(state.model.diffusion_steps);
     let (sampling, test) = if state.train.objective == Objective::Encoder {
         (selection_sampling(), evaluate_encoder(&recommender, &test_cases, args.eval_batch))
+    } else if let Some(design) = design_sampling {
+        // A published design keeps its own sampler; the grid (written for the page's charts and
+        // BENCHMARKS) shows what fewer steps, and guidance where the design has it, would give.
+        eprintln!(
+            "{} sampler on validation: {}",
+            state.model.design.name(),
+            evaluate(&recommender, valid_cases, &design, args.eval_batch)
+        );
+        let guidance: &[f64] = if design.guidance != 0.0 { &[0.0, 1.0, 2.0, 4.0] } else { &[0.0] };
+        let steps = [0, 1, 2, 5, 10, state.model.diffusion_steps];
+        let grid = sweep_starts(&recommender, valid_cases, guidance, &steps, &[1.0], &[1], args.eval_batch, "valid")
+            .expect("a start strength");
+        write_json(&args.out.join("sweep.json"), &grid)?;
+        eprintln!(
+            "test, the encoder alone (steps 0): {}",
+            evaluate_encoder(&recommender, &test_cases, args.eval_batch)
+        );
+        let test = evaluate(&recommender, &test_cases, &design, args.eval_batch);
+        (design, test)
     } else {
         eprintln!("choosing guidance and steps on validation (best epoch {:?})", state.best_epoch);
         // The chain from pure noise (s = 1) and from the encoder's prediction part-way down (s = 0.3).

@@ -36,6 +36,8 @@ pub struct Catalogue {
     pub index: TitleIndex,
     pub presets: Vec<Preset>,
     pub limits: Limits,
+    /// Guidance moves the result (false: an approximator with no condition to drop, as DiffuRec's).
+    pub guided: bool,
     /// The page's defaults: the first preset and the sampling settings chosen on validation.
     pub defaults: PageState,
 }
@@ -112,6 +114,7 @@ impl Catalogue {
             index,
             presets,
             limits,
+            guided: !m.model.denoiser.reruns_encoder(),
             defaults,
         }
     }
@@ -141,6 +144,14 @@ impl Catalogue {
 
 /// "MovieLens-100K · 1349 items · test HR@10 18.03, NDCG@10 9.36 (history masked: …)" for the header.
 fn model_card(m: &Manifest) -> String {
+    let card = metrics_card(m);
+    match m.model.design.summary() {
+        "" => card,
+        summary => format!("{card} · {summary}"),
+    }
+}
+
+fn metrics_card(m: &Manifest) -> String {
     let n = m.model.num_items;
     match &m.test_metrics {
         Some(t) => {

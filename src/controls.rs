@@ -65,6 +65,7 @@ pub fn Controls(
     notices: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let max_steps = catalogue.limits.max_steps as f64;
+    let guided = catalogue.guided;
     let copied = RwSignal::new(None::<String>);
     let copy_link = move |_| {
         let link = link_for(&state.with_untracked(PageState::to_query));
@@ -89,6 +90,9 @@ pub fn Controls(
         <fieldset class="controls">
             <legend>"Sampling"</legend>
             {slider("guidance", "Guidance scale", (GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_STEP), move || state.with(|s| s.guidance), move |v| state.update(|s| s.guidance = v))}
+            <p class="muted" id="unguided-note" hidden=guided>
+                "This design is never guided (its approximator has no condition to drop): guidance changes nothing."
+            </p>
             {slider("steps", "Steps", (0.0, max_steps, 1.0), move || state.with(|s| s.steps as f64), move |v| state.update(|s| s.steps = v as usize))}
             // Where the controls below do nothing, say so where they are (a new user took a still
             // list for a broken slider).

@@ -37,6 +37,7 @@ fn main() -> Result<()> {
                 "usage: cargo xtask <command>\n\
                  \n  data    fetch MovieLens-100K from the recbole {RECBOLE} wheel into data/ml-100k\
                  \n  bundle  train + sweep + export the default ML-100K bundle into public/models/ml-100k\
+                 \n          (--design NAME: a published design's preset into public/models/ml-100k-NAME)\
                  \n  test    install the toolchain if missing, run every test (native, wasm in Chromium, page build, e2e)\
                  \n  bench   native latency per user and training samples/s (add --data PATH --model DIR)\
                  \n  fuzz    the URL-state and bundle-parser property tests at 1,000,000 cases each (or --cases N)\
@@ -100,12 +101,22 @@ fn data(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bundle [--epochs N]`: the default model the page embeds.
+/// `cargo xtask bundle [--design NAME] [trainer options]`: the default model the page embeds
+/// (public/models/ml-100k), or with `--design` a published design's preset (public/models/ml-100k-NAME;
+/// docs/ARCHITECTURE.md, "Designs").
 fn bundle(root: &Path, extra: &[String]) -> Result<()> {
     data(root)?;
-    let run_dir = root.join("runs/ml-100k");
-    if run_dir.exists() {
-        std::fs::remove_dir_all(&run_dir)?;
+    let design = extra.iter().position(|a| a == "--design").and_then(|i| extra.get(i + 1)).cloned();
+    let (folder, name) = match design.as_deref() {
+        None | Some("ours") => ("ml-100k".to_string(), "MovieLens-100K".to_string()),
+        Some("diffurec") => ("ml-100k-diffurec".into(), "MovieLens-100K · DiffuRec preset".into()),
+        Some("dreamrec") => ("ml-100k-dreamrec".into(), "MovieLens-100K · DreamRec preset".into()),
+        Some("diffurecsys") => ("ml-100k-diffurecsys".into(), "MovieLens-100K · DiffuRecSys preset".into()),
+        Some(other) => bail!("unknown design {other:?} (expected ours, diffurec, dreamrec or diffurecsys)"),
+    };
+    let run_dir = format!("runs/{folder}");
+    if root.join(&run_dir).exists() {
+        std::fs::remove_dir_all(root.join(&run_dir))?;
     }
     let seqdiff = |args: &[&str]| -> Result<()> {
         run(Command::new("cargo")
@@ -113,22 +124,16 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
             .args(args))
     };
     // The trainer's defaults are the recipe (BENCHMARKS.md); extra arguments override them.
-    let mut train = vec!["train", "--data", "data/ml-100k", "--out", "runs/ml-100k"];
+    let mut train = vec!["train", "--data", "data/ml-100k", "--out", &run_dir];
     train.extend(extra.iter().map(String::as_str));
     seqdiff(&train)?;
-    // Start strengths as the trainer's own choice covers them (s = 1: from noise; 0.3: part-way).
-    seqdiff(&["sweep", "--model", "runs/ml-100k", "--data", "data/ml-100k", "--start", "1,0.3"])?;
-    seqdiff(&[
-        "export",
-        "--model",
-        "runs/ml-100k",
-        "--data",
-        "data/ml-100k",
-        "--out",
-        "public/models/ml-100k",
-        "--name",
-        "MovieLens-100K",
-    ])?;
+    if design.is_none() {
+        // Start strengths as the trainer's own choice covers them (s = 1: from noise; 0.3: part-way). A
+        // design keeps its own sampler, and the trainer already wrote its grid.
+        seqdiff(&["sweep", "--model", &run_dir, "--data", "data/ml-100k", "--start", "1,0.3"])?;
+    }
+    let out = format!("public/models/{folder}");
+    seqdiff(&["export", "--model", &run_dir, "--data", "data/ml-100k", "--out", &out, "--name", &name])?;
     Ok(())
 }
 

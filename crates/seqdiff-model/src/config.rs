@@ -13,6 +13,16 @@ pub enum DenoiserKind {
     /// DiffuRec's Approximator: λ ⊙ (x_t + τ(t)) is added to every history token and the encoder
     /// itself is re-run at every step; its newest output is x̂0 (ARCHITECTURE.md, "Designs").
     HistoryTokens,
+    /// DiffuRecSys' Approximator: as `HistoryTokens`, but λ ⊙ (x_t + τ(t)) first queries the history
+    /// tokens by cross-attention, and what it reads is added to every token.
+    HistoryCrossAttn,
+}
+
+impl DenoiserKind {
+    /// The approximators that re-run the encoder at every step with the noisy target in its tokens.
+    pub fn reruns_encoder(self) -> bool {
+        matches!(self, Self::HistoryTokens | Self::HistoryCrossAttn)
+    }
 }
 
 impl std::str::FromStr for DenoiserKind {
@@ -22,7 +32,10 @@ impl std::str::FromStr for DenoiserKind {
             "mlp" => Ok(Self::Mlp),
             "cross-attn" => Ok(Self::CrossAttn),
             "history-tokens" => Ok(Self::HistoryTokens),
-            _ => Err(format!("unknown denoiser '{s}' (expected mlp, cross-attn or history-tokens)")),
+            "history-cross-attn" => Ok(Self::HistoryCrossAttn),
+            _ => {
+                Err(format!("unknown denoiser '{s}' (expected mlp, cross-attn, history-tokens or history-cross-attn)"))
+            }
         }
     }
 }
@@ -105,6 +118,22 @@ pub enum Design {
 
 impl Design {
     pub const ALL: [Design; 4] = [Design::Ours, Design::DiffuRec, Design::DreamRec, Design::DiffuRecSys];
+
+    /// One line on what the design is and how it differs (the page's model card).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Design::Ours => "",
+            Design::DiffuRec => {
+                "DiffuRec (TOIS 2023) preset: the noisy target, scaled by λ ≈ 0.001, joins every history token and the transformer re-runs at every step"
+            }
+            Design::DreamRec => {
+                "DreamRec (NeurIPS 2023) preset: the encoder trained only by the denoiser's MSE to the target embedding; guided chain (w = 2)"
+            }
+            Design::DiffuRecSys => {
+                "DiffuRecSys (2024) preset: DiffuRec with a cross-attention approximator and offset noise"
+            }
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -190,6 +219,15 @@ pub struct ModelConfig {
     pub token_noise: f64,
     #[serde(default)]
     pub design: Design,
+    /// Standard deviation of the item table's initial rows. Small (0.05, as SASRec's xavier init): Adam's
+    /// ≈ lr-sized steps then turn a row's direction quickly (ML-100K, 4 epochs: valid HR@10 8.06 against
+    /// 4.67 with std 1). DiffuRec and DreamRec start from N(0, 1), which their diffused x0 relies on.
+    #[serde(default = "small_init")]
+    pub item_init_std: f64,
+}
+
+fn small_init() -> f64 {
+    0.05
 }
 
 fn one() -> f64 {
@@ -218,6 +256,7 @@ impl ModelConfig {
             schedule: NoiseSchedule::Cosine,
             token_noise: 0.0,
             design: Design::Ours,
+            item_init_std: small_init(),
         }
     }
 }

@@ -6,7 +6,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::config::{DenoiserKind, ModelConfig, Scoring};
 use crate::denoiser::Denoiser;
-use crate::encoder::{HistoryEncoder, attention_bias};
+use crate::encoder::{HistoryEncoder, attention_bias, padding_bias};
 
 /// The repeat offset is stored divided by this. Adam moves a parameter by about the learning rate
 /// per step whatever its gradient's size, so an offset that has to reach ≈ −5 took ≈ 5,000 steps
@@ -40,12 +40,13 @@ pub struct Encoded {
 impl SeqDiff {
     pub fn new(config: &ModelConfig, device: &Device) -> Self {
         let d = config.dim;
-        let cross_heads = (config.denoiser == DenoiserKind::CrossAttn).then_some(config.heads);
+        let cross = matches!(config.denoiser, DenoiserKind::CrossAttn | DenoiserKind::HistoryCrossAttn);
+        let cross_heads = cross.then_some(config.heads);
         SeqDiff {
             items: EmbeddingConfig::new(config.num_items + 1, d)
                 // Small rows (as SASRec's xavier init): Adam's ~lr-sized steps then turn a row's direction
                 // quickly. Measured on ML-100K, 4 epochs: valid HR@10 8.06 with std 0.05 vs 4.67 with std 1.
-                .with_initializer(Initializer::Normal { mean: 0.0, std: 0.05 })
+                .with_initializer(Initializer::Normal { mean: 0.0, std: config.item_init_std })
                 .init(device),
             null_cond: Initializer::Normal { mean: 0.0, std: 1.0 }.init([d], device),
             repeat_bias: config.repeat_offset.then(|| Initializer::Zeros.init([1], device)),
@@ -94,7 +95,8 @@ impl SeqDiff {
     }
 
     /// DiffuRec's approximator (`DenoiserKind::HistoryTokens`): λ ⊙ (x_t + τ(t)) added to every token of
-    /// each row's window, the encoder re-run, its newest output = x̂0. `windows` [R, L] left-padded,
+    /// each row's window, the encoder re-run, its newest output = x̂0. DiffuRecSys' (`HistoryCrossAttn`):
+    /// λ ⊙ (x_t + τ(t)) queries the window's tokens by cross-attention, and what it reads is added instead. `windows` [R, L] left-padded,
     /// `x_t`, `time` (τ(t) per row) and `lambda` [R, d] → [R, d]. DiffuRec draws λ per position as well;
     /// here one draw per row is shared by its positions (ARCHITECTURE.md, "Designs").
     pub fn history_tokens_x0(
@@ -105,7 +107,16 @@ impl SeqDiff {
         lambda: Tensor<2>,
     ) -> Tensor<2> {
         let (rows, len, d) = (windows.len(), windows.first().map_or(0, Vec::len), self.config.dim);
-        let outputs = self.encode_with(windows, Some(lambda * (x_t + time))).outputs;
+        let noisy = lambda * (x_t + time);
+        let extra = match &self.denoiser.cross {
+            Some(cross) => {
+                let tokens = self.embed(&windows) * self.config.input_scale;
+                let bias = padding_bias(&windows, 1, &self.device());
+                cross.forward(noisy.unsqueeze_dim::<3>(1), tokens, bias).reshape([rows, d])
+            }
+            None => noisy,
+        };
+        let outputs = self.encode_with(windows, Some(extra)).outputs;
         outputs.slice([0..rows, len - 1..len]).reshape([rows, d])
     }
 

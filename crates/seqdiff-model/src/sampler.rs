@@ -158,7 +158,7 @@ impl Recommender {
         }
         let mut inputs = Vec::new();
         // DiffuRec's approximator has no condition to drop: it is never guided.
-        let tokens = cfg.denoiser == DenoiserKind::HistoryTokens;
+        let tokens = cfg.denoiser.reruns_encoder();
         let guided = s.guidance != 0.0 && !tokens;
         // Its windows, one per row, and λ for every step (a stream of its own beside the chain's noise).
         let token_rows = tokens.then(|| {

@@ -303,7 +303,7 @@ pub fn loss(
     let inputs: Vec<Vec<u32>> = batch.iter().map(|w| left_pad(&w.inputs, len)).collect();
     let targets: Vec<u32> = batch.iter().flat_map(|w| left_pad(&w.targets, len)).collect();
     let rows = b * len;
-    if cfg.denoiser == crate::config::DenoiserKind::HistoryTokens && !encoder_only {
+    if cfg.denoiser.reruns_encoder() && !encoder_only {
         return history_tokens_loss(model, batch, config, alpha_bars, rng, inputs, &targets);
     }
 
@@ -457,7 +457,7 @@ fn x0_rows(model: &SeqDiff, target: X0Target, index: Tensor<1, Int>) -> Tensor<2
     }
 }
 
-/// DiffuRec's training step (`DenoiserKind::HistoryTokens`): every trained target of the batch is its own
+/// DiffuRec's and DiffuRecSys' training step (`DenoiserKind::reruns_encoder`): every trained target of the batch is its own
 /// sample, its prefix the input (DiffuRec's `split_onebyone`): x_t of that target, scaled by λ, is added to
 /// every token of the prefix, the encoder re-run, and its newest output x̂0 scored by CE (+ MSE to x0
 /// when weighted).
@@ -492,7 +492,10 @@ fn history_tokens_loss(
     let sab: Vec<f32> = t.iter().map(|&t| alpha_bars[t as usize].sqrt() as f32).collect();
     let s1mab: Vec<f32> = t.iter().map(|&t| (1.0 - alpha_bars[t as usize]).sqrt() as f32).collect();
     let mut normal = |n: usize| (0..n).map(|_| StandardNormal.sample(&mut *rng)).collect::<Vec<f32>>();
-    let eps = Tensor::<2>::from_data(TensorData::new(normal(m * d), [m, d]), &device);
+    let mut eps = Tensor::<2>::from_data(TensorData::new(normal(m * d), [m, d]), &device);
+    if config.offset_noise > 0.0 {
+        eps = eps + rowcol(normal(m)) * config.offset_noise;
+    }
     let delta = cfg.token_noise as f32;
     let lambda: Vec<f32> = normal(m * d).into_iter().map(|z| delta + delta * z).collect();
     let lambda = Tensor::<2>::from_data(TensorData::new(lambda, [m, d]), &device);

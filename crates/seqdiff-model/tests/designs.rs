@@ -38,9 +38,21 @@ fn slot(stream: &[f32], slot: usize, d: usize, device: &Device) -> Tensor<2> {
 
 #[test]
 fn diffurec_sampler_matches_its_reference_chain() {
+    history_token_chain(DenoiserKind::HistoryTokens, Design::DiffuRec);
+}
+
+#[test]
+fn diffurecsys_sampler_matches_its_reference_chain() {
+    history_token_chain(DenoiserKind::HistoryCrossAttn, Design::DiffuRecSys);
+}
+
+/// The approximators that re-run the encoder with the noisy target in its tokens, against the chain
+/// written from the formulas around `history_tokens_x0`.
+fn history_token_chain(kind: DenoiserKind, design: Design) {
     let config = ModelConfig {
         dim: 16,
-        denoiser: DenoiserKind::HistoryTokens,
+        heads: 2,
+        denoiser: kind,
         denoiser_hidden: 1,
         dropout: 0.0,
         diffusion_steps: 8,
@@ -48,15 +60,16 @@ fn diffurec_sampler_matches_its_reference_chain() {
         // Larger than DiffuRec's 0.001, so the chain visibly moves x̂0 here.
         token_noise: 0.5,
         residual_denoiser: false,
-        design: Design::DiffuRec,
+        design,
         ..ModelConfig::new(30)
     };
     let rec = recommender(config);
     let model = &rec.model;
+    assert_eq!(model.denoiser.cross.is_some(), kind == DenoiserKind::HistoryCrossAttn);
     let device = model.device();
     let (d, steps) = (16, 8);
     let history = vec![4u32, 8, 15, 16, 23];
-    let mut sampling = Design::DiffuRec.sampling(steps).unwrap();
+    let mut sampling = design.sampling(steps).unwrap();
     sampling.ensemble = 2;
     sampling.seed = 5;
     let got = rec.generate(&[history.clone()], &sampling, true).read();

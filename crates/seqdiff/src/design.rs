@@ -12,11 +12,20 @@ use crate::TrainArgs;
 /// One option a design sets: its id on the command line (clap's, the field's name) and its value.
 type Setting = (&'static str, fn(&mut TrainArgs));
 
-/// DiffuRec and DiffuRecSys (one code base): T = 32 steps of `trunc_lin`; the raw target embedding is
-/// diffused and trained through; CE on x̂0 is the only loss (no encoder loss, no MSE); x̂0 is scored by
-/// a dot product with the raw table; no repeat offset; no condition dropout (they are never guided);
-/// x̂0 predicted directly (no residual); dropout 0.1.
-const DIFFUREC_FAMILY: [Setting; 12] = [
+/// DiffuRec and DiffuRecSys (one code base): the noisy target, scaled by λ ~ N(0.001, 0.001²), enters the
+/// history tokens and the encoder (the Approximator) re-runs at every step; every target is a sample with
+/// its prefix as input (`split_onebyone`), 8 windows a batch making ≈ 400 of them (theirs: 512); T = 32 steps
+/// of `trunc_lin`; the raw target embedding is diffused and trained through; CE on x̂0 is the only loss (no
+/// encoder loss, no MSE); x̂0 is scored by a dot product with the raw table; no repeat offset; no condition
+/// dropout (they are never guided); x̂0 predicted directly; dropout 0.1; the item table drawn from N(0, 1)
+/// and entering the encoder unscaled (DiffuRec layer-normalises it instead).
+const DIFFUREC_FAMILY: [Setting; 17] = [
+    ("item_init_std", |a| a.item_init_std = 1.0),
+    ("input_scale", |a| a.input_scale = Some(1.0)),
+    ("token_noise", |a| a.token_noise = 0.001),
+    ("batch_size", |a| a.batch_size = 8),
+    // The MLP is not used by these approximators; width 1 keeps one module layout for every design.
+    ("denoiser_hidden", |a| a.denoiser_hidden = 1),
     ("schedule", |a| a.schedule = NoiseSchedule::TruncatedLinear),
     ("diffusion_steps", |a| a.diffusion_steps = 32),
     ("x0_target", |a| a.x0_target = X0Target::Embedding),
@@ -31,27 +40,23 @@ const DIFFUREC_FAMILY: [Setting; 12] = [
     ("dropout", |a| a.dropout = 0.1),
 ];
 
-/// DiffuRec: the noisy target, scaled by λ ~ N(0.001, 0.001²), added to every history token and the
-/// encoder (its Approximator) re-run at every step. Every target is a sample with its prefix as input
-/// (DiffuRec's `split_onebyone`); 8 windows a batch make ≈ 400 of them (DiffuRec: 512).
-const DIFFUREC: [Setting; 4] = [
-    ("denoiser", |a| a.denoiser = DenoiserKind::HistoryTokens),
-    ("token_noise", |a| a.token_noise = 0.001),
-    ("batch_size", |a| a.batch_size = 8),
-    // The MLP is not used by this approximator; width 1 keeps one module layout for every design.
-    ("denoiser_hidden", |a| a.denoiser_hidden = 1),
-];
+/// DiffuRec: λ ⊙ (x_t + τ(t)) is added to every history token.
+const DIFFUREC: [Setting; 1] = [("denoiser", |a| a.denoiser = DenoiserKind::HistoryTokens)];
 
-/// DiffuRecSys: DiffuRec's training with a cross-attention Approximator (x_t + τ(t) attends to the
-/// history's encoder outputs) and offset noise (0.1, the seed paper's scale).
+/// DiffuRecSys: DiffuRec with a cross-attention Approximator (λ ⊙ (x_t + τ(t)) queries the history tokens,
+/// and what it reads joins every token before the encoder re-runs) and offset noise (0.1, the seed paper's
+/// scale).
 const DIFFURECSYS: [Setting; 2] =
-    [("denoiser", |a| a.denoiser = DenoiserKind::CrossAttn), ("offset_noise", |a| a.offset_noise = 0.1)];
+    [("denoiser", |a| a.denoiser = DenoiserKind::HistoryCrossAttn), ("offset_noise", |a| a.offset_noise = 0.1)];
 
 /// DreamRec: the encoder trained only through the diffusion loss, an MSE between x̂0 and the raw target
 /// embedding (no CE anywhere); an MLP denoiser on [x_t, h, τ(t)] predicting x̂0 directly; 10% condition
 /// dropout to a learned ∅ for classifier-free guidance; T = 200 steps of its `exp` schedule; dot
-/// scoring with the raw table; no repeat offset; dropout 0.1.
-const DREAMREC: [Setting; 13] = [
+/// scoring with the raw table; no repeat offset; dropout 0.1; the item table drawn from N(0, 1) and
+/// entering the encoder unscaled.
+const DREAMREC: [Setting; 15] = [
+    ("item_init_std", |a| a.item_init_std = 1.0),
+    ("input_scale", |a| a.input_scale = Some(1.0)),
     ("schedule", |a| a.schedule = NoiseSchedule::VpExponential),
     ("diffusion_steps", |a| a.diffusion_steps = 200),
     ("x0_target", |a| a.x0_target = X0Target::Embedding),
@@ -128,7 +133,8 @@ mod tests {
         assert_eq!((model.denoiser, model.diffusion_steps, model.token_noise), (DenoiserKind::HistoryTokens, 8, 0.001));
         assert_eq!(diffurec.train_config().batch_size, 8);
         let sys = train_args(&[&base[..], &["--design", "diffurecsys"]].concat());
-        assert_eq!((sys.denoiser, sys.offset_noise, sys.p_uncond), (DenoiserKind::CrossAttn, 0.1, 0.0));
+        assert_eq!((sys.denoiser, sys.offset_noise, sys.p_uncond), (DenoiserKind::HistoryCrossAttn, 0.1, 0.0));
+        assert_eq!((sys.token_noise, sys.batch_size), (0.001, 8));
         // The bare command is ours: the library's recipe.
         let ours = train_args(&base);
         assert_eq!((ours.design, ours.train_config()), (Design::Ours, seqdiff_model::train::TrainConfig::default()));

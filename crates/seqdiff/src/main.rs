@@ -113,6 +113,9 @@ pub struct TrainArgs {
     /// `embedding` (its raw row, trained through the chain as DiffuRec and DreamRec do).
     #[arg(long, default_value = "normalised-key")]
     pub x0_target: X0Target,
+    /// Standard deviation of the item table's initial rows.
+    #[arg(long, default_value_t = ModelConfig::new(1).item_init_std)]
+    pub item_init_std: f64,
     /// Weight of the CE on x̂0 (0 = the MSE alone, as DreamRec).
     #[arg(long, default_value_t = TrainConfig::default().ce_weight)]
     pub ce_weight: f64,
@@ -447,6 +450,7 @@ impl TrainArgs {
             denoiser_hidden: self.denoiser_hidden,
             token_noise: self.token_noise,
             design: self.design,
+            item_init_std: self.item_init_std,
             ..ModelConfig::new(num_items)
         }
     }

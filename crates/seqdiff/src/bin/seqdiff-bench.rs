@@ -12,7 +12,7 @@ use rand::rngs::ChaCha8Rng;
 use seqdiff_model::bundle::{Manifest, model_from_bytes};
 use seqdiff_model::data::Dataset;
 use seqdiff_model::metrics::top_k;
-use seqdiff_model::schedule::cosine_alpha_bars;
+use seqdiff_model::schedule::alpha_bars;
 use seqdiff_model::train::{TrainConfig, batch_loss, batches, make_windows};
 use seqdiff_model::{Device, Recommender, SamplingConfig, SeqDiff};
 
@@ -91,6 +91,26 @@ fn main() -> anyhow::Result<()> {
             println!("  per seed: {}", times.iter().map(|t| format!("{t:.2}")).collect::<Vec<_>>().join(" "));
         }
     }
+    // A published design's own sampler (all T steps, ancestral; docs/ARCHITECTURE.md, "Designs"): what its
+    // page requests cost.
+    if let Some(own) = manifest.model.design.sampling(manifest.model.diffusion_steps) {
+        for k in [1, 8] {
+            let mut times = Vec::new();
+            for seed in 1..=requests {
+                let s = SamplingConfig { ensemble: k, seed, ..own.clone() };
+                let start = Instant::now();
+                std::hint::black_box(rec.generate_encoded(&encoding, &s, true).keep_trajectory_rows(1).read());
+                times.push(start.elapsed().as_secs_f64() * 1e3);
+            }
+            println!(
+                "the {} sampler natively (S={} eta=1 w={}), K={k}, the page's requests: median {:.2} ms",
+                manifest.model.design.name(),
+                own.steps,
+                own.guidance,
+                median(times)
+            );
+        }
+    }
     // Soak: 1,000 consecutive generations (guided, S=50, K=8, a different user each) must not grow
     // the process's memory; resident size sampled every 250.
     let s = SamplingConfig { guidance: 1.0, steps: 50, eta: 0.0, ensemble: 8, seed: 0, start: 1.0 };
@@ -123,7 +143,7 @@ fn main() -> anyhow::Result<()> {
         let windows = make_windows(&dataset.users, manifest.model.max_len, 0);
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let plan = batches(&windows, cfg.batch_size, &mut rng);
-        let alpha_bars = cosine_alpha_bars(manifest.model.diffusion_steps);
+        let alpha_bars = alpha_bars(manifest.model.schedule, manifest.model.diffusion_steps);
         let start = Instant::now();
         let mut targets = 0usize;
         for batch in plan.iter().take(40) {

@@ -177,7 +177,9 @@ console.log(`navigation → first recommendation (CPU), 5 loads, each in a fresh
   `list in the DOM median ${median(firsts.map((f) => f[0])).toFixed(0)} ms (${list(firsts.map((f) => f[0]))}); ` +
   `painted (the next frame) median ${median(firsts.map((f) => f[1])).toFixed(0)} ms (${list(firsts.map((f) => f[1]))})`);
 await interaction();
-for (const [backend, reps] of [['cpu', 41], ['webgpu', 5]]) {
+// BENCH_BACKENDS=cpu skips the software WebGPU rows (minutes a request for a design that re-runs its encoder).
+const backends = (process.env.BENCH_BACKENDS || 'cpu,webgpu').split(',');
+for (const [backend, reps] of [['cpu', 41], ['webgpu', 5]].filter(([b]) => backends.includes(b))) {
   for (const seeds of [1, 8]) {
     const { runs, uiBusy, uiScript } = await latencies(backend, 50, seeds, reps);
     const xs = runs.map((r) => r[0]);

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--model DIR] [--data PATH]`: native latency of one guided generation per user
+//! `cargo xtask bench [--model DIR] [--data PATH] [--latency-only]`: native latency of one guided generation per user
 //! (S=50, K=1 and K=8, plus full-catalogue top-10), a 1,000-generation memory soak, and training
 //! throughput, on the Flex CPU backend.
 
@@ -110,6 +110,10 @@ fn main() -> anyhow::Result<()> {
                 median(times)
             );
         }
+    }
+    // `--latency-only`: the request timings above, not the soak and training throughput below.
+    if std::env::args().any(|a| a == "--latency-only") {
+        return Ok(());
     }
     // Soak: 1,000 consecutive generations (guided, S=50, K=8, a different user each) must not grow
     // the process's memory; resident size sampled every 250.

@@ -17,6 +17,7 @@ use crate::history_panel::HistoryPanel;
 use crate::inference_client::Inference;
 use crate::insight::Insight;
 use crate::map_canvas::EmbeddingMap;
+use crate::model_picker::ModelPicker;
 use crate::open_model::{OpenModel, OpenedFiles};
 use crate::results::{Recommendations, StatusLine};
 use crate::url_sync::{current_query, replace_query};
@@ -250,6 +251,7 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
     });
 
     view! {
+        <ModelPicker state=state />
         <p class="muted model-card">"Model: " {catalogue.model_card.clone()}</p>
         {catalogue.trade_off.clone().map(|t| view! { <p class="muted trade-off-verdict">{t}</p> })}
         <div class="layout">

@@ -15,6 +15,7 @@ mod map_canvas;
 mod map_data;
 mod map_drawing;
 mod map_gestures;
+mod model_picker;
 mod open_model;
 mod overlay;
 mod results;

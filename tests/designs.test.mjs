@@ -47,3 +47,70 @@ for (const [design, title, guided] of DESIGNS) {
     await context.close();
   });
 }
+
+const recs = (page) => page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
+
+/** The list once two reads 150 ms apart agree (keyed rows update in place). */
+async function settledRecs(page) {
+  await recs(page).nth(9).waitFor({ timeout: 180_000 });
+  await page.getByRole('status').filter({ hasText: /last request/ }).waitFor({ timeout: 180_000 });
+  let list = await recs(page).allTextContents();
+  for (;;) {
+    await page.waitForTimeout(150);
+    const again = await recs(page).allTextContents();
+    if (again.join('\n') === list.join('\n')) return list;
+    list = again;
+  }
+}
+
+test('the Model picker switches design, keeping history and controls; its link reproduces the list', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${base}/?backend=cpu&history=50,100,181&steps=2&seed=3&guidance=0.5`);
+  const ours = await settledRecs(page);
+  assert.match(await page.locator('.model-card').textContent(), /^Model: MovieLens-100K · /);
+  assert.equal(await page.getByLabel('Model', { exact: true }).inputValue(), 'ours');
+  await Promise.all([page.waitForURL(/model=dreamrec/), page.getByLabel('Model', { exact: true }).selectOption('dreamrec')]);
+  const dream = await settledRecs(page);
+  assert.match(await page.locator('.model-card').textContent(), /DreamRec preset/);
+  assert.equal(await page.getByLabel('Model', { exact: true }).inputValue(), 'dreamrec');
+  const url = new URL(page.url());
+  for (const [key, value] of [['dataset', 'ml-100k'], ['model', 'dreamrec'], ['history', '50,100,181'], ['steps', '2'], ['seed', '3'], ['guidance', '0.5']]) {
+    assert.equal(url.searchParams.get(key), value, key);
+  }
+  assert.notDeepEqual(dream, ours, 'another model, another list');
+  assert.equal(await page.getByRole('alert').count(), 0);
+  assert.deepEqual(errors, []);
+  // The link, opened in a fresh browser context, shows the same list.
+  const link = page.url();
+  await context.close();
+  const fresh = await browser.newContext();
+  const again = await fresh.newPage();
+  await again.goto(link);
+  assert.deepEqual(await settledRecs(again), dream);
+  await fresh.close();
+});
+
+test('a hostile model value gets the default model, a notice, and nothing fetched outside models/', async () => {
+  for (const [value, notice] of [
+    ['ddpm', /unknown model "ddpm" \(expected ours, diffurec, dreamrec or diffurecsys\); showing ml-100k/],
+    ['../../etc/passwd', /unknown model "..\/..\/etc\/passwd"/],
+    ['<img src=x onerror=alert(1)>', /unknown model "<img src=x onerror=alert\(1\)>"/],
+  ]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const requests = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await page.goto(`${base}/?backend=cpu&model=${encodeURIComponent(value)}`);
+    await settledRecs(page);
+    assert.match(await page.locator('.model-card').textContent(), /^Model: MovieLens-100K · /);
+    assert.match(await page.getByRole('alert').textContent(), notice);
+    assert.equal(await page.locator('img').count(), 0, 'markup stays text');
+    const fetched = requests.filter((p) => !/\.(js|wasm|css)$/.test(p) && p !== '/');
+    assert.ok(fetched.every((p) => p.startsWith('/models/ml-100k/')), `only the default's files: ${fetched}`);
+    assert.equal(new URL(page.url()).searchParams.get('model'), null, 'the repaired link drops it');
+    await context.close();
+  }
+});

@@ -88,13 +88,53 @@ pub struct PageState {
     pub backend: BackendChoice,
 }
 
-/// The bundle folder to open for a query (decided before any bundle loads): the one it names if
-/// that can be a folder under `models/` on this site, else the default. What the page says about a
-/// name it could not use comes from `PageState::from_query`, once the loaded bundle is known.
+/// The models a hosted dataset may have (`model=NAME`): ours, and each published design's preset
+/// (docs/ARCHITECTURE.md, "Designs"), whose bundle for dataset D is the folder `D-NAME`.
+pub const MODELS: [(&str, &str); 4] =
+    [("ours", "Ours"), ("diffurec", "DiffuRec"), ("dreamrec", "DreamRec"), ("diffurecsys", "DiffuRecSys")];
+
+/// A bundle folder as (dataset, model): `ml-100k-dreamrec` → (`ml-100k`, `dreamrec`), `ml-100k` → (`ml-100k`, `ours`).
+pub fn split_model(folder: &str) -> (&str, &str) {
+    for (model, _) in &MODELS[1..] {
+        if let Some(base) = folder.strip_suffix(model).and_then(|b| b.strip_suffix('-')).filter(|b| !b.is_empty()) {
+            return (base, model);
+        }
+    }
+    (folder, MODELS[0].0)
+}
+
+/// The folder of `model` for `dataset` (the inverse of `split_model`).
+pub fn model_folder(dataset: &str, model: &str) -> String {
+    if model == MODELS[0].0 { dataset.to_string() } else { format!("{dataset}-{model}") }
+}
+
+/// What a query asks to open, before any fallback: None when it names neither a dataset nor a model; else
+/// the folder as written (dataset, or the default, with the model's suffix), or why it cannot be one.
+fn requested_folder(query: &str) -> Option<(String, Result<String, String>)> {
+    let pairs = pairs(query);
+    let last = |key: &str| pairs.iter().filter(|(k, _)| k == key).last().map(|(_, v)| v.trim().to_string());
+    let (dataset, model) = (last("dataset"), last("model"));
+    if dataset.is_none() && model.is_none() {
+        return None;
+    }
+    let dataset = dataset.unwrap_or_else(|| DEFAULT_DATASET.to_string());
+    let model = model.unwrap_or_else(|| MODELS[0].0.to_string());
+    let written = model_folder(&dataset, &model);
+    let folder = if MODELS.iter().any(|(m, _)| *m == model) {
+        hosted_dataset(&dataset).and_then(|d| hosted_dataset(&model_folder(&d, &model)))
+    } else {
+        Err(format!("unknown model {} (expected ours, diffurec, dreamrec or diffurecsys)", quote(&model)))
+    };
+    Some((written, folder))
+}
+
+/// The bundle folder to open for a query (decided before any bundle loads): the one its `dataset` and
+/// `model` name if that can be a folder under `models/` on this site, else the default. What the page
+/// says about a name it could not use comes from `PageState::from_query`, once the loaded bundle is known.
 pub fn dataset_from_query(query: &str) -> String {
-    match pairs(query).into_iter().filter(|(k, _)| k == "dataset").last() {
-        Some((_, v)) => hosted_dataset(v.trim()).unwrap_or_else(|_| DEFAULT_DATASET.to_string()),
-        None => DEFAULT_DATASET.to_string(),
+    match requested_folder(query) {
+        Some((_, Ok(folder))) => folder,
+        _ => DEFAULT_DATASET.to_string(),
     }
 }
 
@@ -146,10 +186,16 @@ pub fn snap(v: f64, step: f64) -> f64 {
 }
 
 impl PageState {
-    /// `dataset=NAME`, encoded (a model opened from disk is named after its folder, which may hold
-    /// any character): the query of a bundle's own defaults.
+    /// `dataset=NAME` (and `model=NAME` for a design's folder), encoded (a model opened from disk is
+    /// named after its folder, which may hold any character): the query of a bundle's own defaults.
     pub fn dataset_query(dataset: &str) -> String {
-        format!("dataset={}", form_urlencoded::byte_serialize(dataset.as_bytes()).collect::<String>())
+        let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        match split_model(dataset) {
+            (base, model) if model != MODELS[0].0 && !dataset.starts_with(LOCAL_PREFIX) => {
+                format!("dataset={}&model={model}", encode(base))
+            }
+            _ => format!("dataset={}", encode(dataset)),
+        }
     }
 
     /// The query string (without "?") that `from_query` turns back into this state.
@@ -189,7 +235,7 @@ impl PageState {
             let v = value.trim();
             match key.as_str() {
                 // The bundle was chosen before it loaded (`dataset_from_query`): the loaded one counts.
-                "dataset" => {}
+                "dataset" | "model" => {}
                 "history" => state.history = parse_history(v, limits, &mut notices),
                 "guidance" => {
                     state.guidance = parse_float(
@@ -229,9 +275,8 @@ impl PageState {
             }
         }
         // A link made for another bundle: its history names another catalogue's items.
-        let linked = pairs(query).into_iter().filter(|(k, _)| k == "dataset").last().map(|(_, v)| v.trim().to_string());
-        if let Some(v) = linked.filter(|v| *v != defaults.dataset) {
-            let why = hosted_dataset(&v).map_or_else(
+        if let Some((v, folder)) = requested_folder(query).filter(|(v, _)| *v != defaults.dataset) {
+            let why = folder.map_or_else(
                 |e| e,
                 |name| format!("dataset {}: no model bundle models/{name}/ on this site", quote(&name)),
             );

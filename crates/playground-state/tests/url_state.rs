@@ -4,7 +4,7 @@
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-use playground_state::url_state::{dataset_from_query, hosted_dataset};
+use playground_state::url_state::{dataset_from_query, hosted_dataset, split_model};
 use playground_state::{BackendChoice, Limits, PageState};
 
 const LIMITS: Limits = Limits { num_items: 1349, max_history: 50, max_steps: 50 };
@@ -211,4 +211,41 @@ fn hold_out_and_history_editing() {
 
 fn urlenc(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_model_field_picks_a_designs_bundle_and_a_hostile_one_the_default() {
+    assert_eq!(dataset_from_query("dataset=ml-100k&model=dreamrec"), "ml-100k-dreamrec");
+    assert_eq!(dataset_from_query("model=diffurec"), "ml-100k-diffurec", "the default dataset's design");
+    assert_eq!(dataset_from_query("dataset=toys&model=ours"), "toys");
+    for hostile in ["ddpm", "../x", "<b>x</b>", "dreamrec/../..", "", "DreamRec"] {
+        let q = format!("dataset=ml-100k&model={}", urlenc(hostile));
+        assert_eq!(dataset_from_query(&q), "ml-100k", "{hostile}");
+    }
+    // Loaded with the design's bundle, its own link is silent and keeps the history.
+    let design = PageState { dataset: "ml-100k-dreamrec".into(), ..defaults() };
+    let (s, notices) = PageState::from_query("dataset=ml-100k&model=dreamrec&history=1,2", &design, &LIMITS);
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(s.history, vec![1, 2]);
+    // The page writes the design as model=, and reads it back.
+    assert!(design.to_query().starts_with("dataset=ml-100k&model=dreamrec&"), "{}", design.to_query());
+    assert_eq!(PageState::from_query(&design.to_query(), &design, &LIMITS).0, design);
+    // An unknown model gets the default and says why; a missing design bundle names its folder.
+    let (_, notices) = parse("model=ddpm&steps=3");
+    assert_eq!(
+        notices,
+        vec!["unknown model \"ddpm\" (expected ours, diffurec, dreamrec or diffurecsys); showing ml-100k".to_string()]
+    );
+    let (_, notices) = parse("dataset=toys&model=dreamrec");
+    assert_eq!(
+        notices,
+        vec![
+            "dataset \"toys-dreamrec\": no model bundle models/toys-dreamrec/ on this site; showing ml-100k"
+                .to_string()
+        ]
+    );
+    assert_eq!(split_model("ml-100k-diffurecsys"), ("ml-100k", "diffurecsys"));
+    assert_eq!(split_model("ml-100k"), ("ml-100k", "ours"));
+    assert_eq!(split_model("-dreamrec"), ("-dreamrec", "ours"));
 }

@@ -42,7 +42,8 @@ fn main() -> Result<()> {
                  \n  bench   native latency per user and training samples/s (add --data PATH --model DIR)\
                  \n  fuzz    the URL-state and bundle-parser property tests at 1,000,000 cases each (or --cases N)\
                  \n  bench-page  page latency (CPU, WebGPU) in headless Chromium, first-result time, wasm size\
-                 \n              (--items N: on a synthetic N-item bundle, with map frame and search timings)\
+                 \n              (--items N: on a synthetic N-item bundle, with map frame and search timings;\
+                 \n              --designs: the CPU rows on every shipped published-design bundle)\
                  \n  synthetic-bundle  a synthetic clustered dataset, imported, trained and exported into\
                  \n              target/bundles/synthetic-N (--items 12000 --users 20000 --epochs 2)\
                  \n  dist    build the site to publish into dist/ (relative URLs: any static host, any sub-path)\
@@ -316,6 +317,9 @@ fn screenshots(root: &Path) -> Result<()> {
 /// `cargo xtask bench-page [--items N]`: the page's numbers for BENCHMARKS.md (release build,
 /// headless Chromium), on the shipped bundle or on a synthetic N-item one.
 fn bench_page(root: &Path, extra: &[String]) -> Result<()> {
+    if extra == ["--designs"] {
+        return bench_page_designs(root);
+    }
     let size = (!extra.is_empty()).then(|| SyntheticSize::parse(extra)).transpose()?;
     let bundle = size.as_ref().map(|s| synthetic_bundle(root, s)).transpose()?;
     setup(root)?;
@@ -327,6 +331,25 @@ fn bench_page(root: &Path, extra: &[String]) -> Result<()> {
         bench.env("BENCH_BUNDLE", bundle);
     }
     run(&mut bench)
+}
+
+/// `cargo xtask bench-page --designs`: the page benchmark's CPU rows (S = 50 asked, each design's T at most;
+/// K = 1 and K = 8) on every shipped published-design bundle (public/models/ml-100k-NAME), one after another.
+fn bench_page_designs(root: &Path) -> Result<()> {
+    setup(root)?;
+    let path = tool_path(root);
+    build_site(&path)?;
+    for design in ["diffurec", "dreamrec", "diffurecsys"] {
+        let bundle = root.join("public/models").join(format!("ml-100k-{design}"));
+        eprintln!("== {design}");
+        run(Command::new("node")
+            .arg("tests/page_bench.mjs")
+            .env("PATH", &path)
+            .env("BENCH_BUNDLE", bundle)
+            .env("BENCH_BACKENDS", "cpu")
+            .env("SOAK_REQUESTS", "20"))?;
+    }
+    Ok(())
 }
 
 /// The size of a synthetic bundle: `--items N --users U --epochs E`.

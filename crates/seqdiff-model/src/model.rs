@@ -28,6 +28,16 @@ pub struct SeqDiff {
     pub config: ModelConfig,
 }
 
+/// DiffuRec's approximator input that stays the same over a chain (`SeqDiff::token_windows`).
+pub struct TokenWindows {
+    /// The scaled item embeddings, [R, L, d].
+    tokens: Tensor<3>,
+    /// The encoder's causal + key-padding bias, [R, 1, L, L].
+    bias: Tensor<4>,
+    /// The cross-attention's key-padding bias, [R, 1, 1, L] (DiffuRecSys' approximator only).
+    keys_bias: Option<Tensor<4>>,
+}
+
 /// A batch of left-padded windows with their encoder outputs.
 pub struct Encoded {
     /// [B, L, d], one condition per position.
@@ -78,45 +88,36 @@ impl SeqDiff {
 
     /// Runs the causal encoder over left-padded windows of equal length (≤ max_len).
     pub fn encode(&self, windows: Vec<Vec<u32>>) -> Encoded {
-        self.encode_with(windows, None)
-    }
-
-    /// `encode` with `extra` [B, d] added to every token of window b (DiffuRec's approximator input).
-    pub fn encode_with(&self, windows: Vec<Vec<u32>>, extra: Option<Tensor<2>>) -> Encoded {
         let len = windows.first().map_or(0, Vec::len);
         let bias = attention_bias(&windows, len, &self.device());
-        let tokens = self.embed(&windows) * self.config.input_scale;
-        let tokens = match extra {
-            Some(extra) => tokens + extra.unsqueeze_dim::<3>(1),
-            None => tokens,
-        };
-        let outputs = self.encoder.forward(tokens, bias.clone());
+        let outputs = self.encoder.forward(self.embed(&windows) * self.config.input_scale, bias.clone());
         Encoded { outputs, windows, bias }
+    }
+
+    /// What DiffuRec's approximator reads of its windows [R, L] (left-padded) at every step of a chain: made
+    /// once per request (or training batch), not once per step.
+    pub fn token_windows(&self, windows: &[Vec<u32>]) -> TokenWindows {
+        let (len, device) = (windows.first().map_or(0, Vec::len), self.device());
+        TokenWindows {
+            tokens: self.embed(windows) * self.config.input_scale,
+            bias: attention_bias(windows, len, &device),
+            keys_bias: self.denoiser.cross.as_ref().map(|_| padding_bias(windows, 1, &device)),
+        }
     }
 
     /// DiffuRec's approximator (`DenoiserKind::HistoryTokens`): λ ⊙ (x_t + τ(t)) added to every token of
     /// each row's window, the encoder re-run, its newest output = x̂0. DiffuRecSys' (`HistoryCrossAttn`):
-    /// λ ⊙ (x_t + τ(t)) queries the window's tokens by cross-attention, and what it reads is added instead. `windows` [R, L] left-padded,
+    /// λ ⊙ (x_t + τ(t)) queries the window's tokens by cross-attention, and what it reads is added instead.
     /// `x_t`, `time` (τ(t) per row) and `lambda` [R, d] → [R, d]. DiffuRec draws λ per position as well;
     /// here one draw per row is shared by its positions (ARCHITECTURE.md, "Designs").
-    pub fn history_tokens_x0(
-        &self,
-        windows: Vec<Vec<u32>>,
-        x_t: Tensor<2>,
-        time: Tensor<2>,
-        lambda: Tensor<2>,
-    ) -> Tensor<2> {
-        let (rows, len, d) = (windows.len(), windows.first().map_or(0, Vec::len), self.config.dim);
-        let noisy = lambda * (x_t + time);
-        let extra = match &self.denoiser.cross {
-            Some(cross) => {
-                let tokens = self.embed(&windows) * self.config.input_scale;
-                let bias = padding_bias(&windows, 1, &self.device());
-                cross.forward(noisy.unsqueeze_dim::<3>(1), tokens, bias).reshape([rows, d])
-            }
-            None => noisy,
+    pub fn history_tokens_x0(&self, w: &TokenWindows, x_t: Tensor<2>, time: Tensor<2>, lambda: Tensor<2>) -> Tensor<2> {
+        let [rows, len, d] = w.tokens.dims();
+        let noisy = (lambda * (x_t + time)).unsqueeze_dim::<3>(1);
+        let extra = match (&self.denoiser.cross, &w.keys_bias) {
+            (Some(cross), Some(bias)) => cross.forward(noisy, w.tokens.clone(), bias.clone()),
+            _ => noisy,
         };
-        let outputs = self.encode_with(windows, Some(extra)).outputs;
+        let outputs = self.encoder.forward(w.tokens.clone() + extra, w.bias.clone());
         outputs.slice([0..rows, len - 1..len]).reshape([rows, d])
     }
 

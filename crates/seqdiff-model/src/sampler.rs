@@ -166,7 +166,7 @@ impl Recommender {
                 encoded.windows.iter().flat_map(|w| std::iter::repeat_n(w.clone(), k)).collect();
             let delta = cfg.token_noise;
             let lambda = self.noise(s.seed ^ LAMBDA_STREAM, rows, d, timesteps.len()) * delta + delta;
-            (windows, lambda)
+            (self.model.token_windows(&windows), lambda)
         });
         let cross = (cfg.denoiser == DenoiserKind::CrossAttn).then(|| {
             let keys = encoded.outputs.clone();
@@ -205,7 +205,7 @@ impl Recommender {
                     let (windows, lambda) = token_rows.as_ref().expect("windows for the history-token approximator");
                     let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);
                     let lambda = lambda.clone().slice([i..i + 1]).reshape([rows, d]);
-                    self.model.history_tokens_x0(windows.clone(), x.clone(), temb, lambda)
+                    self.model.history_tokens_x0(windows, x.clone(), temb, lambda)
                 }
                 None => {
                     let temb = self.time_table.clone().slice([t..t + 1]).expand([rows, d]);

@@ -503,7 +503,7 @@ fn history_tokens_loss(
     let x_t = x0.clone() * rowcol(sab) + eps * rowcol(s1mab);
     let time =
         model.denoiser.time_table(&device).select(0, Tensor::<1, Int>::from_data(TensorData::new(t, [m]), &device));
-    let x0_hat = model.history_tokens_x0(windows, x_t, time, lambda);
+    let x0_hat = model.history_tokens_x0(&model.token_windows(&windows), x_t, time, lambda);
 
     let weights = vec![1.0 / m as f32; m];
     let seen = model.repeat_bias.as_ref().map(|_| SeenItems::new(batch, len));

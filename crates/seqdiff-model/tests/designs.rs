@@ -82,11 +82,12 @@ fn history_token_chain(kind: DenoiserKind, design: Design) {
     for r in 0..2u64 {
         let noise = gaussian(sampling.seed + r, steps * d);
         let lambdas = gaussian((sampling.seed ^ LAMBDA_STREAM).wrapping_add(r), steps * d);
+        let windows = model.token_windows(&[history.clone()]);
         let mut x = slot(&noise, 0, d, &device);
         let mut x0 = x.clone();
         for (i, t) in (0..steps).rev().enumerate() {
             let lambda = slot(&lambdas, i, d, &device) * 0.5 + 0.5;
-            x0 = model.history_tokens_x0(vec![history.clone()], x.clone(), table.clone().slice([t..t + 1]), lambda);
+            x0 = model.history_tokens_x0(&windows, x.clone(), table.clone().slice([t..t + 1]), lambda);
             if t > 0 {
                 x = ddpm_step(&a, t, x, x0.clone(), slot(&noise, i + 1, d, &device));
             }

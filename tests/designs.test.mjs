@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startServer, launchBrowser } from './support.mjs';
+import { startServer, launchBrowser, settledRecs } from './support.mjs';
 
 let server, browser, base;
 before(async () => {
@@ -32,9 +32,7 @@ for (const [design, title, guided] of DESIGNS) {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${base}/?dataset=ml-100k-${design}&backend=cpu&history=50,100,181`);
-    const items = page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
-    await items.nth(9).waitFor({ timeout: 180_000 });
-    await page.getByRole('status').filter({ hasText: /last request/ }).waitFor({ timeout: 180_000 });
+    await settledDesignRecs(page);
     assert.match(await page.locator('.model-card').textContent(), title);
     // The page opens at the design's sampler, which the bundle records.
     assert.equal(Number(await page.locator('#steps').inputValue()), manifest.sampling.steps);
@@ -48,19 +46,11 @@ for (const [design, title, guided] of DESIGNS) {
   });
 }
 
-const recs = (page) => page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
-
-/** The list once two reads 150 ms apart agree (keyed rows update in place). */
-async function settledRecs(page) {
-  await recs(page).nth(9).waitFor({ timeout: 180_000 });
+/** The settled list of a design's page, once its first request has finished (a design that re-runs its
+ *  encoder at every step answers its first, cold request slowly). */
+async function settledDesignRecs(page) {
   await page.getByRole('status').filter({ hasText: /last request/ }).waitFor({ timeout: 180_000 });
-  let list = await recs(page).allTextContents();
-  for (;;) {
-    await page.waitForTimeout(150);
-    const again = await recs(page).allTextContents();
-    if (again.join('\n') === list.join('\n')) return list;
-    list = again;
-  }
+  return settledRecs(page, 180_000);
 }
 
 test('the Model picker switches design, keeping history and controls; its link reproduces the list', async () => {
@@ -69,11 +59,11 @@ test('the Model picker switches design, keeping history and controls; its link r
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`${base}/?backend=cpu&history=50,100,181&steps=2&seed=3&guidance=0.5`);
-  const ours = await settledRecs(page);
+  const ours = await settledDesignRecs(page);
   assert.match(await page.locator('.model-card').textContent(), /^Model: MovieLens-100K · /);
   assert.equal(await page.getByLabel('Model', { exact: true }).inputValue(), 'ours');
   await Promise.all([page.waitForURL(/model=dreamrec/), page.getByLabel('Model', { exact: true }).selectOption('dreamrec')]);
-  const dream = await settledRecs(page);
+  const dream = await settledDesignRecs(page);
   assert.match(await page.locator('.model-card').textContent(), /DreamRec preset/);
   assert.equal(await page.getByLabel('Model', { exact: true }).inputValue(), 'dreamrec');
   const url = new URL(page.url());
@@ -89,7 +79,7 @@ test('the Model picker switches design, keeping history and controls; its link r
   const fresh = await browser.newContext();
   const again = await fresh.newPage();
   await again.goto(link);
-  assert.deepEqual(await settledRecs(again), dream);
+  assert.deepEqual(await settledDesignRecs(again), dream);
   await fresh.close();
 });
 
@@ -104,7 +94,7 @@ test('a hostile model value gets the default model, a notice, and nothing fetche
     const requests = [];
     page.on('request', (r) => requests.push(new URL(r.url()).pathname));
     await page.goto(`${base}/?backend=cpu&model=${encodeURIComponent(value)}`);
-    await settledRecs(page);
+    await settledDesignRecs(page);
     assert.match(await page.locator('.model-card').textContent(), /^Model: MovieLens-100K · /);
     assert.match(await page.getByRole('alert').textContent(), notice);
     assert.equal(await page.locator('img').count(), 0, 'markup stays text');

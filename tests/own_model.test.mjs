@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser } from './support.mjs';
+import { startServer, launchBrowser, recs, settledRecs } from './support.mjs';
 
 const SHIPPED = path.resolve('public/models/ml-100k');
 let server, browser, base, scratch;
@@ -22,8 +22,6 @@ after(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-const recs = (page) => page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
-
 /** A fresh page that records page errors, CSP violations and every request it makes. */
 async function open(query = '') {
   const context = await browser.newContext();
@@ -38,18 +36,6 @@ async function open(query = '') {
   page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
   await page.goto(base + '/' + query);
   return { page, errors, requests, context };
-}
-
-/** The list once two reads 150 ms apart agree (keyed rows update in place). */
-async function settledRecs(page) {
-  await recs(page).nth(9).waitFor({ timeout: 120_000 });
-  let list = await recs(page).allTextContents();
-  for (;;) {
-    await page.waitForTimeout(150);
-    const again = await recs(page).allTextContents();
-    if (again.join('\n') === list.join('\n')) return list;
-    list = again;
-  }
 }
 
 /** A copy of the shipped bundle in `scratch/name`, with `edit(dir)` applied. */

@@ -1,7 +1,7 @@
 // End-to-end: the release build in dist/ served on localhost, driven in Debian's headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './support.mjs';
+import { startServer, launchBrowser, recs } from './support.mjs';
 
 let server, browser, base;
 
@@ -25,7 +25,6 @@ async function open(query = '', contextOptions = {}) {
   return { page, errors, context };
 }
 
-const recs = (page) => page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
 const historyItems = (page) => page.getByRole('list', { name: 'History' }).getByRole('listitem');
 
 /** A recommendation's title, without its score. */

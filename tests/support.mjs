@@ -1,4 +1,5 @@
-// Shared by the e2e tests and the page benchmark: a static server for dist/ and Debian's Chromium.
+// Shared by the e2e tests and the page benchmark: a static server for dist/, Debian's Chromium, and the
+// page's list of recommendations.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,4 +31,19 @@ export function launchBrowser({ webgpu = true } = {}) {
     args: ['--headless=new', ...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
   });
+}
+
+/** The page's recommendation rows. */
+export const recs = (page) => page.getByRole('list', { name: 'Recommendations' }).getByRole('listitem');
+
+/** The list once two reads 150 ms apart agree (keyed rows update in place). */
+export async function settledRecs(page, timeout = 120_000) {
+  await recs(page).nth(9).waitFor({ timeout });
+  let list = await recs(page).allTextContents();
+  for (;;) {
+    await page.waitForTimeout(150);
+    const again = await recs(page).allTextContents();
+    if (again.join('\n') === list.join('\n')) return list;
+    list = again;
+  }
 }

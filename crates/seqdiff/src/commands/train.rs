@@ -146,7 +146,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         };
         // A frozen encoder is the same every epoch: the denoiser's own output selects; so does a published
         // design's, whose output is its sampler's.
-        let own_output = train_cfg.frozen_encoder || state.model.design.sampling(1).is_some();
+        let own_output = train_cfg.frozen_encoder || state.model.design != seqdiff_model::config::Design::Ours;
         let selected = if own_output { log.valid } else { log.selected() }.expect("one validation row").unmasked;
         let improved = !warmup && selected.ndcg10 > state.best_ndcg10;
         let row = |e: &Evaluation| {

@@ -10,8 +10,11 @@ use playground_state::local_bundle::select_bundle;
 use playground_state::url_state::{DEFAULT_DATASET, LOCAL_PREFIX, dataset_from_query};
 use playground_state::{BackendChoice, PageState};
 
+use inference_protocol::messages::Slot;
+
 use crate::bundle_loader::{BundleSource, LoadError, load_bundle};
 use crate::catalogue::Catalogue;
+use crate::compare::{ComparePicker, Compared, ComparedList, follow_compare_choice};
 use crate::controls::Controls;
 use crate::history_panel::HistoryPanel;
 use crate::inference_client::Inference;
@@ -174,7 +177,7 @@ async fn open_bundle(
     let bundle = load_bundle(&source, |p| screen.phase.set(p.to_string())).await?;
     screen.phase.set("preparing the CPU model in the inference worker".into());
     let model = inference
-        .load(bundle.manifest.model.clone(), bundle.weights.clone())
+        .load(Slot::Shown, bundle.manifest.model.clone(), bundle.weights.clone())
         .await
         .map_err(|e| LoadError::Unusable(format!("the model bundle is unusable: {e}")))?;
     for warning in &bundle.warnings {
@@ -220,7 +223,9 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
         notices,
         auto: RwSignal::new(AutoPick::Pending),
         gpu_phase: RwSignal::new(String::from("not started")),
+        compared: Compared::new(),
     };
+    follow_compare_choice(state, catalogue.clone(), sinks);
 
     // Every change: the address bar first (so a copied link is always current), then a request.
     let cat = catalogue.clone();
@@ -251,7 +256,10 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
     });
 
     view! {
-        <ModelPicker state=state />
+        <div class="pickers">
+            <ModelPicker state=state />
+            {(!catalogue.local).then(|| view! { <ComparePicker state=state /> })}
+        </div>
         <p class="muted model-card">"Model: " {catalogue.model_card.clone()}</p>
         {catalogue.trade_off.clone().map(|t| view! { <p class="muted trade-off-verdict">{t}</p> })}
         <div class="layout">
@@ -261,7 +269,12 @@ fn Playground(catalogue: Arc<Catalogue>, notices: RwSignal<Vec<String>>) -> impl
             </section>
             <section class="outputs" aria-label="Outputs">
                 <StatusLine state=state sinks=sinks />
-                <Recommendations sinks=sinks catalogue=catalogue.clone() />
+                <div class="lists" class:side-by-side=move || state.with(|s| s.compare.is_some())>
+                    <div>
+                        <Recommendations sinks=sinks catalogue=catalogue.clone() />
+                    </div>
+                    <ComparedList state=state sinks=sinks catalogue=catalogue.clone() />
+                </div>
                 <EmbeddingMap state=state sinks=sinks catalogue=catalogue.clone() />
                 <Insight state=state sinks=sinks catalogue=catalogue.clone() />
             </section>

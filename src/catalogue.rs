@@ -3,6 +3,7 @@
 
 use playground_state::presets::Preset;
 use playground_state::presets::{PresetItem, presets};
+use playground_state::request_cost::StepKind;
 use playground_state::search::TitleIndex;
 use playground_state::{BackendChoice, Limits, PageState};
 use seqdiff_model::data::ItemInfo;
@@ -38,6 +39,8 @@ pub struct Catalogue {
     pub limits: Limits,
     /// Guidance moves the result (false: an approximator with no condition to drop, as DiffuRec's).
     pub guided: bool,
+    /// What one denoising step runs.
+    pub step: StepKind,
     /// The page's defaults: the first preset and the sampling settings chosen on validation.
     pub defaults: PageState,
 }
@@ -80,6 +83,7 @@ impl Catalogue {
             mask_history: true,
             hold_out: false,
             backend: BackendChoice::Auto,
+            compare: None,
         };
         let limits = Limits {
             num_items: n,
@@ -115,6 +119,7 @@ impl Catalogue {
             presets,
             limits,
             guided: !m.model.denoiser.reruns_encoder(),
+            step: step_kind(m),
             defaults,
         }
     }
@@ -142,13 +147,27 @@ impl Catalogue {
     }
 }
 
-/// "MovieLens-100K · 1349 items · test HR@10 18.03, NDCG@10 9.36 (history masked: …)" for the header.
-fn model_card(m: &Manifest) -> String {
+pub fn step_kind(m: &Manifest) -> StepKind {
+    if m.model.denoiser.reruns_encoder() { StepKind::Encoder } else { StepKind::Denoiser }
+}
+
+/// "MovieLens-100K · 1349 items · test HR@10 18.03, NDCG@10 9.36 (history masked: …)" for the header,
+/// then the design's line and what a request costs it.
+pub fn model_card(m: &Manifest) -> String {
     let card = metrics_card(m);
-    match m.model.design.summary() {
+    let card = match m.model.design.summary() {
         "" => card,
         summary => format!("{card} · {summary}"),
-    }
+    };
+    let opens = match m.sampling.steps {
+        0 => "opens with the encoder alone".to_string(),
+        s => format!("opens at {s} steps"),
+    };
+    let cost = match step_kind(m) {
+        StepKind::Encoder => format!("cost: the {}-block encoder re-runs at every step; {opens}", m.model.layers),
+        StepKind::Denoiser => format!("cost: one encoder pass, then the denoiser at every step; {opens}"),
+    };
+    format!("{card} · {cost}")
 }
 
 fn metrics_card(m: &Manifest) -> String {

@@ -10,7 +10,7 @@ use playground_state::backend_choice::{ComputeBackend, WebGpuStatus};
 use playground_state::{LatestOnly, PageState};
 use seqdiff_model::{ModelConfig, SamplingConfig};
 
-use inference_protocol::messages::{LoadedModel, Reply, Request, Timed};
+use inference_protocol::messages::{LoadedModel, Reply, Request, Slot, Timed};
 use inference_protocol::worker::{InferenceWorker, WORKER_SCRIPT, WorkerCodec};
 
 /// Copyable handle (arena-stored values, alive as long as the app): closures, tasks and the test
@@ -44,9 +44,9 @@ impl Inference {
         bridge.run(request).await
     }
 
-    /// Builds the model in the worker; its item vectors and repeat offset come back.
-    pub async fn load(self, config: ModelConfig, weights: Vec<u8>) -> Result<LoadedModel, String> {
-        match self.call(Request::Load { config, weights }).await {
+    /// Builds the model in the worker (in `slot`); its item vectors and repeat offset come back.
+    pub async fn load(self, slot: Slot, config: ModelConfig, weights: Vec<u8>) -> Result<LoadedModel, String> {
+        match self.call(Request::Load { slot, config, weights }).await {
             Reply::Loaded(loaded) => loaded,
             other => Err(unexpected(other)),
         }
@@ -96,14 +96,25 @@ impl Inference {
         });
     }
 
-    /// One generation on `on`, with its trajectory, timed in the worker.
+    /// One generation of the shown model on `on`, with its trajectory, timed in the worker.
     pub async fn generate(
         self,
         on: ComputeBackend,
         history: &[u32],
         sampling: &SamplingConfig,
     ) -> Result<Timed, String> {
-        let request = Request::Generate { on, history: history.to_vec(), sampling: sampling.clone() };
+        self.generate_in(Slot::Shown, on, history, sampling).await
+    }
+
+    /// One generation of the model in `slot`.
+    pub async fn generate_in(
+        self,
+        slot: Slot,
+        on: ComputeBackend,
+        history: &[u32],
+        sampling: &SamplingConfig,
+    ) -> Result<Timed, String> {
+        let request = Request::Generate { slot, on, history: history.to_vec(), sampling: sampling.clone() };
         match self.call(request).await {
             Reply::Generated(result) => result,
             other => Err(unexpected(other)),

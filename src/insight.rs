@@ -6,12 +6,15 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use playground_state::PageState;
 use playground_state::request_cost::request_cost;
-use playground_state::trade_off::{Cell, Curve, Measure, curve_colour, nearest_index as nearest, render_svg};
+use playground_state::trade_off::{
+    CURVE_COLOURS, Cell, Curve, Measure, curve_colour, frontier, nearest_index as nearest, render_svg,
+};
 use seqdiff_model::bundle_files::SweepResult;
 use seqdiff_model::diversity::Diversity;
 use seqdiff_model::plain_sampling::ListMeasures;
 
 use crate::catalogue::Catalogue;
+use crate::compare::ComparedModel;
 use crate::overlay::seed_top;
 use crate::view_model::{Output, Sinks, TOP_K};
 
@@ -90,6 +93,17 @@ fn curves(g: &SweepResult, axis: Axis) -> Vec<Curve> {
         .collect()
 }
 
+/// Compare mode: the compared model's grid frontier on the same axes, drawn after the baselines
+/// (so in the last line colour, the map's teal); None without a grid with diversity.
+fn compared_curve(model: &ComparedModel, axis: Axis) -> Option<Curve> {
+    let cells = cells(model.sweep.as_ref()?, axis);
+    (!cells.is_empty()).then(|| Curve {
+        name: format!("{} (compared): its grid's frontier", model.label),
+        parameter: "S".into(),
+        points: frontier(&cells),
+    })
+}
+
 struct RequestFacts {
     entropy: f64,
     overlap: Option<f64>,
@@ -140,6 +154,7 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
         <section class="insight" aria-label="Insight">
             <h2>"Insight"</h2>
             {grid.map(|g| {
+                let g_lines = g.clone();
                 let (gs, ss) = (g.guidance.clone(), g.steps.clone());
                 let steps_f: Vec<f64> = ss.iter().map(|&v| v as f64).collect();
                 let marked = Memo::new(move |_| state.with(|s| (nearest(&gs, s.guidance), nearest(&steps_f, s.steps as f64))));
@@ -170,7 +185,21 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                     {(!g.diversity.is_empty()).then(|| {
                         let (coverage, novelty) = (Axis::Coverage, Axis::Novelty);
                         let (by_coverage, by_novelty) = (cells(&g, coverage), cells(&g, novelty));
-                        let (lines_coverage, lines_novelty) = (curves(&g, coverage), curves(&g, novelty));
+                        // The baselines, then compare mode's model in the last colour (its place fixed, whatever
+                        // the number of baselines).
+                        let compared = sinks.compared.model;
+                        let lines = move |axis: Axis| {
+                            let mut lines = curves(&g_lines, axis);
+                            lines.truncate(CURVE_COLOURS.len() - 1);
+                            if let Some(c) = compared.with(|m| m.as_ref().and_then(|m| compared_curve(m, axis))) {
+                                while lines.len() < CURVE_COLOURS.len() - 1 {
+                                    lines.push(Curve { name: String::new(), parameter: String::new(), points: Vec::new() });
+                                }
+                                lines.push(c);
+                            }
+                            lines
+                        };
+                        let lines_novelty = lines.clone();
                         let legend: Vec<(String, String, &'static str)> =
                             g.baselines.iter().enumerate().map(|(i, b)| (b.name.clone(), b.parameter.clone(), curve_colour(i))).collect();
                         let columns = g.steps.len();
@@ -178,8 +207,8 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                         view! {
                             <figure class="trade-off">
                                 <div class="charts">
-                                    <div inner_html=move || render_svg(&by_coverage, current(), &coverage.measure(), &lines_coverage)></div>
-                                    <div inner_html=move || render_svg(&by_novelty, current(), &novelty.measure(), &lines_novelty)></div>
+                                    <div inner_html=move || render_svg(&by_coverage, current(), &coverage.measure(), &lines(coverage))></div>
+                                    <div inner_html=move || render_svg(&by_novelty, current(), &novelty.measure(), &lines_novelty(novelty))></div>
                                 </div>
                                 <figcaption>
                                     "What the sliders trade: each dot is one guidance × steps setting on validation (one seed; grey = steps 0, the encoder alone). Up is more accurate; right covers more of the catalogue, or recommends less popular items. The red ring is the current setting."
@@ -192,6 +221,15 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                                         </ul>
                                         " Where a line runs above the dots, that plain method reaches the same diversity with more accuracy than the diffusion."
                                     })}
+                                    {move || compared.with(|m| m.as_ref().filter(|m| m.sweep.as_ref().is_some_and(|g| !g.diversity.is_empty())).map(|m| {
+                                        let colour = curve_colour(CURVE_COLOURS.len() - 1);
+                                        view! {
+                                            <span class="compared-frontier">
+                                                <span class="swatch" style=format!("background: {colour}") aria-hidden="true"></span>
+                                                {format!(" Teal line: {}'s best settings on its own validation grid (compare mode).", m.label)}
+                                            </span>
+                                        }
+                                    }))}
                                 </figcaption>
                             </figure>
                         }
@@ -202,7 +240,7 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                 {move || sinks.output.get().map(|o| {
                     let f = state.with(|s| facts(&o, s, &cat));
                     view! {
-                        <li>{format!("This request: {} on {}.", request_cost(o.ms, o.steps, o.seeds), o.backend.label())}</li>
+                        <li>{format!("This request: {} on {}.", request_cost(o.ms, o.steps, o.seeds, o.step), o.backend.label())}</li>
                         <li>{match f.overlap {
                             Some(v) => format!("Diversity across seeds: their top-10 lists share {:.0}% of items on average.", v * 100.0),
                             None => "Diversity across seeds: one seed (raise “Seeds in ensemble” to compare).".to_string(),

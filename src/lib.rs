@@ -6,6 +6,7 @@ mod app;
 mod auto_probe;
 mod bundle_loader;
 mod catalogue;
+mod compare;
 mod controls;
 mod fatal;
 mod history_panel;

@@ -15,7 +15,7 @@ use crate::catalogue::Catalogue;
 use crate::controls::checkbox;
 use crate::map_drawing::{HEIGHT, StaticLayer, WIDTH, colour, coords, draw};
 use crate::map_gestures::{centre_and_spread, touches};
-use crate::overlay::overlay;
+use crate::overlay::{compared_overlay, overlay};
 use crate::trajectory_table::TrajectoryTable;
 use crate::view_model::Sinks;
 use inference_protocol::clock::now_ms;
@@ -81,7 +81,17 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
         let pca = use_pca.get();
         let m = cat.map.as_ref().unwrap();
         let (input, answer) = model_input.get();
-        sinks.output.with(|o| o.as_ref().map(|o| overlay(o, &input, answer, m, pca))).unwrap_or_default()
+        let mut layer =
+            sinks.output.with(|o| o.as_ref().map(|o| overlay(o, &input, answer, m, pca))).unwrap_or_default();
+        let compared = sinks.compared;
+        if let (Some(model), true) = (compared.model.get(), compared.output.with(Option::is_some)) {
+            compared.output.with(|o| {
+                if let Some(o) = o {
+                    (layer.compared, layer.compared_recommendations) = compared_overlay(o, &model, m, pca);
+                }
+            });
+        }
+        layer
     });
     // New results: replay the trajectory from its first step. One frame loop at most: a result that
     // arrives mid-replay restarts the running loop's clock instead of starting a second loop (during
@@ -149,6 +159,7 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
                     role="img"
                     aria-label="Embedding map"
                     data-trajectory-points=move || layer.with(|o| o.trajectory.len().to_string())
+                    data-compared-points=move || layer.with(|o| o.compared.len().to_string())
                     on:mousedown=move |ev: MouseEvent| press.set(Some(([ev.offset_x() as f64, ev.offset_y() as f64], false)))
                     on:mousemove=move |ev: MouseEvent| {
                         if ev.buttons() & 1 == 1 {
@@ -201,7 +212,8 @@ pub fn EmbeddingMap(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
             </ul>
             <p class="muted">
                 "Black numbered dots: history; blue #: recommendations; green ring: held-out answer; red path: x̂0 after each step "
-                "(faint while far from any item); orange: each seed's final x̂0; purple: unconditional ∅ → conditional c (guidance direction)."
+                "(faint while far from any item); orange: each seed's final x̂0; purple: unconditional ∅ → conditional c (guidance direction); "
+                "teal: the compared model's x̂0 path and its top 10 (compare mode)."
             </p>
             <TrajectoryTable layer=layer catalogue=cat_table />
         </section>

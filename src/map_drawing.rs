@@ -4,6 +4,7 @@
 
 use playground_state::map_raster::{raster, rgb};
 use playground_state::map_view::Transform;
+use seqdiff_model::map::Placement;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
@@ -79,6 +80,37 @@ fn label(ctx: &CanvasRenderingContext2d, [x, y]: [f64; 2], text: &str, fill: &st
     let _ = ctx.fill_text(text, x + 5.0, y - 6.0);
 }
 
+/// A denoising path: the first `progress` of its points joined, each a dot that is faint while far
+/// from every item (noisy early steps) and solid where it lands near one. `colours`: the line, the
+/// dots' RGB, their outline.
+fn path(
+    ctx: &CanvasRenderingContext2d,
+    t: Transform,
+    points: &[Placement],
+    progress: f64,
+    colours: (&str, &str, &str),
+) {
+    let (line, rgb, outline) = colours;
+    let shown = ((points.len() as f64 * progress).ceil() as usize).min(points.len());
+    if shown == 0 {
+        return;
+    }
+    ctx.set_line_width(2.0);
+    ctx.set_stroke_style_str(line);
+    ctx.begin_path();
+    for (i, p) in points.iter().take(shown).enumerate() {
+        let [x, y] = t.to_screen(p.xy);
+        if i == 0 { ctx.move_to(x, y) } else { ctx.line_to(x, y) }
+    }
+    ctx.stroke();
+    ctx.set_line_width(1.0);
+    for (i, p) in points.iter().take(shown).enumerate() {
+        let solid = (1.0 - p.nearest_distance as f64).clamp(0.15, 1.0);
+        let radius = if i + 1 == points.len() { 5.0 } else { 3.0 };
+        dot(ctx, t.to_screen(p.xy), radius, &format!("rgba({rgb}, {solid:.2})"), outline);
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn draw(
     canvas: &HtmlCanvasElement,
@@ -134,30 +166,14 @@ pub fn draw(
         dot(&ctx, p, 8.0, "rgba(0, 160, 0, 0.25)", "#008a00");
         label(&ctx, p, "answer", "#006400");
     }
-    // The trajectory, revealed step by step when results change.
-    let shown = ((o.trajectory.len() as f64 * progress).ceil() as usize).min(o.trajectory.len());
-    if shown > 0 {
-        ctx.set_line_width(2.0);
-        ctx.set_stroke_style_str("#d62728");
-        ctx.begin_path();
-        for (i, p) in o.trajectory.iter().take(shown).enumerate() {
-            let [x, y] = t.to_screen(p.xy);
-            if i == 0 { ctx.move_to(x, y) } else { ctx.line_to(x, y) }
-        }
-        ctx.stroke();
-        ctx.set_line_width(1.0);
-        for (i, p) in o.trajectory.iter().take(shown).enumerate() {
-            // Faint while far from every item (noisy early steps), solid when it lands near one.
-            let solid = (1.0 - p.nearest_distance as f64).clamp(0.15, 1.0);
-            dot(
-                &ctx,
-                t.to_screen(p.xy),
-                if i + 1 == o.trajectory.len() { 5.0 } else { 3.0 },
-                &format!("rgba(214, 39, 40, {solid:.2})"),
-                "#8b0000",
-            );
-        }
+    // Compare mode: the other model's top 10 as teal rings, its path in teal (under the shown one's).
+    ctx.set_line_width(2.0);
+    for &item in &o.compared_recommendations {
+        dot(&ctx, at(item), 7.0, "rgba(0,0,0,0)", "#17a2b8");
     }
+    path(&ctx, t, &o.compared, progress, ("#17a2b8", "23, 162, 184", "#0b5663"));
+    // The trajectory, revealed step by step when results change.
+    path(&ctx, t, &o.trajectory, progress, ("#d62728", "214, 39, 40", "#8b0000"));
     if let Some(item) = hover {
         ctx.set_line_width(2.0);
         dot(&ctx, at(item), 6.0, "rgba(0,0,0,0)", "#000000");

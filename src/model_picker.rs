@@ -15,10 +15,15 @@ pub fn ModelPicker(state: RwSignal<PageState>) -> impl IntoView {
     (!dataset.starts_with(LOCAL_PREFIX)).then(|| {
         let (base, current) = split_model(&dataset);
         let (base, current) = (base.to_string(), current.to_string());
+        let shown = current.clone();
         let choose = move |ev: leptos::ev::Event| {
             let chosen = event_target_value(&ev);
             let mut next = state.get_untracked();
             next.dataset = model_folder(&base, &chosen);
+            // Choosing the compared model swaps the two.
+            if next.compare.as_deref() == Some(chosen.as_str()) {
+                next.compare = Some(shown.clone());
+            }
             // The link carries the history and controls to the new bundle's page.
             if let Some(window) = web_sys::window() {
                 let _ = window.location().assign(&link_for(&next.to_query()));

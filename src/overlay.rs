@@ -4,6 +4,7 @@
 
 use seqdiff_model::map::{Placement, UnitItems, l2_normalised, place_all};
 
+use crate::compare::{ComparedModel, ComparedOutput};
 use crate::map_data::MapData;
 use crate::view_model::Output;
 
@@ -21,6 +22,9 @@ pub struct Overlay {
     pub seeds: Vec<Placement>,
     /// Conditional and unconditional x̂0 of the first seed at the last step (guided requests only).
     pub endpoints: Option<(Placement, Placement)>,
+    /// Compare mode: the compared model's x̂0 after every step, placed by its own nearest items.
+    pub compared: Vec<Placement>,
+    pub compared_recommendations: Vec<u32>,
 }
 
 /// Places vectors on the active view, all in one pass over the items (`map::place_all`).
@@ -51,7 +55,23 @@ pub fn overlay(output: &Output, input: &[u32], answer: Option<u32>, map: &MapDat
         trajectory: placed.by_ref().take(trajectory.len()).collect(),
         seeds: placed.by_ref().take(seeds.len()).collect(),
         endpoints: endpoints.and_then(|_| Some((placed.next()?, placed.next()?))),
+        ..Overlay::default()
     }
+}
+
+/// Compare mode's part of the overlay: the other model's vectors live in its own space, so its
+/// trajectory is placed by its own nearest items, on this map's coordinates of those items.
+pub fn compared_overlay(
+    output: &ComparedOutput,
+    model: &ComparedModel,
+    map: &MapData,
+    pca: bool,
+) -> (Vec<Placement>, Vec<u32>) {
+    let trajectory: Vec<&[f32]> =
+        output.result.trajectory.iter().filter_map(|step| step.first()).map(Vec::as_slice).collect();
+    let coords = if pca { &map.map.pca } else { &map.map.tsne };
+    let placed = place_all(&trajectory, &model.unit_items, coords, NEIGHBOURS);
+    (placed, output.rows.iter().map(|row| row.item).collect())
 }
 
 /// Top-`k` items of one seed's x̂0 (the softmax is monotone in x̂0·ẽ, so the dot product ranks).

@@ -23,7 +23,7 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
             Some(o) => format!(
                 "backend: {}{auto} · last request {}{gpu}",
                 o.backend.label(),
-                request_cost(o.ms, o.steps, o.seeds)
+                request_cost(o.ms, o.steps, o.seeds, o.step)
             ),
             None => format!(
                 "backend: {}{auto} · no request yet{gpu}",

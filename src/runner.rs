@@ -9,7 +9,10 @@ use playground_state::backend_choice::{ComputeBackend, WebGpuStatus, runs_on};
 use playground_state::ranked::ranked;
 use seqdiff_model::SamplingConfig;
 
+use inference_protocol::messages::Slot;
+
 use crate::catalogue::Catalogue;
+use crate::compare::ComparedOutput;
 use crate::inference_client::{Inference, WebGpuFailure};
 use crate::view_model::{Answer, AutoPick, Output, Row, Sinks, TOP_K, notify};
 
@@ -44,9 +47,10 @@ impl Inference {
         if !sinks.alive() {
             return;
         }
-        let (input, answer) = state.model_input();
+        let (input, _) = state.model_input();
         if input.is_empty() {
             sinks.output.set(None);
+            sinks.compared.output.set(None);
             sinks.idle_reason.set(Some(if state.history.is_empty() {
                 "Add items to the history to get recommendations.".into()
             } else {
@@ -75,20 +79,7 @@ impl Inference {
         }
         match outcome {
             Ok(timed) => {
-                let scores = timed.result.scores[0].clone();
-                let shown = ranked(scores, input, state.mask_history, answer, TOP_K);
-                let answer = shown.answer.map(|(item, rank)| Answer { item, title: catalogue.title(item), rank });
-                let rows = shown
-                    .top
-                    .into_iter()
-                    .map(|(item, score)| Row {
-                        item,
-                        title: catalogue.title(item),
-                        detail: catalogue.detail(item),
-                        score,
-                        is_answer: answer.as_ref().is_some_and(|a| a.item == item),
-                    })
-                    .collect();
+                let (rows, answer) = rows_of(timed.result.scores[0].clone(), state, catalogue);
                 sinks.idle_reason.set(None);
                 sinks.output.set(Some(Output {
                     rows,
@@ -96,6 +87,7 @@ impl Inference {
                     ms: timed.ms,
                     steps: sampling.steps,
                     seeds: sampling.ensemble,
+                    step: catalogue.step,
                     backend,
                     result: Arc::new(timed.result),
                 }));
@@ -108,7 +100,63 @@ impl Inference {
                 notify(sinks.notices, text);
             }
         }
+        self.execute_compared(state, catalogue, sinks).await;
     }
+
+    /// Compare mode: the compared model answers the same input and controls (steps clamped to its
+    /// chain), on the CPU, after the shown model.
+    async fn execute_compared(self, state: &PageState, catalogue: &Catalogue, sinks: Sinks) {
+        let compared = sinks.compared;
+        let Some(model) = compared.model.try_get_untracked().flatten() else { return };
+        if state.compare.as_deref() != Some(model.name.as_str()) {
+            return;
+        }
+        let (input, _) = state.model_input();
+        let mut sampling = sampling_of(state);
+        sampling.steps = sampling.steps.min(model.max_steps);
+        let outcome = self.generate_in(Slot::Compared, ComputeBackend::Cpu, input, &sampling).await;
+        if !sinks.alive()
+            || compared.model.try_get_untracked().flatten().map(|m| m.name.clone()) != Some(model.name.clone())
+        {
+            return;
+        }
+        match outcome {
+            Ok(timed) => {
+                let (rows, _) = rows_of(timed.result.scores[0].clone(), state, catalogue);
+                compared.status.set(None);
+                compared.output.set(Some(ComparedOutput {
+                    rows,
+                    ms: timed.ms,
+                    steps: sampling.steps,
+                    seeds: sampling.ensemble,
+                    result: Arc::new(timed.result),
+                }));
+            }
+            Err(why) => {
+                compared.output.set(None);
+                compared.status.set(Some(format!("{} failed: {why}", model.label)));
+            }
+        }
+    }
+}
+
+/// The shown rows of one generation's scores (the history masked when asked) and the held-out answer.
+fn rows_of(scores: Vec<f32>, state: &PageState, catalogue: &Catalogue) -> (Vec<Row>, Option<Answer>) {
+    let (input, answer) = state.model_input();
+    let shown = ranked(scores, input, state.mask_history, answer, TOP_K);
+    let answer = shown.answer.map(|(item, rank)| Answer { item, title: catalogue.title(item), rank });
+    let rows = shown
+        .top
+        .into_iter()
+        .map(|(item, score)| Row {
+            item,
+            title: catalogue.title(item),
+            detail: catalogue.detail(item),
+            score,
+            is_answer: answer.as_ref().is_some_and(|a| a.item == item),
+        })
+        .collect();
+    (rows, answer)
 }
 
 pub fn sampling_of(state: &PageState) -> SamplingConfig {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use playground_state::backend_choice::ComputeBackend;
+use playground_state::request_cost::StepKind;
 use seqdiff_model::GenerationResult;
 
 /// Recommendations shown per request.
@@ -36,6 +37,8 @@ pub struct Output {
     pub ms: f64,
     pub steps: usize,
     pub seeds: usize,
+    /// What each of its steps ran.
+    pub step: StepKind,
     pub backend: ComputeBackend,
     pub result: Arc<GenerationResult>,
 }
@@ -61,6 +64,8 @@ pub struct Sinks {
     pub auto: RwSignal<AutoPick>,
     /// WebGPU load phase ("starting WebGPU", "compiling kernels", "ready", or why it failed).
     pub gpu_phase: RwSignal<String>,
+    /// Compare mode's model and list.
+    pub compared: crate::compare::Compared,
 }
 
 impl Sinks {

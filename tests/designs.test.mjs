@@ -1,6 +1,7 @@
 // End-to-end, in headless Chromium: every shipped published-design bundle (public/models/ml-100k-NAME,
 // `cargo xtask bundle --design NAME`) passes the loader's manifest, size and hash checks, opens with its own
-// sampler (all T steps, ancestral, DreamRec guided) and lists ten items from the CPU worker.
+// sampler (all T steps, ancestral, DreamRec guided) and lists ten items from the CPU worker; the Model picker
+// switches between them, and compare mode shows a second design's list beside the shown one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -101,6 +102,90 @@ test('a hostile model value gets the default model, a notice, and nothing fetche
     const fetched = requests.filter((p) => !/\.(js|wasm|css)$/.test(p) && p !== '/');
     assert.ok(fetched.every((p) => p.startsWith('/models/ml-100k/')), `only the default's files: ${fetched}`);
     assert.equal(new URL(page.url()).searchParams.get('model'), null, 'the repaired link drops it');
+    await context.close();
+  }
+});
+
+/** Compare mode's list: its titles once two reads 150 ms apart agree. */
+const compared = (page) => page.getByRole('list', { name: "Compared model's top 10" }).getByRole('listitem');
+async function settledCompared(page) {
+  await compared(page).nth(9).waitFor({ timeout: 180_000 });
+  let list = await compared(page).locator('.title').allTextContents();
+  for (;;) {
+    await page.waitForTimeout(150);
+    const again = await compared(page).locator('.title').allTextContents();
+    if (again.join('\n') === list.join('\n')) return list;
+    list = again;
+  }
+}
+const shownTitles = (page) => page.getByRole('list', { name: 'Recommendations' }).locator('.title').allTextContents();
+
+test('compare mode: a second design answers the same history and controls beside the shown list; its link reproduces both', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto(`${base}/?backend=cpu&history=50,100,181&steps=2&seed=3`);
+  const before = await settledDesignRecs(page);
+  await page.getByLabel('Compare with').selectOption('diffurec');
+  await page.waitForURL(/compare=diffurec/);
+  const theirs = await settledCompared(page);
+  assert.equal(theirs.length, 10);
+  // The shown list is the same request's: compare mode adds a list, it changes nothing else.
+  assert.deepEqual(await settledRecs(page), before);
+  const ours = await shownTitles(page);
+  const shared = theirs.filter((t) => ours.includes(t)).length;
+  const summary = await page.locator('.compared-summary').textContent();
+  assert.match(summary, new RegExp(`^${shared} of 10 also in the shown list · [0-9.]+ ms \\([0-9.]+ ms per step; 2 steps × 1 seed, each re-running the encoder\\) on the CPU$`));
+  assert.equal(await compared(page).locator('xpath=self::li[contains(@class, "shared")]').count(), shared);
+  assert.match(await page.locator('.compared-card').textContent(), /DiffuRec preset.*cost: the 2-block encoder re-runs at every step/);
+  // Its trajectory on the map (one point per step) and its frontier on both trade-off charts.
+  await page.locator('canvas[data-compared-points="2"]').waitFor();
+  assert.equal(await page.locator('polyline.baseline[data-name^="DiffuRec (compared)"]').count(), 2);
+  // Only the compared model's files were fetched besides the shown one's, once.
+  const bundles = requests.filter((p) => p.startsWith('/models/'));
+  assert.ok(bundles.every((p) => /^\/models\/ml-100k(-diffurec)?\/[a-z._]+$/.test(p)), `${bundles}`);
+  assert.equal(bundles.filter((p) => p === '/models/ml-100k-diffurec/manifest.json').length, 1);
+  assert.equal(await page.getByRole('alert').count(), 0);
+  assert.deepEqual(errors, []);
+  // The link, opened in a fresh context, reproduces both lists.
+  const link = page.url();
+  const fresh = await browser.newContext();
+  const again = await fresh.newPage();
+  await again.goto(link);
+  assert.deepEqual(await settledDesignRecs(again), before);
+  assert.deepEqual(await settledCompared(again), theirs);
+  assert.equal(await again.getByLabel('Compare with').inputValue(), 'diffurec');
+  await fresh.close();
+  // Choosing the compared model in the Model picker swaps the two.
+  await Promise.all([page.waitForURL(/model=diffurec/), page.getByLabel('Model', { exact: true }).selectOption('diffurec')]);
+  assert.equal(new URL(page.url()).searchParams.get('compare'), 'ours');
+  assert.deepEqual(await settledCompared(page), ours);
+  await settledDesignRecs(page);
+  assert.deepEqual(await shownTitles(page), theirs);
+  // Off: one list again, and the link says nothing of compare mode.
+  await page.getByLabel('Compare with').selectOption('');
+  await page.waitForURL((u) => !u.searchParams.has('compare'));
+  assert.equal(await page.getByRole('region', { name: 'Compared model' }).count(), 0);
+  await context.close();
+});
+
+test('a hostile compare value turns compare mode off with a notice and fetches no other bundle', async () => {
+  for (const value of ['../../etc/passwd', '<img src=x onerror=alert(1)>', 'ml-100k']) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const requests = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await page.goto(`${base}/?backend=cpu&compare=${encodeURIComponent(value)}`);
+    await settledDesignRecs(page);
+    assert.match(await page.getByRole('alert').textContent(), /compare: unknown model ".*" \(expected ours, diffurec, dreamrec or diffurecsys\); compare mode is off/);
+    assert.equal(await page.locator('img').count(), 0, 'markup stays text');
+    assert.equal(await page.getByRole('region', { name: 'Compared model' }).count(), 0);
+    const fetched = requests.filter((p) => !/\.(js|wasm|css)$/.test(p) && p !== '/');
+    assert.ok(fetched.every((p) => p.startsWith('/models/ml-100k/')), `only the shown model's files: ${fetched}`);
+    assert.equal(new URL(page.url()).searchParams.get('compare'), null, 'the repaired link drops it');
     await context.close();
   }
 });

@@ -128,11 +128,13 @@ fn bundle(root: &Path, extra: &[String]) -> Result<()> {
     let mut train = vec!["train", "--data", "data/ml-100k", "--out", &run_dir];
     train.extend(extra.iter().map(String::as_str));
     seqdiff(&train)?;
-    if design.is_none() {
-        // Start strengths as the trainer's own choice covers them (s = 1: from noise; 0.3: part-way). A
-        // design keeps its own sampler, and the trainer already wrote its grid.
-        seqdiff(&["sweep", "--model", &run_dir, "--data", "data/ml-100k", "--start", "1,0.3"])?;
-    }
+    // The grid with each cell's diversity and the plain baselines, for the page's trade-off charts. Ours:
+    // start strengths as the trainer's own choice covers them (s = 1: from noise; 0.3: part-way), the best
+    // cell becoming the default; a design keeps its own sampler and gets its trainer's grid.
+    let starts: &[&str] = if matches!(design.as_deref(), None | Some("ours")) { &["--start", "1,0.3"] } else { &[] };
+    let mut sweep = vec!["sweep", "--model", &run_dir, "--data", "data/ml-100k"];
+    sweep.extend(starts);
+    seqdiff(&sweep)?;
     let out = format!("public/models/{folder}");
     seqdiff(&["export", "--model", &run_dir, "--data", "data/ml-100k", "--out", &out, "--name", &name])?;
     Ok(())

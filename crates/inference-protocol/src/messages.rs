@@ -4,10 +4,20 @@ pub use playground_state::backend_choice::ComputeBackend;
 use seqdiff_model::{GenerationResult, ModelConfig, SamplingConfig};
 use serde::{Deserialize, Serialize};
 
+/// Which of the worker's models a request is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Slot {
+    /// The model the page shows (loading one drops the compared model: it belonged to another page).
+    Shown,
+    /// Compare mode's second model, which answers beside it on the CPU.
+    Compared,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Request {
     /// Build the CPU model from a bundle's manifest config and (hash-checked) weights.
     Load {
+        slot: Slot,
         config: ModelConfig,
         weights: Vec<u8>,
     },
@@ -15,6 +25,7 @@ pub enum Request {
     StartWebGpu,
     /// One generation with its trajectory, read back once.
     Generate {
+        slot: Slot,
         on: ComputeBackend,
         history: Vec<u32>,
         sampling: SamplingConfig,

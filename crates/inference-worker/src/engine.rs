@@ -9,7 +9,7 @@ use seqdiff_model::{Device, Encoding, ModelConfig, Recommender, SamplingConfig};
 use wasm_bindgen::JsCast;
 
 use inference_protocol::clock::now_ms;
-use inference_protocol::messages::{ComputeBackend, LoadedModel, Reply, Request, Timed};
+use inference_protocol::messages::{ComputeBackend, LoadedModel, Reply, Request, Slot, Timed};
 
 enum GpuSlot {
     Untried,
@@ -30,11 +30,13 @@ pub struct Engine {
     last_encoding: RefCell<Vec<(ComputeBackend, Rc<Encoding>)>>,
 }
 
-/// The worker: the model once the page has sent it (`Request::Load`), and one `match` over the
+/// The worker: the models once the page has sent them (`Request::Load`), and one `match` over the
 /// protocol's requests.
 #[derive(Default)]
 pub struct Worker {
     engine: RefCell<Option<Rc<Engine>>>,
+    /// Compare mode's model: CPU only (WebGPU's runtime belongs to the shown model's device).
+    compared: RefCell<Option<Rc<Engine>>>,
 }
 
 impl Worker {
@@ -42,15 +44,26 @@ impl Worker {
         self.engine.borrow().clone().ok_or_else(|| "the model is not loaded yet".to_string())
     }
 
+    fn compared(&self) -> Result<Rc<Engine>, String> {
+        self.compared.borrow().clone().ok_or_else(|| "no model to compare with is loaded".to_string())
+    }
+
     /// Runs one request of the worker's protocol.
     pub async fn handle(&self, request: Request) -> Reply {
         match request {
-            Request::Load { config, weights } => {
+            Request::Load { slot, config, weights } => {
                 let engine = match Engine::new(config, weights) {
                     Ok(engine) => engine,
                     // The model in use, if any, stays.
                     Err(why) => return Reply::Loaded(Err(why)),
                 };
+                if slot == Slot::Compared {
+                    let loaded =
+                        LoadedModel { item_vectors: engine.item_vectors(), repeat_offset: engine.repeat_offset() };
+                    *self.compared.borrow_mut() = Some(Rc::new(engine));
+                    return Reply::Loaded(Ok(loaded));
+                }
+                *self.compared.borrow_mut() = None;
                 let previous = self.engine.borrow().clone();
                 if let Some(previous) = previous {
                     engine.inherit_webgpu(&previous).await;
@@ -63,10 +76,17 @@ impl Worker {
                 Ok(engine) => engine.webgpu().await.map(|_| ()),
                 Err(why) => Err(why),
             }),
-            Request::Generate { on, history, sampling } => Reply::Generated(match self.engine() {
+            Request::Generate { slot: Slot::Shown, on, history, sampling } => Reply::Generated(match self.engine() {
                 Ok(engine) => engine.run(on, &history, &sampling).await,
                 Err(why) => Err(why),
             }),
+            Request::Generate { slot: Slot::Compared, on, history, sampling } => {
+                Reply::Generated(match (self.compared(), on) {
+                    (Ok(engine), ComputeBackend::Cpu) => engine.run(on, &history, &sampling).await,
+                    (Ok(_), ComputeBackend::WebGpu) => Err("the compared model runs on the CPU only".into()),
+                    (Err(why), _) => Err(why),
+                })
+            }
             Request::DropWebGpu { why } => {
                 if let Ok(engine) = self.engine() {
                     engine.mark_webgpu_failed(&why);

@@ -42,10 +42,27 @@ pub struct Curve {
 }
 
 /// Line colours of the baselines, in order (the legend uses the same).
-pub const CURVE_COLOURS: [&str; 3] = ["#b35300", "#1e7d44", "#7d3c98"];
+/// The fourth is compare mode's (the map draws the compared model in the same teal).
+pub const CURVE_COLOURS: [&str; 4] = ["#b35300", "#1e7d44", "#7d3c98", "#17a2b8"];
 
 pub fn curve_colour(index: usize) -> &'static str {
     CURVE_COLOURS[index % CURVE_COLOURS.len()]
+}
+
+/// A grid's frontier as a line: the cells no other cell beats on both diversity and HR@10, by
+/// increasing diversity, each as (steps, x, HR@10).
+pub fn frontier(cells: &[Cell]) -> Vec<(f64, f64, f64)> {
+    let mut by_x: Vec<&Cell> = cells.iter().collect();
+    // Most diverse first; among equals, the most accurate.
+    by_x.sort_by(|a, b| b.x.total_cmp(&a.x).then(b.hr10.total_cmp(&a.hr10)));
+    let mut kept: Vec<(f64, f64, f64)> = Vec::new();
+    for c in by_x {
+        if kept.last().is_none_or(|last| c.hr10 > last.2) {
+            kept.push((c.steps as f64, c.x, c.hr10));
+        }
+    }
+    kept.reverse();
+    kept
 }
 
 const WIDTH: f64 = 300.0;
@@ -97,7 +114,8 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
             c.guidance, c.steps, c.hr10, measure.name, c.x, measure.unit
         )
     };
-    for (i, curve) in curves.iter().enumerate() {
+    // An empty curve keeps its colour's place.
+    for (i, curve) in curves.iter().enumerate().filter(|(_, c)| !c.points.is_empty()) {
         let colour = curve_colour(i);
         let name = escaped(&curve.name);
         let line: Vec<String> = curve
@@ -140,6 +158,16 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_frontier_keeps_only_cells_nothing_beats_on_both_axes() {
+        let cell = |steps, x, hr10| Cell { guidance: 0.0, steps, x, hr10 };
+        let cells =
+            [cell(0, 16.0, 6.7), cell(1, 17.0, 6.4), cell(2, 15.0, 6.5), cell(5, 30.0, 3.0), cell(10, 30.0, 2.0)];
+        // (15, 6.5) is beaten by (16, 6.7); (30, 2.0) by (30, 3.0).
+        assert_eq!(frontier(&cells), vec![(0.0, 16.0, 6.7), (1.0, 17.0, 6.4), (5.0, 30.0, 3.0)]);
+        assert!(frontier(&[]).is_empty());
+    }
 
     #[test]
     fn the_nearest_grid_value_is_the_current_cell() {

@@ -86,6 +86,9 @@ pub struct PageState {
     /// Take the last history item out of the model's input and treat it as the answer.
     pub hold_out: bool,
     pub backend: BackendChoice,
+    /// Compare mode: another model of the same dataset (a `MODELS` name) answers the same history
+    /// and controls beside this one.
+    pub compare: Option<String>,
 }
 
 /// The models a hosted dataset may have (`model=NAME`): ours, and each published design's preset
@@ -217,6 +220,9 @@ impl PageState {
             u8::from(self.hold_out),
             self.backend.as_str()
         );
+        if let Some(other) = &self.compare {
+            let _ = write!(q, "&compare={other}");
+        }
         q
     }
 
@@ -263,6 +269,7 @@ impl PageState {
                 "seed" => state.seed = parse_int(v, "seed", 0, SEED_MAX, defaults.seed, &mut notices),
                 "mask" => state.mask_history = parse_bool(v, "mask", defaults.mask_history, &mut notices),
                 "holdout" => state.hold_out = parse_bool(v, "holdout", defaults.hold_out, &mut notices),
+                "compare" => state.compare = parse_compare(v, &defaults.dataset, &mut notices),
                 "backend" => match BackendChoice::parse(v) {
                     Some(b) => state.backend = b,
                     None => notices.push(format!(
@@ -325,6 +332,26 @@ impl PageState {
             self.history.swap(index, index + 1);
         }
     }
+}
+
+/// The model to compare with: one of `MODELS` other than the one shown, on a hosted dataset (a model
+/// opened from disk has no siblings); empty or "none" turns compare mode off.
+fn parse_compare(v: &str, dataset: &str, notices: &mut Vec<String>) -> Option<String> {
+    if v.is_empty() || v.eq_ignore_ascii_case("none") {
+        return None;
+    }
+    let shown = split_model(dataset).1;
+    let why = if !MODELS.iter().any(|(m, _)| *m == v) {
+        format!("unknown model {} (expected ours, diffurec, dreamrec or diffurecsys)", quote(v))
+    } else if v == shown {
+        format!("{} is the model shown", quote(v))
+    } else if dataset.starts_with(LOCAL_PREFIX) {
+        "a model opened from disk has no other models to compare with".to_string()
+    } else {
+        return Some(v.to_string());
+    };
+    notices.push(format!("compare: {why}; compare mode is off"));
+    None
 }
 
 fn parse_history(v: &str, limits: &Limits, notices: &mut Vec<String>) -> Vec<u32> {

@@ -10,8 +10,9 @@ use playground_state::url_state::{
 use playground_state::{BackendChoice, Limits, PageState};
 use proptest::prelude::*;
 
-const FIELDS: &[&str] =
-    &["dataset", "history", "guidance", "steps", "seeds", "eta", "start", "seed", "mask", "holdout", "backend"];
+const FIELDS: &[&str] = &[
+    "dataset", "history", "guidance", "steps", "seeds", "eta", "start", "seed", "mask", "holdout", "backend", "compare",
+];
 
 fn number_text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -70,6 +71,10 @@ fn value_text() -> impl Strategy<Value = String> {
             "ml-100k",
             "ml-1m",
             " ml-100k ",
+            "diffurec",
+            "dreamrec",
+            "ours",
+            "none",
             ""
         ])
         .prop_map(str::to_string),
@@ -136,6 +141,7 @@ fn defaults(limits: &Limits) -> PageState {
         mask_history: true,
         hold_out: false,
         backend: BackendChoice::Auto,
+        compare: None,
     }
 }
 
@@ -161,6 +167,8 @@ fn literal(key: &str, raw: &str) -> Option<String> {
             _ => None,
         },
         "backend" => Some(v.to_ascii_lowercase()),
+        // Compare mode off is written as no field at all.
+        "compare" => Some(if v.eq_ignore_ascii_case("none") { String::new() } else { v.to_string() }),
         "history" => {
             let ids: Option<Vec<String>> = v
                 .split(',')
@@ -174,13 +182,15 @@ fn literal(key: &str, raw: &str) -> Option<String> {
     }
 }
 
-/// The state's value of `key` as `to_query` writes it.
+/// The state's value of `key` as `to_query` writes it ("" for compare mode off, which it omits).
 fn written(state: &PageState, key: &str) -> String {
     let query = state.to_query();
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-        .expect("to_query writes every field")
+    let value = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned());
+    match value {
+        Some(v) => v,
+        None if key == "compare" => String::new(),
+        None => panic!("to_query writes every field but compare"),
+    }
 }
 
 fn has_notice(notices: &[String], key: &str) -> bool {

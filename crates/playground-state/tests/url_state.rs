@@ -22,6 +22,7 @@ fn defaults() -> PageState {
         mask_history: false,
         hold_out: false,
         backend: BackendChoice::Auto,
+        compare: None,
     }
 }
 
@@ -248,4 +249,36 @@ fn a_model_field_picks_a_designs_bundle_and_a_hostile_one_the_default() {
     assert_eq!(split_model("ml-100k-diffurecsys"), ("ml-100k", "diffurecsys"));
     assert_eq!(split_model("ml-100k"), ("ml-100k", "ours"));
     assert_eq!(split_model("-dreamrec"), ("-dreamrec", "ours"));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_compare_field_names_another_model_of_the_same_dataset() {
+    let (s, notices) = parse("compare=diffurec&steps=1");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(s.compare.as_deref(), Some("diffurec"));
+    // Written last, read back to the same state; off is no field at all.
+    assert!(s.to_query().ends_with("&compare=diffurec"), "{}", s.to_query());
+    assert_eq!(parse(&s.to_query()).0, s);
+    assert!(!defaults().to_query().contains("compare"));
+    assert_eq!(parse("compare=none").0.compare, None);
+    // From a design's page, ours is a model to compare with; the shown model is not.
+    let design = PageState { dataset: "ml-100k-dreamrec".into(), ..defaults() };
+    let (s, _) = PageState::from_query("dataset=ml-100k&model=dreamrec&compare=ours", &design, &LIMITS);
+    assert_eq!(s.compare.as_deref(), Some("ours"));
+    let (s, notices) = PageState::from_query("dataset=ml-100k&model=dreamrec&compare=dreamrec", &design, &LIMITS);
+    assert_eq!(s.compare, None);
+    assert_eq!(notices, vec!["compare: \"dreamrec\" is the model shown; compare mode is off".to_string()]);
+    // Hostile values never reach a folder name: compare mode is off, with a notice that quotes them as text.
+    for hostile in ["ddpm", "../x", "<b>x</b>", "DiffuRec", "diffurec/../.."] {
+        let (s, notices) = parse(&format!("compare={}", urlenc(hostile)));
+        assert_eq!(s.compare, None, "{hostile}");
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(notices[0].starts_with("compare: unknown model \""), "{notices:?}");
+    }
+    // A model opened from disk has nothing to compare with.
+    let local = PageState { dataset: "local:my-export".into(), ..defaults() };
+    let (s, notices) = PageState::from_query("compare=diffurec", &local, &LIMITS);
+    assert_eq!(s.compare, None);
+    assert!(notices[0].contains("opened from disk"), "{notices:?}");
 }

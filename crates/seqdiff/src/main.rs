@@ -307,14 +307,16 @@ pub struct SweepArgs {
     pub model: PathBuf,
     #[arg(long)]
     pub data: PathBuf,
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_value = "-1,0,0.5,1,2,4,8")]
-    pub guidance: Vec<f64>,
-    /// Steps 0 is the encoder alone (no denoising), the same for every guidance.
-    #[arg(long, value_delimiter = ',', default_value = "0,1,2,5,10,20,50")]
-    pub steps: Vec<usize>,
-    /// Also sweep the ensemble size at the best (guidance, steps).
-    #[arg(long, value_delimiter = ',', default_value = "1,4,8")]
-    pub ensemble: Vec<usize>,
+    /// Guidance values [default: -1,0,0.5,1,2,4,8; a published design's preset: the trainer's grid].
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub guidance: Option<Vec<f64>>,
+    /// Steps 0 is the encoder alone (no denoising), the same for every guidance [default:
+    /// 0,1,2,5,10,20,50; a published design's preset: the trainer's grid, up to its T].
+    #[arg(long, value_delimiter = ',')]
+    pub steps: Option<Vec<usize>>,
+    /// Also sweep the ensemble size at the best (guidance, steps) [default: 1,4,8; a design's preset: 1].
+    #[arg(long, value_delimiter = ',')]
+    pub ensemble: Option<Vec<usize>>,
     /// Start strengths to sweep (each a full guidance × steps grid; the best one is kept).
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub start: Vec<f64>,

@@ -476,5 +476,18 @@ fn every_design_trains_with_its_own_sampler() {
         // 30 items: ten picked at random hold the answer a third of the time.
         let hr10 = manifest["test_metrics"]["HR@10"].as_f64().unwrap();
         assert!(hr10 > 50.0, "{design}: test HR@10 {hr10}");
+        // `sweep` adds each cell's diversity to the design's grid and keeps its sampler as the default.
+        let out = seqdiff(&["sweep", "--model", r, "--data", d]);
+        assert!(out.status.success(), "{design}: {}", stderr(&out));
+        let grid: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run.join("sweep.json")).unwrap()).unwrap();
+        let steps: Vec<u64> = grid["steps"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(steps, vec![0, 1, 2, 5, 8], "{design}: the trainer's grid, up to T");
+        let rows = grid["guidance"].as_array().unwrap().len();
+        assert_eq!(rows, if guidance == 0.0 { 1 } else { 4 }, "{design}");
+        assert_eq!(grid["diversity"].as_array().unwrap().len(), rows, "{design}");
+        let after: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(after["sampling"], manifest["sampling"], "{design}: sweep replaced its sampler");
     }
 }

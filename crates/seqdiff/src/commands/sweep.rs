@@ -12,6 +12,7 @@ use seqdiff_model::{Recommender, SamplingConfig};
 use crate::SweepArgs;
 use crate::checkpoint::{device, load_matching_dataset, load_model, write_json};
 use crate::commands::frontier::{MMR_LAMBDAS, POPULARITY_PENALTIES, TEMPERATURES, measure_baselines};
+use crate::commands::train::design_grid;
 
 /// Validation (or test) metrics over guidance × steps; the best cell by unmasked NDCG@10, then the
 /// ensemble sizes at it. Steps 0 (the encoder alone) is a cell like any other, so the diffusion is
@@ -114,19 +115,33 @@ pub fn run(args: SweepArgs) -> Result<()> {
     let rec = Recommender::new(model);
     let cases = split_cases(&dataset, args.split);
     let split = format!("{:?}", args.split).to_lowercase();
-    let Some(mut result) =
-        sweep_starts(&rec, &cases, &args.guidance, &args.steps, &args.start, &args.ensemble, args.batch, &split)
+    let design = manifest.model.design.sampling(manifest.model.diffusion_steps);
+    let (guidance, steps, ensemble) = match &design {
+        Some(sampler) => {
+            let (g, s) = design_grid(&manifest.model, sampler);
+            (
+                args.guidance.clone().unwrap_or(g),
+                args.steps.clone().unwrap_or(s),
+                args.ensemble.clone().unwrap_or(vec![1]),
+            )
+        }
+        None => (
+            args.guidance.clone().unwrap_or(vec![-1.0, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0]),
+            args.steps.clone().unwrap_or(vec![0, 1, 2, 5, 10, 20, 50]),
+            args.ensemble.clone().unwrap_or(vec![1, 4, 8]),
+        ),
+    };
+    let Some(mut result) = sweep_starts(&rec, &cases, &guidance, &steps, &args.start, &ensemble, args.batch, &split)
     else {
         anyhow::bail!("--start needs at least one value")
     };
     let start = result.best.start;
     let ranks = popularity_ranks(&dataset.item_counts());
     let histories: Vec<Vec<u32>> = cases.iter().map(|c| c.0.clone()).collect();
-    result.diversity = args
-        .guidance
+    result.diversity = guidance
         .iter()
         .map(|&w| {
-            args.steps
+            steps
                 .iter()
                 .map(|&s| {
                     let cfg = SamplingConfig { guidance: w, steps: s, eta: 0.0, ensemble: 1, seed: 0, start };
@@ -168,9 +183,13 @@ pub fn run(args: SweepArgs) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| args.model.join("sweep.json"));
     write_json(&out, &result)?;
     eprintln!("wrote {}; best on {split}: {:?}", out.display(), result.best);
-    if args.split == seqdiff_model::evaluate::Split::Valid {
+    // A published design keeps its own sampler (docs/ARCHITECTURE.md, "Designs"): its grid is there
+    // to be read and drawn, not to replace the sampler the design defines.
+    if args.split == seqdiff_model::evaluate::Split::Valid && design.is_none() {
         manifest.sampling = result.best.clone();
         write_json(&args.model.join("manifest.json"), &manifest)?;
+    } else if design.is_some() {
+        eprintln!("kept the {} preset's own sampler: {:?}", manifest.model.design.name(), manifest.sampling);
     }
     println!("{}", serde_json::to_string(&result)?);
     Ok(())

@@ -30,6 +30,14 @@ use crate::run_commit::{self, Commit};
 /// Start strengths the trainer's final grid chooses among.
 const SELECTION_STARTS: [f64; 2] = [1.0, 0.3];
 
+/// A published design's validation grid: guidance only where its sampler is guided; steps up to its T.
+pub fn design_grid(model: &ModelConfig, design: &SamplingConfig) -> (Vec<f64>, Vec<usize>) {
+    let guidance = if design.guidance != 0.0 { vec![0.0, 1.0, 2.0, 4.0] } else { vec![0.0] };
+    let t = model.diffusion_steps;
+    let steps = [0, 1, 2, 5, 10].into_iter().filter(|&s| s < t).chain([t]).collect();
+    (guidance, steps)
+}
+
 /// Sampling used for per-epoch model selection (cheap and deterministic).
 pub fn selection_sampling() -> SamplingConfig {
     SamplingConfig { guidance: 1.0, steps: 2, eta: 0.0, ensemble: 1, seed: 0, start: 1.0 }
@@ -237,9 +245,8 @@ fn choose_sampling_and_report(
             state.model.design.name(),
             evaluate(&recommender, valid_cases, &design, args.eval_batch)
         );
-        let guidance: &[f64] = if design.guidance != 0.0 { &[0.0, 1.0, 2.0, 4.0] } else { &[0.0] };
-        let steps = [0, 1, 2, 5, 10, state.model.diffusion_steps];
-        let grid = sweep_starts(&recommender, valid_cases, guidance, &steps, &[1.0], &[1], args.eval_batch, "valid")
+        let (guidance, steps) = design_grid(&state.model, &design);
+        let grid = sweep_starts(&recommender, valid_cases, &guidance, &steps, &[1.0], &[1], args.eval_batch, "valid")
             .expect("a start strength");
         write_json(&args.out.join("sweep.json"), &grid)?;
         eprintln!(

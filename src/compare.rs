@@ -18,7 +18,7 @@ use seqdiff_model::map::UnitItems;
 use crate::bundle_loader::{BundleSource, load_bundle};
 use crate::catalogue::{Catalogue, model_card, step_kind};
 use crate::inference_client::Inference;
-use crate::view_model::{Row, Sinks, TOP_K, notify};
+use crate::view_model::{Answer, Row, Sinks, TOP_K, notify};
 
 /// The model compare mode shows beside the shown one.
 pub struct ComparedModel {
@@ -39,6 +39,8 @@ pub struct ComparedModel {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ComparedOutput {
     pub rows: Vec<Row>,
+    /// With hold-out on: the held-out answer's rank in its scores.
+    pub answer: Option<Answer>,
     pub ms: f64,
     /// The steps it ran (the control's value, clamped to its chain).
     pub steps: usize,
@@ -189,8 +191,9 @@ pub fn ComparedList(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
         let theirs: Vec<u32> = o.rows.iter().map(|r| r.item).collect();
         let shared = overlap(&theirs, &shown);
         let clamped = state.with(|s| s.steps > o.steps).then(|| format!(" (its chain has {} steps)", model.max_steps));
+        let answer = o.answer.map(|a| format!(" · the held-out answer ranks {} here", a.rank)).unwrap_or_default();
         Some(format!(
-            "{shared} of {TOP_K} also in the shown list · {} on the CPU{}",
+            "{shared} of {TOP_K} also in the shown list{answer} · {} on the CPU{}",
             request_cost(o.ms, o.steps, o.seeds, model.step),
             clamped.unwrap_or_default()
         ))
@@ -208,13 +211,15 @@ pub fn ComparedList(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
                         <For each=move || compared.output.with(|o| o.as_ref().map(|o| o.rows.iter().map(|r| r.item).collect::<Vec<_>>()).unwrap_or_default()) key=|item| *item let:item>
                             {
                                 let in_shown = move || sinks.output.with(|o| o.as_ref().is_some_and(|o| o.rows.iter().any(|r| r.item == item)));
+                                let is_answer = move || compared.output.with(|o| o.as_ref().is_some_and(|o| o.rows.iter().any(|r| r.item == item && r.is_answer)));
                                 let score = move || compared.output.with(|o| o.as_ref().and_then(|o| o.rows.iter().find(|r| r.item == item)).map(|r| format!("{:.2}%", r.score * 100.0)).unwrap_or_default());
                                 view! {
-                                    <li class:shared=in_shown>
+                                    <li class:shared=in_shown class:answer=is_answer>
                                         <span class="title">{cat.title(item)}</span>
                                         " "
                                         <span class="score">{score}</span>
                                         {move || in_shown().then_some(" · in both")}
+                                        {move || is_answer().then_some(" ← the held-out answer")}
                                     </li>
                                 }
                             }

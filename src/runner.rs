@@ -122,10 +122,11 @@ impl Inference {
         }
         match outcome {
             Ok(timed) => {
-                let (rows, _) = rows_of(timed.result.scores[0].clone(), state, catalogue);
+                let (rows, answer) = rows_of(timed.result.scores[0].clone(), state, catalogue);
                 compared.status.set(None);
                 compared.output.set(Some(ComparedOutput {
                     rows,
+                    answer,
                     ms: timed.ms,
                     steps: sampling.steps,
                     seeds: sampling.ensemble,

@@ -159,6 +159,12 @@ test('compare mode: a second design answers the same history and controls beside
   assert.deepEqual(await settledCompared(again), theirs);
   assert.equal(await again.getByLabel('Compare with').inputValue(), 'diffurec');
   await fresh.close();
+  // With hold-out on, both say where the held-out answer ranks.
+  await page.getByLabel('Hold out last item').check();
+  await page.locator('.compared-summary').filter({ hasText: /the held-out answer ranks [0-9]+ here/ }).waitFor({ timeout: 60_000 });
+  await page.locator('p.answer').filter({ hasText: /Held-out answer: .* ranks [0-9]+ of 1349/ }).waitFor();
+  await page.getByLabel('Hold out last item').uncheck();
+  await page.locator('.compared-summary').filter({ hasNotText: /held-out/ }).waitFor({ timeout: 60_000 });
   // Choosing the compared model in the Model picker swaps the two.
   await Promise.all([page.waitForURL(/model=diffurec/), page.getByLabel('Model', { exact: true }).selectOption('diffurec')]);
   assert.equal(new URL(page.url()).searchParams.get('compare'), 'ours');

@@ -11,14 +11,13 @@ use leptos::prelude::*;
 use playground_state::PageState;
 use playground_state::request_cost::{StepKind, request_cost};
 use playground_state::url_state::{MODELS, model_folder, split_model};
-use seqdiff_model::GenerationResult;
 use seqdiff_model::bundle_files::SweepResult;
 use seqdiff_model::map::UnitItems;
 
 use crate::bundle_loader::{BundleSource, load_bundle};
 use crate::catalogue::{Catalogue, model_card, step_kind};
 use crate::inference_client::Inference;
-use crate::view_model::{Answer, Row, Sinks, TOP_K, notify};
+use crate::view_model::{Output, Sinks, TOP_K, notify};
 
 /// The model compare mode shows beside the shown one.
 pub struct ComparedModel {
@@ -35,24 +34,12 @@ pub struct ComparedModel {
     pub sweep: Option<SweepResult>,
 }
 
-/// One finished request of the compared model.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ComparedOutput {
-    pub rows: Vec<Row>,
-    /// With hold-out on: the held-out answer's rank in its scores.
-    pub answer: Option<Answer>,
-    pub ms: f64,
-    /// The steps it ran (the control's value, clamped to its chain).
-    pub steps: usize,
-    pub seeds: usize,
-    pub result: Arc<GenerationResult>,
-}
-
 /// The signals compare mode's loader and the runner write.
 #[derive(Clone, Copy)]
 pub struct Compared {
     pub model: RwSignal<Option<Arc<ComparedModel>>>,
-    pub output: RwSignal<Option<ComparedOutput>>,
+    /// Its last request (always on the CPU).
+    pub output: RwSignal<Option<Output>>,
     /// What is happening while there is no output (loading, a failed request).
     pub status: RwSignal<Option<String>>,
 }
@@ -194,7 +181,7 @@ pub fn ComparedList(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Cat
         let answer = o.answer.map(|a| format!(" · the held-out answer ranks {} here", a.rank)).unwrap_or_default();
         Some(format!(
             "{shared} of {TOP_K} also in the shown list{answer} · {} on the CPU{}",
-            request_cost(o.ms, o.steps, o.seeds, model.step),
+            request_cost(o.ms, o.steps, o.seeds, o.step),
             clamped.unwrap_or_default()
         ))
     };

@@ -4,7 +4,7 @@
 
 use seqdiff_model::map::{Placement, UnitItems, l2_normalised, place_all};
 
-use crate::compare::{ComparedModel, ComparedOutput};
+use crate::compare::ComparedModel;
 use crate::map_data::MapData;
 use crate::view_model::Output;
 
@@ -62,7 +62,7 @@ pub fn overlay(output: &Output, input: &[u32], answer: Option<u32>, map: &MapDat
 /// Compare mode's part of the overlay: the other model's vectors live in its own space, so its
 /// trajectory is placed by its own nearest items, on this map's coordinates of those items.
 pub fn compared_overlay(
-    output: &ComparedOutput,
+    output: &Output,
     model: &ComparedModel,
     map: &MapData,
     pca: bool,

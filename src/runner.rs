@@ -9,10 +9,10 @@ use playground_state::backend_choice::{ComputeBackend, WebGpuStatus, runs_on};
 use playground_state::ranked::ranked;
 use seqdiff_model::SamplingConfig;
 
-use inference_protocol::messages::Slot;
+use inference_protocol::messages::{Slot, Timed};
+use playground_state::request_cost::StepKind;
 
 use crate::catalogue::Catalogue;
-use crate::compare::ComparedOutput;
 use crate::inference_client::{Inference, WebGpuFailure};
 use crate::view_model::{Answer, AutoPick, Output, Row, Sinks, TOP_K, notify};
 
@@ -79,18 +79,8 @@ impl Inference {
         }
         match outcome {
             Ok(timed) => {
-                let (rows, answer) = rows_of(timed.result.scores[0].clone(), state, catalogue);
                 sinks.idle_reason.set(None);
-                sinks.output.set(Some(Output {
-                    rows,
-                    answer,
-                    ms: timed.ms,
-                    steps: sampling.steps,
-                    seeds: sampling.ensemble,
-                    step: catalogue.step,
-                    backend,
-                    result: Arc::new(timed.result),
-                }));
+                sinks.output.set(Some(output_of(timed, state, &sampling, catalogue, catalogue.step, backend)));
             }
             Err(why) => {
                 // The list on screen must belong to the state on screen: a failed request clears it.
@@ -122,16 +112,9 @@ impl Inference {
         }
         match outcome {
             Ok(timed) => {
-                let (rows, answer) = rows_of(timed.result.scores[0].clone(), state, catalogue);
                 compared.status.set(None);
-                compared.output.set(Some(ComparedOutput {
-                    rows,
-                    answer,
-                    ms: timed.ms,
-                    steps: sampling.steps,
-                    seeds: sampling.ensemble,
-                    result: Arc::new(timed.result),
-                }));
+                let output = output_of(timed, state, &sampling, catalogue, model.step, ComputeBackend::Cpu);
+                compared.output.set(Some(output));
             }
             Err(why) => {
                 compared.output.set(None);
@@ -141,10 +124,18 @@ impl Inference {
     }
 }
 
-/// The shown rows of one generation's scores (the history masked when asked) and the held-out answer.
-fn rows_of(scores: Vec<f32>, state: &PageState, catalogue: &Catalogue) -> (Vec<Row>, Option<Answer>) {
+/// What one finished generation shows: its top 10 (the history masked when asked), the held-out
+/// answer's rank, and what it cost.
+fn output_of(
+    timed: Timed,
+    state: &PageState,
+    sampling: &SamplingConfig,
+    catalogue: &Catalogue,
+    step: StepKind,
+    backend: ComputeBackend,
+) -> Output {
     let (input, answer) = state.model_input();
-    let shown = ranked(scores, input, state.mask_history, answer, TOP_K);
+    let shown = ranked(timed.result.scores[0].clone(), input, state.mask_history, answer, TOP_K);
     let answer = shown.answer.map(|(item, rank)| Answer { item, title: catalogue.title(item), rank });
     let rows = shown
         .top
@@ -157,7 +148,16 @@ fn rows_of(scores: Vec<f32>, state: &PageState, catalogue: &Catalogue) -> (Vec<R
             is_answer: answer.as_ref().is_some_and(|a| a.item == item),
         })
         .collect();
-    (rows, answer)
+    Output {
+        rows,
+        answer,
+        ms: timed.ms,
+        steps: sampling.steps,
+        seeds: sampling.ensemble,
+        step,
+        backend,
+        result: Arc::new(timed.result),
+    }
 }
 
 pub fn sampling_of(state: &PageState) -> SamplingConfig {

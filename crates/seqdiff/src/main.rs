@@ -134,6 +134,11 @@ pub struct TrainArgs {
     /// best epoch 4, on validation noise over 943 users; BENCHMARKS.md).
     #[arg(long, default_value_t = 10)]
     pub patience: usize,
+    /// A training-time budget in minutes, summed over resumes (validation not counted): the epoch
+    /// running when it is spent ends early, is validated and saved as a partial epoch, and the run
+    /// stops. How designs whose epoch takes an hour are compared at one budget (BENCHMARKS.md).
+    #[arg(long)]
+    pub minutes: Option<f64>,
     /// Embedding width d of items, encoder and denoiser (even).
     #[arg(long, default_value_t = 64)]
     pub dim: usize,

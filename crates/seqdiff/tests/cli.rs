@@ -491,3 +491,59 @@ fn every_design_trains_with_its_own_sampler() {
         assert_eq!(after["sampling"], manifest["sampling"], "{design}: sweep replaced its sampler");
     }
 }
+
+/// `--minutes` ends the epoch running when the budget is spent: that partial epoch is validated,
+/// saved and reported with how many targets it trained; a resumed run with the budget spent stops
+/// at once and still writes its manifest.
+#[test]
+fn a_time_budget_ends_training_inside_an_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("sequences.tsv");
+    write_cyclic(&data);
+    let run = dir.path().join("run");
+    let (d, r) = (data.to_str().unwrap(), run.to_str().unwrap());
+    let args = [
+        "train",
+        "--data",
+        d,
+        "--out",
+        r,
+        "--design",
+        "diffurec",
+        "--epochs",
+        "5",
+        "--dim",
+        "16",
+        "--diffusion-steps",
+        "4",
+        "--batch-size",
+        "2",
+        "--minutes",
+        "0.000001",
+    ];
+    let out = seqdiff(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("budget"), "{}", stderr(&out));
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    let log = state["log"].as_array().unwrap();
+    assert_eq!(log.len(), 1, "one partial epoch, then the budget stops the run");
+    let partial = log[0]["partial_targets"].as_u64().expect("the epoch is marked partial");
+    assert!(partial >= 1, "at least one batch trains");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["test_metrics"]["HR@10"].as_f64().is_some(), "the partial epoch is tested");
+
+    let mut resumed = args.to_vec();
+    resumed.push("--resume");
+    let out = seqdiff(&resumed);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("budget of 0.000001 minutes is spent"), "{}", stderr(&out));
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["log"].as_array().unwrap().len(), 1, "no epoch after the budget");
+
+    let out = seqdiff(&["train", "--data", d, "--out", r, "--minutes", "0"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--minutes must be a positive number"), "{}", stderr(&out));
+}

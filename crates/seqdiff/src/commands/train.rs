@@ -65,6 +65,9 @@ struct EpochLog {
     encoder_ce: f64,
     seconds: f64,
     samples_per_second: f64,
+    /// Targets trained when the `--minutes` budget ended this epoch early (absent: the whole epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    partial_targets: Option<usize>,
     /// The diffusion output at the selection sampling (absent with `--objective encoder`).
     valid: Option<Evaluation>,
     /// The encoder alone (c scored against the items) on validation: what the condition knows.
@@ -130,10 +133,15 @@ pub fn run(args: TrainArgs) -> Result<()> {
             eprintln!("no better validation NDCG@10 for {} epochs: stopping", args.patience);
             break;
         }
+        let budget_left = args.minutes.map(|m| m * 60.0 - state.log.iter().map(|l| l.seconds).sum::<f64>());
+        if budget_left.is_some_and(|left| left <= 0.0) {
+            eprintln!("the training budget of {} minutes is spent: stopping", args.minutes.unwrap_or_default());
+            break;
+        }
 
         let encoder_objective = train_cfg.objective == Objective::Encoder;
         let warmup = !encoder_objective && epoch <= train_cfg.encoder_warmup_epochs;
-        let (trained, totals) = train_epoch(&run, model, &mut optim, epoch, encoder_objective || warmup)?;
+        let (trained, totals) = train_epoch(&run, model, &mut optim, epoch, encoder_objective || warmup, budget_left)?;
         model = trained;
 
         let recommender = Recommender::new(model.valid());
@@ -148,7 +156,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
             mse: totals.mse,
             encoder_ce: totals.encoder_ce,
             seconds,
-            samples_per_second: targets_per_epoch as f64 / seconds,
+            samples_per_second: totals.targets as f64 / seconds,
+            partial_targets: (totals.targets < targets_per_epoch).then_some(totals.targets),
             valid,
             valid_encoder: Some(valid_encoder),
         };
@@ -162,13 +171,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
             format!("{:.2} / {:.2} (masked {:.2} / {:.2})", e.unmasked.hr10, e.unmasked.ndcg10, m.hr10, m.ndcg10)
         };
         eprintln!(
-            "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}, enc-ce {:.4}) {:.1}s {:.0} samples/s | valid HR@10 / NDCG@10 {} | encoder alone {}{}{}",
+            "epoch {epoch}: loss {:.4} (ce {:.4}, mse {:.4}, enc-ce {:.4}) {:.1}s {:.0} samples/s{} | valid HR@10 / NDCG@10 {} | encoder alone {}{}{}",
             log.loss,
             log.ce,
             log.mse,
             log.encoder_ce,
             seconds,
             log.samples_per_second,
+            log.partial_targets.map_or_else(String::new, |done| format!(
+                " (budget spent after {done} of {targets_per_epoch} targets)"
+            )),
             valid.as_ref().map_or_else(|| "-".to_string(), row),
             row(&valid_encoder),
             if model.repeat_bias.is_some() {
@@ -211,6 +223,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
             )?;
         }
         commit.finish()?;
+        if state.log.last().is_some_and(|l| l.partial_targets.is_some()) {
+            eprintln!("the training budget of {} minutes is spent: stopping", args.minutes.unwrap_or_default());
+            break;
+        }
     }
     choose_sampling_and_report(&args, &state, &dataset, &valid_cases, &inference_device)
 }
@@ -328,6 +344,8 @@ struct EpochTotals {
     mse: f64,
     encoder_ce: f64,
     seconds: f64,
+    /// Targets trained: all of the epoch's unless the budget ended it early.
+    targets: usize,
 }
 
 /// Refuses options that cannot make a run, before anything is read or written.
@@ -340,6 +358,9 @@ fn validate(args: &TrainArgs) -> Result<()> {
     }
     if !(args.lr.is_finite() && args.lr > 0.0) {
         bail!("--lr must be a positive number");
+    }
+    if args.minutes.is_some_and(|m| !(m.is_finite() && m > 0.0)) {
+        bail!("--minutes must be a positive number");
     }
     if !(0.0..1.0).contains(&args.dropout) {
         bail!("--dropout must be in [0, 1)");
@@ -464,6 +485,7 @@ fn train_epoch(
     optim: &mut ModuleOptimizer,
     epoch: usize,
     encoder_only: bool,
+    budget_left_seconds: Option<f64>,
 ) -> Result<(SeqDiff, EpochTotals)> {
     // Per-epoch seeding makes a resumed run continue exactly as an uninterrupted one.
     let epoch_seed = run.config.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64);
@@ -479,7 +501,12 @@ fn train_epoch(
     bar.set_prefix(format!("{epoch}/{}", run.config.epochs));
     let start = Instant::now();
     let (mut sum_loss, mut sum_ce, mut sum_mse, mut sum_enc, mut seen) = (0.0, 0.0, 0.0, 0.0, 0usize);
+    let mut targets = 0usize;
     for (step, batch) in plan.iter().enumerate() {
+        // At least one batch, so a partial epoch always has something to report.
+        if step > 0 && budget_left_seconds.is_some_and(|left| start.elapsed().as_secs_f64() >= left) {
+            break;
+        }
         if interrupt::requested() {
             bar.finish_and_clear();
             return Err(interrupt::Interrupted(format!(
@@ -525,7 +552,9 @@ fn train_epoch(
         let grads = batch_loss.gradients(&model);
         let progress = ((epoch - 1) * plan.len() + step) as f64 / (run.config.epochs * plan.len()) as f64;
         model = optim.step(run.config.lr_schedule.rate(run.config.learning_rate, progress), model, grads);
-        bar.inc(refs.iter().map(|w| w.trained() as u64).sum());
+        let trained = refs.iter().map(|w| w.trained()).sum::<usize>();
+        targets += trained;
+        bar.inc(trained as u64);
     }
     bar.finish_and_clear();
     let mean = |sum: f64| sum / seen.max(1) as f64;
@@ -535,6 +564,7 @@ fn train_epoch(
         mse: mean(sum_mse),
         encoder_ce: mean(sum_enc),
         seconds: start.elapsed().as_secs_f64(),
+        targets,
     };
     Ok((model, totals))
 }

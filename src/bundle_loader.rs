@@ -191,3 +191,20 @@ pub async fn load_bundle(source: &BundleSource, phase: impl Fn(&str)) -> Result<
     });
     Ok(LoadedBundle { manifest, weights, items, train_counts, map, sweep, warnings })
 }
+
+/// Only the validation grid of the bundle at `source` (its manifest, then `sweep.json`, hash-checked):
+/// what the trade-off charts draw of another model, without its weights, catalogue or map.
+/// `Ok(None)`: the bundle lists no grid; `Missing`: there is no bundle.
+pub async fn load_grid(source: &BundleSource) -> Result<Option<SweepResult>, LoadError> {
+    let manifest_bytes = source.read("manifest.json", None, seqdiff_model::bundle::MAX_MANIFEST_BYTES as u64).await?;
+    let manifest = Manifest::parse(&String::from_utf8_lossy(&manifest_bytes))
+        .map_err(|e| LoadError::Unusable(format!("{}: {e}", source.describe("manifest.json"))))?;
+    let name = "sweep.json";
+    if !manifest.files.extras.iter().any(|e| e == name) {
+        return Ok(None);
+    }
+    let expected = manifest.files.extras_hashes.get(name).map(String::as_str);
+    let bytes = source.read(name, expected, file_size_limit(&manifest, name)).await.map_err(LoadError::named_file)?;
+    let bytes = matching(&source.describe(name), bytes, expected).map_err(LoadError::Unusable)?;
+    parse_sweep(&bytes).map(Some).map_err(|e| LoadError::Unusable(format!("{}: {e}", source.describe(name))))
+}

@@ -6,15 +6,14 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use playground_state::PageState;
 use playground_state::request_cost::request_cost;
-use playground_state::trade_off::{
-    CURVE_COLOURS, Cell, Curve, Measure, curve_colour, frontier, nearest_index as nearest, render_svg,
-};
+use playground_state::trade_off::{Cell, Curve, Measure, curve_colour, frontier, nearest_index as nearest, render_svg};
 use seqdiff_model::bundle_files::SweepResult;
 use seqdiff_model::diversity::Diversity;
 use seqdiff_model::plain_sampling::ListMeasures;
 
 use crate::catalogue::Catalogue;
 use crate::compare::ComparedModel;
+use crate::design_frontiers::{ModelGrid, other_model_grids};
 use crate::overlay::seed_top;
 use crate::view_model::{Output, Sinks, TOP_K};
 
@@ -81,7 +80,7 @@ fn cells(g: &SweepResult, axis: Axis) -> Vec<Cell> {
     out
 }
 
-/// The bundle's plain baselines as lines on the same axes.
+/// The bundle's plain baselines as dashed lines on the same axes.
 fn curves(g: &SweepResult, axis: Axis) -> Vec<Curve> {
     g.baselines
         .iter()
@@ -89,19 +88,40 @@ fn curves(g: &SweepResult, axis: Axis) -> Vec<Curve> {
             name: b.name.clone(),
             parameter: b.parameter.clone(),
             points: b.points.iter().map(|(p, m)| (*p, axis.of_list(m), m.hr10)).collect(),
+            solid: false,
         })
         .collect()
 }
 
-/// Compare mode: the compared model's grid frontier on the same axes, drawn after the baselines
-/// (so in the last line colour, the map's teal); None without a grid with diversity.
-fn compared_curve(model: &ComparedModel, axis: Axis) -> Option<Curve> {
-    let cells = cells(model.sweep.as_ref()?, axis);
-    (!cells.is_empty()).then(|| Curve {
-        name: format!("{} (compared): its grid's frontier", model.label),
-        parameter: "S".into(),
-        points: frontier(&cells),
-    })
+/// Another model's grid frontier as a solid line; empty without diversity.
+fn frontier_curve(name: String, grid: &SweepResult, axis: Axis) -> Curve {
+    Curve { name, parameter: "S".into(), points: frontier(&cells(grid, axis)), solid: true }
+}
+
+/// Where the baselines end and compare mode's teal line sits; the other models follow it.
+const COMPARED_LINE: usize = 3;
+
+/// Every line of a chart, each at a fixed colour place: the baselines (at most three), compare mode's
+/// model (teal, as on the map), then each other model of the dataset in `MODELS` order (the compared
+/// one's place left empty, so no colour changes when the compared model does).
+fn chart_lines(g: &SweepResult, compared: Option<&ComparedModel>, others: &[ModelGrid], axis: Axis) -> Vec<Curve> {
+    let empty = || Curve { name: String::new(), parameter: String::new(), points: Vec::new(), solid: true };
+    let mut lines = curves(g, axis);
+    lines.truncate(COMPARED_LINE);
+    lines.resize_with(COMPARED_LINE, empty);
+    lines.push(match compared.and_then(|m| m.sweep.as_ref().map(|g| (m, g))) {
+        Some((m, g)) => frontier_curve(format!("{} (compared): its grid's frontier", m.label), g, axis),
+        None => empty(),
+    });
+    for other in others {
+        lines.push(match &other.sweep {
+            Ok(g) if compared.is_none_or(|m| m.name != other.name) => {
+                frontier_curve(format!("{}: its grid's frontier", other.label), g, axis)
+            }
+            _ => empty(),
+        });
+    }
+    lines
 }
 
 struct RequestFacts {
@@ -129,6 +149,7 @@ fn facts(o: &Output, state: &PageState, catalogue: &Catalogue) -> RequestFacts {
 #[component]
 pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogue>) -> impl IntoView {
     let grid = catalogue.sweep.clone();
+    let others = other_model_grids(&state.with_untracked(|s| s.dataset.clone()), sinks);
     let cat = catalogue.clone();
     let n = catalogue.limits.num_items;
     let health = catalogue.map.as_ref().map(|m| {
@@ -185,19 +206,9 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                     {(!g.diversity.is_empty()).then(|| {
                         let (coverage, novelty) = (Axis::Coverage, Axis::Novelty);
                         let (by_coverage, by_novelty) = (cells(&g, coverage), cells(&g, novelty));
-                        // The baselines, then compare mode's model in the last colour (its place fixed, whatever
-                        // the number of baselines).
                         let compared = sinks.compared.model;
                         let lines = move |axis: Axis| {
-                            let mut lines = curves(&g_lines, axis);
-                            lines.truncate(CURVE_COLOURS.len() - 1);
-                            if let Some(c) = compared.with(|m| m.as_ref().and_then(|m| compared_curve(m, axis))) {
-                                while lines.len() < CURVE_COLOURS.len() - 1 {
-                                    lines.push(Curve { name: String::new(), parameter: String::new(), points: Vec::new() });
-                                }
-                                lines.push(c);
-                            }
-                            lines
+                            compared.with(|m| others.with(|o| chart_lines(&g_lines, m.as_deref(), o, axis)))
                         };
                         let lines_novelty = lines.clone();
                         let legend: Vec<(String, String, &'static str)> =
@@ -222,7 +233,7 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                                         " Where a line runs above the dots, that plain method reaches the same diversity with more accuracy than the diffusion."
                                     })}
                                     {move || compared.with(|m| m.as_ref().filter(|m| m.sweep.as_ref().is_some_and(|g| !g.diversity.is_empty())).map(|m| {
-                                        let colour = curve_colour(CURVE_COLOURS.len() - 1);
+                                        let colour = curve_colour(COMPARED_LINE);
                                         view! {
                                             <span class="compared-frontier">
                                                 <span class="swatch" style=format!("background: {colour}") aria-hidden="true"></span>
@@ -230,6 +241,21 @@ pub fn Insight(state: RwSignal<PageState>, sinks: Sinks, catalogue: Arc<Catalogu
                                             </span>
                                         }
                                     }))}
+                                    {move || others.with(|o| (!o.is_empty()).then(|| {
+                                        let compared_name = compared.with(|m| m.as_ref().map(|m| m.name.clone()));
+                                        view! {
+                                        " Solid lines: the best settings of this dataset's other models, each on its own validation grid — "
+                                        <ul class="model-legend" aria-label="Other models">
+                                            {o.iter().enumerate().map(|(i, other)| {
+                                                let colour = curve_colour(COMPARED_LINE + 1 + i);
+                                                match &other.sweep {
+                                                    Ok(_) if compared_name.as_deref() == Some(other.name) => view! { <li>{format!("{} (compared: the teal line)", other.label)}</li> }.into_any(),
+                                                    Ok(_) => view! { <li><span class="swatch" style=format!("background: {colour}") aria-hidden="true"></span>{other.label}</li> }.into_any(),
+                                                    Err(e) => view! { <li class="unusable">{format!("{}: its grid could not be used ({e})", other.label)}</li> }.into_any(),
+                                                }
+                                            }).collect_view()}
+                                        </ul>
+                                    }}))}
                                 </figcaption>
                             </figure>
                         }

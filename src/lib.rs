@@ -8,6 +8,7 @@ mod bundle_loader;
 mod catalogue;
 mod compare;
 mod controls;
+mod design_frontiers;
 mod fatal;
 mod history_panel;
 mod inference_client;

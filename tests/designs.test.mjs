@@ -47,6 +47,13 @@ for (const [design, title, guided] of DESIGNS) {
   });
 }
 
+/** Paths fetched that are neither the page's code, the `shown` bundle's files, nor another model's
+ *  grid (its manifest and sweep.json, for the trade-off charts). */
+const outsideShown = (requests, shown) =>
+  requests.filter((p) => !/\.(js|wasm|css)$/.test(p) && p !== '/')
+    .filter((p) => !p.startsWith(`/models/${shown}/`))
+    .filter((p) => !/^\/models\/ml-100k(-[a-z]+)?\/(manifest|sweep)\.json$/.test(p));
+
 /** The settled list of a design's page, once its first request has finished (a design that re-runs its
  *  encoder at every step answers its first, cold request slowly). */
 async function settledDesignRecs(page) {
@@ -99,8 +106,7 @@ test('a hostile model value gets the default model, a notice, and nothing fetche
     assert.match(await page.locator('.model-card').textContent(), /^Model: MovieLens-100K · /);
     assert.match(await page.getByRole('alert').textContent(), notice);
     assert.equal(await page.locator('img').count(), 0, 'markup stays text');
-    const fetched = requests.filter((p) => !/\.(js|wasm|css)$/.test(p) && p !== '/');
-    assert.ok(fetched.every((p) => p.startsWith('/models/ml-100k/')), `only the default's files: ${fetched}`);
+    assert.deepEqual(outsideShown(requests, 'ml-100k'), [], 'only the default model and the other models\' grids');
     assert.equal(new URL(page.url()).searchParams.get('model'), null, 'the repaired link drops it');
     await context.close();
   }
@@ -143,11 +149,12 @@ test('compare mode: a second design answers the same history and controls beside
   assert.match(await page.locator('.compared-card').textContent(), /DiffuRec preset.*cost: the 2-block encoder re-runs at every step/);
   // Its trajectory on the map (one point per step) and its frontier on both trade-off charts.
   await page.locator('canvas[data-compared-points="2"]').waitFor();
-  assert.equal(await page.locator('polyline.baseline[data-name^="DiffuRec (compared)"]').count(), 2);
-  // Only the compared model's files were fetched besides the shown one's, once.
-  const bundles = requests.filter((p) => p.startsWith('/models/'));
-  assert.ok(bundles.every((p) => /^\/models\/ml-100k(-diffurec)?\/[a-z._]+$/.test(p)), `${bundles}`);
-  assert.equal(bundles.filter((p) => p === '/models/ml-100k-diffurec/manifest.json').length, 1);
+  assert.equal(await page.locator('polyline.model-frontier[data-name^="DiffuRec (compared)"]').count(), 2);
+  assert.equal(await page.locator('polyline.model-frontier[data-name^="DiffuRec:"]').count(), 0, 'drawn once, in teal');
+  // Only the compared model's files were fetched besides the shown one's (its manifest twice: its grid
+  // for the charts, then the bundle), and of the others only their grids.
+  assert.deepEqual(outsideShown(requests, 'ml-100k').filter((p) => !p.startsWith('/models/ml-100k-diffurec/')), []);
+  assert.equal(requests.filter((p) => p === '/models/ml-100k-diffurec/weights.bpk').length, 1);
   assert.equal(await page.getByRole('alert').count(), 0);
   assert.deepEqual(errors, []);
   // The link, opened in a fresh context, reproduces both lists.
@@ -189,9 +196,45 @@ test('a hostile compare value turns compare mode off with a notice and fetches n
     assert.match(await page.getByRole('alert').textContent(), /compare: unknown model ".*" \(expected ours, diffurec, dreamrec or diffurecsys\); compare mode is off/);
     assert.equal(await page.locator('img').count(), 0, 'markup stays text');
     assert.equal(await page.getByRole('region', { name: 'Compared model' }).count(), 0);
-    const fetched = requests.filter((p) => !/\.(js|wasm|css)$/.test(p) && p !== '/');
-    assert.ok(fetched.every((p) => p.startsWith('/models/ml-100k/')), `only the shown model's files: ${fetched}`);
+    assert.deepEqual(outsideShown(requests, 'ml-100k'), [], 'only the shown model and the other models\' grids');
     assert.equal(new URL(page.url()).searchParams.get('compare'), null, 'the repaired link drops it');
     await context.close();
   }
+});
+
+test("the trade-off charts draw every other model's frontier, reading only their grids", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  // DreamRec's grid arrives damaged: its line is missing and the legend says why; the rest is drawn.
+  await page.route('**/models/ml-100k-dreamrec/sweep.json*', (route) => route.fulfill({ status: 200, body: '{"broken": true}' }));
+  await page.goto(`${base}/?backend=cpu&history=50,100,181`);
+  await settledDesignRecs(page);
+  const legend = page.getByRole('list', { name: 'Other models' }).getByRole('listitem');
+  await legend.nth(2).waitFor({ timeout: 60_000 });
+  const items = await legend.allTextContents();
+  assert.deepEqual(items.slice(0, 1).concat(items.slice(2)), ['DiffuRec', 'DiffuRecSys']);
+  assert.match(items[1], /^DreamRec: its grid could not be used \(models\/ml-100k-dreamrec\/sweep\.json: the file does not match the manifest/);
+  for (const name of ['Accuracy against coverage', 'Accuracy against novelty']) {
+    const lines = page.getByRole('img', { name }).locator('polyline.model-frontier');
+    assert.deepEqual(await lines.evaluateAll((ls) => ls.map((l) => l.dataset.name)),
+      ["DiffuRec: its grid's frontier", "DiffuRecSys: its grid's frontier"]);
+  }
+  // Each vertex of DiffuRec's line is a cell of its own grid (sweep.json): its steps and its HR@10.
+  const grid = JSON.parse(fs.readFileSync('public/models/ml-100k-diffurec/sweep.json', 'utf8'));
+  const cells = grid.steps.map((steps, si) => `S = ${steps}: HR@10 ${grid.metrics[0][si]['HR@10'].toFixed(2)}`);
+  const vertices = await page.getByRole('img', { name: 'Accuracy against coverage' }).locator('rect.baseline-point title')
+    .evaluateAll((ts) => ts.map((t) => t.textContent).filter((t) => t.startsWith("DiffuRec: its grid's frontier")));
+  assert.ok(vertices.length >= 1 && vertices.length <= cells.length, `${vertices}`);
+  for (const v of vertices) assert.ok(cells.some((c) => v.includes(`, ${c},`)), `${v} is not a cell of ${cells}`);
+  // Of the other models, only their manifests and grids; never weights, catalogues or maps.
+  const others = requests.filter((p) => /^\/models\/ml-100k-/.test(p));
+  assert.deepEqual([...new Set(others)].sort(), ['diffurec', 'diffurecsys', 'dreamrec']
+    .flatMap((d) => [`/models/ml-100k-${d}/manifest.json`, `/models/ml-100k-${d}/sweep.json`]));
+  assert.equal(await page.getByRole('alert').count(), 0, 'a damaged sibling grid is not the shown model\'s problem');
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -39,11 +39,14 @@ pub struct Curve {
     pub parameter: String,
     /// (parameter value, x, HR@10).
     pub points: Vec<(f64, f64, f64)>,
+    /// Another model's frontier, drawn solid (class `model-frontier`); a plain baseline of the shown
+    /// encoder is dashed (class `baseline`).
+    pub solid: bool,
 }
 
-/// Line colours of the baselines, in order (the legend uses the same).
-/// The fourth is compare mode's (the map draws the compared model in the same teal).
-pub const CURVE_COLOURS: [&str; 4] = ["#b35300", "#1e7d44", "#7d3c98", "#17a2b8"];
+/// Line colours, in order (the legend uses the same): three for the baselines, the fourth compare
+/// mode's (the map draws the compared model in the same teal), then the dataset's other models.
+pub const CURVE_COLOURS: [&str; 7] = ["#b35300", "#1e7d44", "#7d3c98", "#17a2b8", "#8a6d00", "#c2185b", "#4d4d4d"];
 
 pub fn curve_colour(index: usize) -> &'static str {
     CURVE_COLOURS[index % CURVE_COLOURS.len()]
@@ -126,8 +129,10 @@ pub fn render_svg(cells: &[Cell], current: usize, measure: &Measure, curves: &[C
                 format!("{sx:.1},{sy:.1}")
             })
             .collect();
+        let (class, dash) =
+            if curve.solid { ("model-frontier", "") } else { ("baseline", " stroke-dasharray=\"4 2\"") };
         svg += &format!(
-            "<polyline class=\"baseline\" data-name=\"{name}\" points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" stroke-dasharray=\"4 2\"><title>{name}</title></polyline>",
+            "<polyline class=\"{class}\" data-name=\"{name}\" points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\"{dash}><title>{name}</title></polyline>",
             line.join(" ")
         );
         for p in &curve.points {
@@ -201,22 +206,27 @@ mod tests {
     }
 
     #[test]
-    fn baselines_are_lines_inside_the_plot_with_their_names_escaped() {
+    fn baselines_and_frontiers_are_lines_inside_the_plot_with_their_names_escaped() {
         let cells = vec![Cell { guidance: 0.0, steps: 0, x: 50.0, hr10: 23.0 }];
         let curves = vec![
             Curve {
                 name: "popularity penalty".into(),
                 parameter: "γ".into(),
                 points: vec![(0.0, 50.0, 23.0), (0.5, 70.0, 19.0), (0.8, 90.0, 12.0)],
+                solid: false,
             },
             Curve {
                 name: "<script>x</script>".into(),
                 parameter: "\"τ".into(),
                 points: vec![(0.0, 50.0, 23.0), (3.0, 99.0, 2.0)],
+                solid: true,
             },
         ];
         let svg = render_svg(&cells, 0, &COVERAGE, &curves);
-        assert_eq!(svg.matches("class=\"baseline\"").count(), 2);
+        // A baseline is dashed; another model's frontier solid.
+        assert_eq!(svg.matches("class=\"baseline\"").count(), 1);
+        assert_eq!(svg.matches("class=\"model-frontier\"").count(), 1);
+        assert_eq!(svg.matches("stroke-dasharray").count(), 1);
         assert_eq!(svg.matches("class=\"baseline-point\"").count(), 5);
         assert!(svg.contains("<title>popularity penalty, γ = 0.5: HR@10 19.00, coverage 70.0%</title>"), "{svg}");
         assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;") && svg.contains("&quot;τ"));

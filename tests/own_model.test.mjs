@@ -154,6 +154,44 @@ test('dropping a bundle\'s files on the page opens them', async () => {
   await context.close();
 });
 
+test('dropping a folder walks it: batched directory reads, nested folders, the shallowest manifest wins', async () => {
+  const { page, errors, context } = await open();
+  const before = await settledRecs(page);
+  const files = Object.fromEntries(fs.readdirSync(SHIPPED).map((f) => [f, fs.readFileSync(path.join(SHIPPED, f)).toString('base64')]));
+  await page.evaluate((files) => {
+    // A folder as the browser's File System entries give it (a synthetic DataTransfer has no folders):
+    // dropped-export/ with the bundle, read in two batches then an empty one, a nested notes/ folder and an
+    // old/ folder holding a broken manifest that must lose to the shallower one.
+    const file = (dir, name, bytes) => ({
+      isDirectory: false, isFile: true, name, fullPath: `${dir}/${name}`,
+      file: (ok) => setTimeout(() => ok(new File([bytes], name)), 0),
+    });
+    const folder = (fullPath, batches) => ({
+      isDirectory: true, isFile: false, name: fullPath.split('/').pop(), fullPath,
+      createReader: () => {
+        const left = [...batches, []];
+        return { readEntries: (ok) => setTimeout(() => ok(left.shift() ?? []), 0) };
+      },
+    });
+    const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const top = '/dropped-export';
+    const bundle = Object.entries(files).map(([name, b64]) => file(top, name, bytes(b64)));
+    const notes = folder(`${top}/notes`, [[file(`${top}/notes`, 'readme.txt', new TextEncoder().encode('trained on Tuesday'))]]);
+    const old = folder(`${top}/old`, [[file(`${top}/old`, 'manifest.json', new TextEncoder().encode('{ not json'))]]);
+    const root = folder(top, [bundle.slice(0, 2).concat([notes]), bundle.slice(2).concat([old])]);
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['placeholder'], 'dropped-export'));
+    DataTransferItem.prototype.webkitGetAsEntry = function () { return root; };
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, files);
+  await modelCard(page).filter({ hasText: 'opened from this computer' }).waitFor({ timeout: 60_000 });
+  assert.equal(new URL(page.url()).searchParams.get('dataset'), 'local:dropped-export');
+  assert.deepEqual(await settledRecs(page), before, 'the same weights give the same list');
+  assert.equal(await page.getByRole('alert').count(), 0, 'the nested folders are ignored, not errors');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('dataset=NAME opens models/NAME/ on the same origin; a missing or hostile name gets the default and a notice', async () => {
   // A second hosted bundle, served by the test from the shipped files.
   const context = await browser.newContext();

@@ -1,6 +1,7 @@
 //! The Model picker: ours or a published design's preset of the same dataset (`model=NAME` in the link;
 //! docs/ARCHITECTURE.md, "Designs"). Choosing one opens that bundle with the same history and sampling
-//! controls; only the chosen model's files are fetched.
+//! controls; only the chosen model's bundle is fetched (of the others, the trade-off charts read only their
+//! validation grids: `design_frontiers.rs`).
 
 use leptos::prelude::*;
 use playground_state::PageState;

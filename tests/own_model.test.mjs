@@ -81,6 +81,8 @@ test('Open a model… reads a bundle folder locally: its list, its card, a local
   });
   const { page, errors, requests, context } = await open();
   const before = await settledRecs(page);
+  // The hosted page's charts read the other models' grids after its first list; let them finish first.
+  await page.getByRole('list', { name: 'Other models' }).getByRole('listitem').nth(2).waitFor({ timeout: 60_000 });
   const seen = requests.length;
   await page.locator('#open-model').setInputFiles(folder);
   await modelCard(page).filter({ hasText: 'My export' }).waitFor({ timeout: 60_000 });

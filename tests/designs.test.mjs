@@ -17,6 +17,17 @@ after(async () => {
   server?.close();
 });
 
+/** A fresh context's page that records page errors and the path of every request. */
+async function recordingPage() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  const requests = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  return { context, page, errors, requests };
+}
+
 // [folder suffix, model card, guided]
 const DESIGNS = [
   ['diffurec', /DiffuRec preset.*DiffuRec \(TOIS 2023\) preset: the noisy target/, false],
@@ -28,10 +39,7 @@ for (const [design, title, guided] of DESIGNS) {
   test(`the ${design} bundle loads, samples with its own sampler and lists ten items`, async () => {
     const manifest = JSON.parse(fs.readFileSync(`public/models/ml-100k-${design}/manifest.json`, 'utf8'));
     assert.equal(manifest.model.design, design);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const { context, page, errors } = await recordingPage();
     await page.goto(`${base}/?dataset=ml-100k-${design}&backend=cpu&history=50,100,181`);
     await settledDesignRecs(page);
     assert.match(await page.locator('.model-card').textContent(), title);
@@ -62,10 +70,7 @@ async function settledDesignRecs(page) {
 }
 
 test('the Model picker switches design, keeping history and controls; its link reproduces the list', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const { context, page, errors } = await recordingPage();
   await page.goto(`${base}/?backend=cpu&history=50,100,181&steps=2&seed=3&guidance=0.5`);
   const ours = await settledDesignRecs(page);
   assert.match(await page.locator('.model-card').textContent(), /^Model: MovieLens-100K · /);
@@ -97,10 +102,7 @@ test('a hostile model value gets the default model, a notice, and nothing fetche
     ['../../etc/passwd', /unknown model "..\/..\/etc\/passwd"/],
     ['<img src=x onerror=alert(1)>', /unknown model "<img src=x onerror=alert\(1\)>"/],
   ]) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const requests = [];
-    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    const { context, page, requests } = await recordingPage();
     await page.goto(`${base}/?backend=cpu&model=${encodeURIComponent(value)}`);
     await settledDesignRecs(page);
     assert.match(await page.locator('.model-card').textContent(), /^Model: MovieLens-100K · /);
@@ -127,12 +129,7 @@ async function settledCompared(page) {
 const shownTitles = (page) => page.getByRole('list', { name: 'Recommendations' }).locator('.title').allTextContents();
 
 test('compare mode: a second design answers the same history and controls beside the shown list; its link reproduces both', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const requests = [];
-  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  const { context, page, errors, requests } = await recordingPage();
   await page.goto(`${base}/?backend=cpu&history=50,100,181&steps=2&seed=3`);
   const before = await settledDesignRecs(page);
   await page.getByLabel('Compare with').selectOption('diffurec');
@@ -187,10 +184,7 @@ test('compare mode: a second design answers the same history and controls beside
 
 test('a hostile compare value turns compare mode off with a notice and fetches no other bundle', async () => {
   for (const value of ['../../etc/passwd', '<img src=x onerror=alert(1)>', 'ml-100k']) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const requests = [];
-    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    const { context, page, requests } = await recordingPage();
     await page.goto(`${base}/?backend=cpu&compare=${encodeURIComponent(value)}`);
     await settledDesignRecs(page);
     assert.match(await page.getByRole('alert').textContent(), /compare: unknown model ".*" \(expected ours, diffurec, dreamrec or diffurecsys\); compare mode is off/);
@@ -203,12 +197,7 @@ test('a hostile compare value turns compare mode off with a notice and fetches n
 });
 
 test("the trade-off charts draw every other model's frontier, reading only their grids", async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const requests = [];
-  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  const { context, page, errors, requests } = await recordingPage();
   // DreamRec's grid arrives damaged: its line is missing and the legend says why; the rest is drawn.
   await page.route('**/models/ml-100k-dreamrec/sweep.json*', (route) => route.fulfill({ status: 200, body: '{"broken": true}' }));
   await page.goto(`${base}/?backend=cpu&history=50,100,181`);

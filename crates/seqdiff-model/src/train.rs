@@ -10,6 +10,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::data::UserSequence;
+use crate::denoiser::Denoiser;
 use crate::dropout::with_host_rng;
 use crate::model::{SeqDiff, left_pad, prefix_bags};
 use crate::softmax_ce::{RepeatOffset, softmax_cross_entropy};
@@ -625,18 +626,7 @@ pub fn batch_loss(
     let replicas: Vec<SeqDiff> = if split.len() == 1 {
         vec![model.clone()]
     } else {
-        let device = model.device();
-        let fork = |m: &SeqDiff| {
-            if encoder_only {
-                // Fork only what the encoder-only loss reads: forked parameters that no loss uses stay
-                // in burn-autodiff's graph registry, whose sweep after every backward then grows
-                // (measured on ML-1M: 53 → 96 → 171 s per epoch, 88% of the time in that sweep).
-                SeqDiff { items: m.items.clone().fork(&device), encoder: m.encoder.clone().fork(&device), ..m.clone() }
-            } else {
-                m.clone().fork(&device)
-            }
-        };
-        split.iter().map(|_| fork(model)).collect()
+        split.iter().map(|_| replica(model, encoder_only)).collect()
     };
     let seeds: Vec<u64> = split.iter().map(|_| rng.random()).collect();
     let part_loss = |part: &[&Window], replica: &SeqDiff, seed: u64| {
@@ -658,6 +648,34 @@ pub fn batch_loss(
         })
     };
     BatchLoss { parts, replicas }
+}
+
+/// A copy of `model` whose parameters read by this loss are forked (their own autodiff graph), the
+/// rest shared. Forked parameters that no loss uses stay in burn-autodiff's graph registry, whose
+/// sweep after every backward then grows step by step: measured on ML-1M encoder-only, 53 → 96 → 171
+/// s per epoch (88% of the time in that sweep); on Beauty DiffuRec, 495 samples/s at an epoch's start
+/// and 205 over the whole epoch, the next epoch in the same process slower still (BENCHMARKS.md).
+fn replica(model: &SeqDiff, encoder_only: bool) -> SeqDiff {
+    let device = model.device();
+    let items = model.items.clone().fork(&device);
+    let encoder = model.encoder.clone().fork(&device);
+    if encoder_only {
+        SeqDiff { items, encoder, ..model.clone() }
+    } else if model.config.denoiser.reruns_encoder() {
+        // DiffuRec's and DiffuRecSys' step reads the encoder, the time embedding and the cross-attention,
+        // never the null condition, the denoiser MLP or the history bag.
+        let d = &model.denoiser;
+        let denoiser = Denoiser {
+            time_in: d.time_in.clone().fork(&device),
+            time_out: d.time_out.clone().fork(&device),
+            cross: d.cross.clone().map(|c| c.fork(&device)),
+            ..d.clone()
+        };
+        let repeat_bias = model.repeat_bias.clone().map(|b| b.fork(&device));
+        SeqDiff { items, encoder, denoiser, repeat_bias, ..model.clone() }
+    } else {
+        model.clone().fork(&device)
+    }
 }
 
 /// Splits a batch into ≤ `parts` contiguous groups of about equal target count.

@@ -17,6 +17,8 @@ pub mod encoder;
 #[cfg(feature = "model")]
 pub mod evaluate;
 #[cfg(feature = "model")]
+pub mod fast_softmax;
+#[cfg(feature = "model")]
 pub mod gelu;
 pub mod generation;
 pub mod map;

@@ -2,12 +2,12 @@
 //! classifier-free guidance (conditional and unconditional rows in one batch) and a batched seed
 //! ensemble. Everything stays on the device until the caller reads the packed result back once.
 
-use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::config::{DenoiserKind, DiffusionSpace, SamplingConfig};
 use crate::denoiser::{DenoiserTail, FirstLayerBlocks};
 use crate::encoder::padding_bias;
+use crate::fast_softmax::softmax_last;
 use crate::generation::{GenerationResult, PackedLayout};
 use crate::model::{Encoded, SeqDiff, left_pad, prefix_bags};
 use crate::noise::gaussian;
@@ -344,7 +344,7 @@ impl Recommender {
         let logits = x.matmul(self.item_keys.clone());
         // Dot scoring has scale 1: no pass over the [R, N] logits for it.
         let logits = if scale == 1.0 { logits } else { logits * scale };
-        softmax(logits.reshape([users, k, n]) + bias.clone(), 2)
+        softmax_last(logits.reshape([users, k, n]) + bias.clone())
     }
 
     /// Key space: Σ_j p_j·ẽ_j for each row of x̂0 [R, d], p its softmax over items → [R, d]

@@ -10,6 +10,8 @@
 use burn::tensor::{Tensor, TensorData};
 use wide::f32x8;
 
+use crate::fast_softmax::exp_shifted_in_place;
+
 /// The repeat offset of a loss: logit_rj += b for every column j in `seen[r]` (the items already in
 /// row r's history, each listed once).
 pub struct RepeatOffset<'a> {
@@ -77,30 +79,6 @@ pub fn softmax_cross_entropy(
     }
     // Value = the loss; gradient = the surrogate's.
     surrogate.clone() - surrogate.detach() + loss
-}
-
-/// Replaces a row of logits by exp(logit − max) and returns (max, Σ exp). Eight lanes at a time:
-/// libm's scalar expf was a tenth of a training step.
-fn exp_shifted_in_place(row: &mut [f32]) -> (f32, f32) {
-    let (chunks, tail) = row.as_chunks_mut::<8>();
-    let mut lanes = f32x8::splat(f32::NEG_INFINITY);
-    for c in chunks.iter() {
-        lanes = lanes.max(f32x8::from(*c));
-    }
-    let max = lanes.to_array().into_iter().chain(tail.iter().copied()).fold(f32::NEG_INFINITY, f32::max);
-    let shift = f32x8::splat(max);
-    let mut sums = f32x8::ZERO;
-    for c in chunks.iter_mut() {
-        let e = (f32x8::from(*c) - shift).exp();
-        sums += e;
-        *c = e.to_array();
-    }
-    let mut sum = sums.reduce_add();
-    for v in tail.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
-    (max, sum)
 }
 
 #[cfg(test)]
@@ -206,20 +184,6 @@ mod tests {
         for (a, b) in fused.1.iter().zip(&reference.1).chain(fused.2.iter().zip(&reference.2)) {
             assert!((a - b).abs() < 1e-5, "gradient {a} vs {b}");
         }
-    }
-
-    #[test]
-    fn vector_exp_matches_libm() {
-        // 8-lane chunks and a scalar tail, values far below the max included.
-        let row: Vec<f32> = (0..37).map(|i| (i as f32 * 1.37).sin() * 30.0 - (i % 5) as f32 * 9.0).collect();
-        let mut shifted = row.clone();
-        let (max, sum) = exp_shifted_in_place(&mut shifted);
-        assert_eq!(max, row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
-        let exact: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
-        for (a, b) in shifted.iter().zip(&exact) {
-            assert!((a - b).abs() <= 1e-6 * b.max(1e-30) + 1e-37, "{a} vs {b}");
-        }
-        assert!((sum - exact.iter().sum::<f32>()).abs() < 1e-5 * sum);
     }
 
     #[test]

@@ -1,0 +1,135 @@
+//! Softmax over the last dimension with a fast exp on the CPU backend (ARCHITECTURE.md §4).
+//!
+//! The final scores of a request are a softmax over the whole catalogue for each of its K rows:
+//! at 12,000 items burn-flex's softmax (libm's scalar `expf`, then separate max, sum and divide
+//! passes) was ≈ 1.5 ms of a 16.6 ms K = 8 request in the worker's profile (BENCHMARKS.md). On a
+//! plain (not autodiff) contiguous Flex tensor this module does it in place, eight lanes at a time
+//! (`wide`, SIMD128 in the browser), with the exp the training loss already uses (within 1e-6 of
+//! libm's); every other tensor (autodiff for training, WebGPU) keeps burn's softmax.
+
+use burn::tensor::Tensor;
+use burn::tensor::activation::softmax;
+use wide::f32x8;
+
+/// Softmax of `x` over its last dimension.
+pub fn softmax_last<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    #[cfg(feature = "flex")]
+    {
+        use burn::backend::Flex;
+        // Autodiff and GPU tensors are not plain Flex primitives: they keep burn's softmax.
+        if let Ok(mut t) = x.clone().try_into_primitive::<Flex>() {
+            let width = t.layout().shape().last().copied().unwrap_or(0);
+            if t.is_contiguous() && t.dtype() == burn::tensor::DType::F32 && width > 0 {
+                drop(x);
+                let n = t.layout().num_elements();
+                let start = t.layout().start_offset();
+                // Copy-on-write: a shared buffer is copied once, a unique one is updated in place.
+                for row in t.storage_mut::<f32>()[start..start + n].chunks_exact_mut(width) {
+                    softmax_in_place(row);
+                }
+                return Tensor::from_primitive::<Flex>(t);
+            }
+        }
+        softmax(x, D - 1)
+    }
+    #[cfg(not(feature = "flex"))]
+    softmax(x, D - 1)
+}
+
+/// exp(v − max v) / Σ exp(v − max v) over `row`, in place. −∞ entries (the padding item's) get
+/// exactly 0; a row with no finite value becomes NaN, as in burn's softmax.
+pub fn softmax_in_place(row: &mut [f32]) {
+    let (_, sum) = exp_shifted_in_place(row);
+    let (chunks, tail) = row.as_chunks_mut::<8>();
+    let scale = f32x8::splat(1.0 / sum);
+    for c in chunks.iter_mut() {
+        *c = (f32x8::from(*c) * scale).to_array();
+    }
+    for v in tail.iter_mut() {
+        *v /= sum;
+    }
+}
+
+/// Replaces a row of logits by exp(logit − max) and returns (max, Σ exp). Eight lanes at a time
+/// (`wide`'s exp): libm's scalar expf was a tenth of a training step and ≈ 1 ms of a 12,000-item
+/// request. Shared with the training loss (`softmax_ce.rs`).
+pub fn exp_shifted_in_place(row: &mut [f32]) -> (f32, f32) {
+    let (chunks, tail) = row.as_chunks_mut::<8>();
+    let mut lanes = f32x8::splat(f32::NEG_INFINITY);
+    for c in chunks.iter() {
+        lanes = lanes.max(f32x8::from(*c));
+    }
+    let max = lanes.to_array().into_iter().chain(tail.iter().copied()).fold(f32::NEG_INFINITY, f32::max);
+    let shift = f32x8::splat(max);
+    let mut sums = f32x8::ZERO;
+    for c in chunks.iter_mut() {
+        let e = (f32x8::from(*c) - shift).exp();
+        sums += e;
+        *c = e.to_array();
+    }
+    let mut sum = sums.reduce_add();
+    for v in tail.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    (max, sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, TensorData};
+
+    #[test]
+    fn vector_exp_matches_libm() {
+        // 8-lane chunks and a scalar tail, values far below the max included.
+        let row: Vec<f32> = (0..37).map(|i| (i as f32 * 1.37).sin() * 30.0 - (i % 5) as f32 * 9.0).collect();
+        let mut shifted = row.clone();
+        let (max, sum) = exp_shifted_in_place(&mut shifted);
+        assert_eq!(max, row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+        let exact: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
+        for (a, b) in shifted.iter().zip(&exact) {
+            assert!((a - b).abs() <= 1e-6 * b.max(1e-30) + 1e-37, "{a} vs {b}");
+        }
+        assert!((sum - exact.iter().sum::<f32>()).abs() < 1e-5 * sum);
+    }
+
+    #[test]
+    fn fast_softmax_matches_burns_on_every_layout() {
+        let device = Device::flex();
+        // 3 rows of 21 (not a multiple of the lanes), a −∞ column as the padding item has, wide values.
+        let mut values: Vec<f32> = (0..63).map(|i| ((i * 37 % 63) as f32 - 31.0) / 2.5).collect();
+        values[0] = f32::NEG_INFINITY;
+        values[21] = f32::NEG_INFINITY;
+        let x = Tensor::<2>::from_data(TensorData::new(values.clone(), [3, 21]), &device);
+        let expected = softmax(x.clone(), 1).into_data().try_to_vec::<f32>().unwrap();
+        let shared = softmax_last(x.clone()).into_data().try_to_vec::<f32>().unwrap();
+        let unique = softmax_last(Tensor::<2>::from_data(TensorData::new(values.clone(), [3, 21]), &device))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        // A non-contiguous view falls back to burn's softmax.
+        let view = softmax_last(x.clone().transpose()).transpose().into_data().try_to_vec::<f32>().unwrap();
+        let view_expected = softmax(x.clone(), 0).into_data().try_to_vec::<f32>().unwrap();
+        for (i, e) in expected.iter().enumerate() {
+            assert!(
+                (shared[i] - e).abs() <= 1e-6 * e.max(1e-3) && (unique[i] - e).abs() <= 1e-6 * e.max(1e-3),
+                "at {i}"
+            );
+            assert!((view[i] - view_expected[i]).abs() < 1e-7, "view at {i}");
+        }
+        assert_eq!(shared[0], 0.0, "the padding column is exactly 0");
+        for row in shared.chunks(21) {
+            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        }
+        // The input was not modified through a shared buffer.
+        assert_eq!(x.into_data().try_to_vec::<f32>().unwrap(), values);
+    }
+
+    #[test]
+    fn a_row_without_a_finite_value_is_nan_as_in_burns() {
+        let mut row = [f32::NEG_INFINITY; 10];
+        softmax_in_place(&mut row);
+        assert!(row.iter().all(|v| v.is_nan()));
+    }
+}

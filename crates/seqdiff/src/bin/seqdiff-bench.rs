@@ -7,10 +7,13 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::AdamWConfig;
+use burn::tensor::activation::softmax;
+use burn::tensor::{Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use seqdiff_model::bundle::{Manifest, model_from_bytes};
 use seqdiff_model::data::Dataset;
+use seqdiff_model::fast_softmax::softmax_last;
 use seqdiff_model::metrics::top_k;
 use seqdiff_model::schedule::alpha_bars;
 use seqdiff_model::train::{TrainConfig, batch_loss, batches, make_windows};
@@ -111,6 +114,26 @@ fn main() -> anyhow::Result<()> {
             );
         }
     }
+    // The final softmax alone at this catalogue's size, K = 8 rows: this project's (`fast_softmax`, in
+    // place, vector exp) against burn's (scalar expf, separate passes), which the sampler used before.
+    let n = manifest.model.num_items + 1;
+    let logits: Vec<f32> = (0..8 * n).map(|i| (i * 7919 % 1000) as f32 / 100.0 - 5.0).collect();
+    let time_softmax = |f: &dyn Fn(Tensor<3>) -> Tensor<3>| {
+        let times: Vec<f64> = (0..200)
+            .map(|_| {
+                let x = Tensor::<3>::from_data(TensorData::new(logits.clone(), [1, 8, n]), &device);
+                let start = Instant::now();
+                std::hint::black_box(f(x));
+                start.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        median(times)
+    };
+    println!(
+        "the final softmax alone, 8 x {n} logits: median {:.3} ms (burn's softmax: {:.3} ms)",
+        time_softmax(&softmax_last::<3>),
+        time_softmax(&|x| softmax(x, 2))
+    );
     // `--latency-only`: the request timings above, not the soak and training throughput below.
     if std::env::args().any(|a| a == "--latency-only") {
         return Ok(());

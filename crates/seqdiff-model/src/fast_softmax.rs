@@ -11,29 +11,20 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
 use wide::f32x8;
 
+use crate::flex_values::edit_flex_values;
+
 /// Softmax of `x` over its last dimension.
 pub fn softmax_last<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    #[cfg(feature = "flex")]
-    {
-        use burn::backend::Flex;
-        // Autodiff and GPU tensors are not plain Flex primitives: they keep burn's softmax.
-        if let Ok(mut t) = x.clone().try_into_primitive::<Flex>() {
-            let width = t.layout().shape().last().copied().unwrap_or(0);
-            if t.is_contiguous() && t.dtype() == burn::tensor::DType::F32 && width > 0 {
-                drop(x);
-                let n = t.layout().num_elements();
-                let start = t.layout().start_offset();
-                // Copy-on-write: a shared buffer is copied once, a unique one is updated in place.
-                for row in t.storage_mut::<f32>()[start..start + n].chunks_exact_mut(width) {
-                    softmax_in_place(row);
-                }
-                return Tensor::from_primitive::<Flex>(t);
-            }
-        }
-        softmax(x, D - 1)
+    let width = x.dims()[D - 1];
+    if width == 0 {
+        return x;
     }
-    #[cfg(not(feature = "flex"))]
-    softmax(x, D - 1)
+    edit_flex_values(x, |values| {
+        for row in values.chunks_exact_mut(width) {
+            softmax_in_place(row);
+        }
+    })
+    .unwrap_or_else(|x| softmax(x, D - 1))
 }
 
 /// exp(v − max v) / Σ exp(v − max v) over `row`, in place. −∞ entries (the padding item's) get

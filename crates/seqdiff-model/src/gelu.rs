@@ -10,28 +10,16 @@
 use burn::tensor::Tensor;
 use burn::tensor::activation::gelu as burn_gelu;
 
+use crate::flex_values::edit_flex_values;
+
 /// GELU of `x`, elementwise.
 pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    #[cfg(feature = "flex")]
-    {
-        use burn::backend::Flex;
-        // Autodiff and GPU tensors are not plain Flex primitives: they keep burn's GELU.
-        if let Ok(mut t) = x.clone().try_into_primitive::<Flex>() {
-            if t.is_contiguous() && t.dtype() == burn::tensor::DType::F32 {
-                drop(x);
-                let n = t.layout().num_elements();
-                let start = t.layout().start_offset();
-                // Copy-on-write: a shared buffer is copied once, a unique one is updated in place.
-                for v in &mut t.storage_mut::<f32>()[start..start + n] {
-                    *v = gelu_f32(*v);
-                }
-                return Tensor::from_primitive::<Flex>(t);
-            }
+    edit_flex_values(x, |values| {
+        for v in values {
+            *v = gelu_f32(*v);
         }
-        burn_gelu(x)
-    }
-    #[cfg(not(feature = "flex"))]
-    burn_gelu(x)
+    })
+    .unwrap_or_else(burn_gelu)
 }
 
 /// ½x(1 + erf(x/√2)) for one value.

@@ -19,6 +19,8 @@ pub mod evaluate;
 #[cfg(feature = "model")]
 pub mod fast_softmax;
 #[cfg(feature = "model")]
+pub mod flex_values;
+#[cfg(feature = "model")]
 pub mod gelu;
 pub mod generation;
 pub mod map;

@@ -7,8 +7,8 @@
 //! (`wide`, SIMD128 in the browser), with the exp the training loss already uses (within 1e-6 of
 //! libm's); every other tensor (autodiff for training, WebGPU) keeps burn's softmax.
 
-use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
+use burn::tensor::{Tensor, TensorData};
 use wide::f32x8;
 
 use crate::flex_values::edit_flex_values;
@@ -25,6 +25,45 @@ pub fn softmax_last<const D: usize>(x: Tensor<D>) -> Tensor<D> {
         }
     })
     .unwrap_or_else(|x| softmax(x, D - 1))
+}
+
+/// A request's scores: the mean over its K rows of softmax(logits + bias), logits [U, K, N] and
+/// the users' item bias [U, 1, N] → [U, N]. On a plain Flex tensor in one pass over the logits
+/// (bias added, softmax, mean accumulated row by row): no [U, K, N] sum and no separate mean, which
+/// at 12,000 items are two more passes and allocations of the largest tensors of a request.
+pub fn mean_softmax_with_bias(logits: Tensor<3>, bias: &Tensor<3>) -> Tensor<2> {
+    let [users, k, n] = logits.dims();
+    if users * k * n == 0 {
+        return softmax_last(logits + bias.clone()).mean_dim(1).reshape([users, n]);
+    }
+    let device = logits.device();
+    let mut means = Vec::new();
+    let edited = edit_flex_values(logits, |values| {
+        // Flex (CPU) values: reading the bias back is synchronous.
+        let Ok(bias) = bias.clone().into_data().into_vec::<f32>() else {
+            return;
+        };
+        means = vec![0.0f32; users * n];
+        for ((rows, bias), mean) in
+            values.chunks_exact_mut(k * n).zip(bias.chunks_exact(n)).zip(means.chunks_exact_mut(n))
+        {
+            for row in rows.chunks_exact_mut(n) {
+                for (v, b) in row.iter_mut().zip(bias) {
+                    *v += b;
+                }
+                softmax_in_place(row);
+                for (m, v) in mean.iter_mut().zip(row.iter()) {
+                    *m += v;
+                }
+            }
+            let scale = 1.0 / k as f32;
+            mean.iter_mut().for_each(|m| *m *= scale);
+        }
+    });
+    match edited {
+        Ok(_) if means.len() == users * n => Tensor::from_data(TensorData::new(means, [users, n]), &device),
+        Ok(logits) | Err(logits) => softmax_last(logits + bias.clone()).mean_dim(1).reshape([users, n]),
+    }
 }
 
 /// exp(v − max v) / Σ exp(v − max v) over `row`, in place. −∞ entries (the padding item's) get
@@ -115,6 +154,39 @@ mod tests {
         }
         // The input was not modified through a shared buffer.
         assert_eq!(x.into_data().try_to_vec::<f32>().unwrap(), values);
+    }
+
+    #[test]
+    fn fused_scores_match_burns_operations() {
+        let device = Device::flex();
+        let (users, k, n) = (2, 3, 21);
+        let logits: Vec<f32> = (0..users * k * n).map(|i| ((i * 29 % 61) as f32 - 30.0) / 3.0).collect();
+        let logits = Tensor::<3>::from_data(TensorData::new(logits, [users, k, n]), &device);
+        // As the sampler's: −∞ on the padding column, an offset on some items, the shared part a
+        // broadcast (not contiguous) view.
+        let padding = Tensor::<2>::from_data(
+            TensorData::new((0..n).map(|j| if j == 0 { f32::NEG_INFINITY } else { 0.0 }).collect::<Vec<_>>(), [1, n]),
+            &device,
+        );
+        let offsets: Vec<f32> = (0..users * n).map(|i| if i % 5 == 2 { -1.5 } else { 0.0 }).collect();
+        let bias = (padding.expand([users, n]) + Tensor::<2>::from_data(TensorData::new(offsets, [users, n]), &device))
+            .reshape([users, 1, n]);
+        let expected = softmax(logits.clone() + bias.clone(), 2).mean_dim(1).reshape([users, n]);
+        let expected = expected.into_data().try_to_vec::<f32>().unwrap();
+        let fused = mean_softmax_with_bias(logits, &bias).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(fused.len(), users * n);
+        for (i, (a, e)) in fused.iter().zip(&expected).enumerate() {
+            assert!((a - e).abs() <= 1e-6 * e.max(1e-3), "at {i}: {a} vs {e}");
+        }
+        assert_eq!(fused[0], 0.0, "the padding column is exactly 0");
+        // A view that is not contiguous takes burn's operations, with the same result.
+        let viewed = mean_softmax_with_bias(
+            Tensor::<3>::from_data(TensorData::new(vec![0.5f32; users * k * n], [users, n, k]), &device)
+                .swap_dims(1, 2),
+            &bias,
+        );
+        let sums = viewed.sum_dim(1).into_data().try_to_vec::<f32>().unwrap();
+        assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5), "{sums:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use crate::config::{DenoiserKind, DiffusionSpace, SamplingConfig};
 use crate::denoiser::{DenoiserTail, FirstLayerBlocks};
 use crate::encoder::padding_bias;
-use crate::fast_softmax::softmax_last;
+use crate::fast_softmax::{mean_softmax_with_bias, softmax_last};
 use crate::generation::{GenerationResult, PackedLayout};
 use crate::model::{Encoded, SeqDiff, left_pad, prefix_bags};
 use crate::noise::gaussian;
@@ -323,7 +323,7 @@ impl Recommender {
     /// `score` with the request's item bias made once (`item_bias`).
     fn score_with(&self, x0: Tensor<2>, bias: &Tensor<3>, k: usize) -> Tensor<2> {
         let [users, _, n] = bias.dims();
-        self.row_softmax(x0, bias, k).mean_dim(1).reshape([users, n])
+        mean_softmax_with_bias(self.logits(x0).reshape([users, k, n]), bias)
     }
 
     /// What every logit row of a user gets added, [U, 1, N+1]: −∞ on the padding column, the repeat
@@ -340,11 +340,15 @@ impl Recommender {
     /// The softmax over items of each row of x [U·K, d] plus the users' item bias: [U, K, N+1].
     fn row_softmax(&self, x: Tensor<2>, bias: &Tensor<3>, k: usize) -> Tensor<3> {
         let [users, _, n] = bias.dims();
+        softmax_last(self.logits(x).reshape([users, k, n]) + bias.clone())
+    }
+
+    /// Each row of x [R, d] scored against every item, [R, N+1].
+    fn logits(&self, x: Tensor<2>) -> Tensor<2> {
         let scale = self.model.logit_scale();
         let logits = x.matmul(self.item_keys.clone());
         // Dot scoring has scale 1: no pass over the [R, N] logits for it.
-        let logits = if scale == 1.0 { logits } else { logits * scale };
-        softmax_last(logits.reshape([users, k, n]) + bias.clone())
+        if scale == 1.0 { logits } else { logits * scale }
     }
 
     /// Key space: Σ_j p_j·ẽ_j for each row of x̂0 [R, d], p its softmax over items → [R, d]

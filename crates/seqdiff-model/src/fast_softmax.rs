@@ -43,6 +43,10 @@ pub fn mean_softmax_with_bias(logits: Tensor<3>, bias: &Tensor<3>) -> Tensor<2> 
         let Ok(bias) = bias.clone().into_data().into_vec::<f32>() else {
             return;
         };
+        // A bias shared by all users ([1, 1, N]) takes burn's broadcast below.
+        if bias.len() != users * n {
+            return;
+        }
         means = vec![0.0f32; users * n];
         for ((rows, bias), mean) in
             values.chunks_exact_mut(k * n).zip(bias.chunks_exact(n)).zip(means.chunks_exact_mut(n))
@@ -173,12 +177,20 @@ mod tests {
             .reshape([users, 1, n]);
         let expected = softmax(logits.clone() + bias.clone(), 2).mean_dim(1).reshape([users, n]);
         let expected = expected.into_data().try_to_vec::<f32>().unwrap();
-        let fused = mean_softmax_with_bias(logits, &bias).into_data().try_to_vec::<f32>().unwrap();
+        let fused = mean_softmax_with_bias(logits.clone(), &bias).into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(fused.len(), users * n);
         for (i, (a, e)) in fused.iter().zip(&expected).enumerate() {
             assert!((a - e).abs() <= 1e-6 * e.max(1e-3), "at {i}: {a} vs {e}");
         }
         assert_eq!(fused[0], 0.0, "the padding column is exactly 0");
+        // One bias shared by every user broadcasts as burn's sum does.
+        let shared = bias.clone().slice([0..1, 0..1, 0..n]);
+        let expected = softmax(logits.clone() + shared.clone(), 2).mean_dim(1).reshape([users, n]);
+        let expected = expected.into_data().try_to_vec::<f32>().unwrap();
+        let fused = mean_softmax_with_bias(logits, &shared).into_data().try_to_vec::<f32>().unwrap();
+        for (i, (a, e)) in fused.iter().zip(&expected).enumerate() {
+            assert!((a - e).abs() <= 1e-6 * e.max(1e-3), "shared bias at {i}: {a} vs {e}");
+        }
         // A view that is not contiguous takes burn's operations, with the same result.
         let viewed = mean_softmax_with_bias(
             Tensor::<3>::from_data(TensorData::new(vec![0.5f32; users * k * n], [users, n, k]), &device)

@@ -33,9 +33,6 @@ pub fn softmax_last<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// at 12,000 items are two more passes and allocations of the largest tensors of a request.
 pub fn mean_softmax_with_bias(logits: Tensor<3>, bias: &Tensor<3>) -> Tensor<2> {
     let [users, k, n] = logits.dims();
-    if users * k * n == 0 {
-        return softmax_last(logits + bias.clone()).mean_dim(1).reshape([users, n]);
-    }
     let device = logits.device();
     let mut means = Vec::new();
     let edited = edit_flex_values(logits, |values| {
@@ -43,8 +40,8 @@ pub fn mean_softmax_with_bias(logits: Tensor<3>, bias: &Tensor<3>) -> Tensor<2> 
         let Ok(bias) = bias.clone().into_data().into_vec::<f32>() else {
             return;
         };
-        // A bias shared by all users ([1, 1, N]) takes burn's broadcast below.
-        if bias.len() != users * n {
+        // A bias shared by all users ([1, 1, N]) and an empty tensor take burn's operations below.
+        if bias.len() != users * n || values.is_empty() {
             return;
         }
         means = vec![0.0f32; users * n];
@@ -65,7 +62,7 @@ pub fn mean_softmax_with_bias(logits: Tensor<3>, bias: &Tensor<3>) -> Tensor<2> 
         }
     });
     match edited {
-        Ok(_) if means.len() == users * n => Tensor::from_data(TensorData::new(means, [users, n]), &device),
+        Ok(_) if !means.is_empty() => Tensor::from_data(TensorData::new(means, [users, n]), &device),
         Ok(logits) | Err(logits) => softmax_last(logits + bias.clone()).mean_dim(1).reshape([users, n]),
     }
 }

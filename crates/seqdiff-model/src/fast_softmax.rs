@@ -37,7 +37,7 @@ pub fn mean_softmax_with_bias(logits: Tensor<3>, bias: &Tensor<3>) -> Tensor<2> 
     let mut means = Vec::new();
     let edited = edit_flex_values(logits, |values| {
         // Flex (CPU) values: reading the bias back is synchronous.
-        let Ok(bias) = bias.clone().into_data().into_vec::<f32>() else {
+        let Ok(bias) = bias.clone().into_data().try_into_vec::<f32>() else {
             return;
         };
         // A bias shared by all users ([1, 1, N]) and an empty tensor take burn's operations below.

@@ -5,8 +5,11 @@ use burn::module::Param;
 use burn::tensor::{Tensor, TensorData};
 use seqdiff_model::Device;
 use seqdiff_model::config::{ModelConfig, SamplingConfig};
-use seqdiff_model::model::{SeqDiff, prefix_bags};
+use seqdiff_model::model::prefix_bags;
+use seqdiff_model::noise::gaussian;
 use seqdiff_model::sampler::Recommender;
+
+mod common;
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().try_into_vec::<f32>().unwrap()
@@ -29,16 +32,15 @@ fn prefix_bags_average_each_prefix_and_leave_empty_prefixes_zero() {
 }
 
 fn recommender(history_bag: bool) -> Recommender {
-    let device = Device::flex();
-    device.seed(5);
     let config =
         ModelConfig { dim: 16, denoiser_hidden: 32, dropout: 0.0, max_len: 3, history_bag, ..ModelConfig::new(30) };
-    let mut model = SeqDiff::new(&config, &device);
+    let mut model = common::seeded_model(&config, 5);
+    let device = model.device();
     // The bag's layer starts at zero (a staged run starts from the denoiser without it): give it
     // weights, as training would.
     if let Some(layer) = model.denoiser.bag_in.as_mut() {
         layer.weight =
-            Param::from_tensor(Tensor::<2>::random([16, 32], burn::tensor::Distribution::Normal(0.0, 1.0), &device));
+            Param::from_tensor(Tensor::<2>::from_data(TensorData::new(gaussian(9, 16 * 32), [16, 32]), &device));
     }
     Recommender::new(model)
 }

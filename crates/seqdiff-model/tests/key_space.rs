@@ -4,21 +4,15 @@
 use burn::module::Param;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Tensor, TensorData};
-use seqdiff_model::Device;
 use seqdiff_model::config::{DiffusionSpace, ModelConfig, SamplingConfig};
 use seqdiff_model::model::SeqDiff;
 use seqdiff_model::noise::gaussian;
 use seqdiff_model::sampler::Recommender;
 use seqdiff_model::schedule::{cosine_alpha_bars, ddim_coefficients, respaced_timesteps_from};
 
-/// The device's random generator is global: tests running side by side must not interleave their
-/// seed-then-initialise, or the "same" model differs from run to run (it made one check fail 1 run in 6).
-static SEEDED_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+mod common;
 
 fn recommender(space: DiffusionSpace) -> Recommender {
-    let _alone = SEEDED_INIT.lock().unwrap_or_else(|e| e.into_inner());
-    let device = Device::flex();
-    device.seed(3);
     let config = ModelConfig {
         dim: 16,
         denoiser_hidden: 32,
@@ -27,7 +21,8 @@ fn recommender(space: DiffusionSpace) -> Recommender {
         diffusion_space: space,
         ..ModelConfig::new(30)
     };
-    let mut model = SeqDiff::new(&config, &device);
+    let mut model = common::seeded_model(&config, 3);
+    let device = model.device();
     // A non-zero repeat offset (−3), so the softmax the chain feeds back must apply it.
     model.repeat_bias = Some(Param::from_tensor(Tensor::<1>::from_data(TensorData::new(vec![-0.3f32], [1]), &device)));
     Recommender::new(model)

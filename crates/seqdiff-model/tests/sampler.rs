@@ -4,7 +4,6 @@ use burn::tensor::{Tensor, TensorData};
 use seqdiff_model::Device;
 use seqdiff_model::config::{DenoiserKind, ModelConfig, SamplingConfig};
 use seqdiff_model::encoder::attention_bias;
-use seqdiff_model::model::SeqDiff;
 use seqdiff_model::noise::gaussian;
 use seqdiff_model::sampler::Recommender;
 use seqdiff_model::schedule::{cosine_alpha_bars, respaced_timesteps};
@@ -13,10 +12,10 @@ fn small_config(kind: DenoiserKind) -> ModelConfig {
     ModelConfig { dim: 16, denoiser_hidden: 32, denoiser: kind, dropout: 0.0, ..ModelConfig::new(30) }
 }
 
+mod common;
+
 fn recommender(kind: DenoiserKind) -> Recommender {
-    let device = Device::flex();
-    device.seed(7);
-    Recommender::new(SeqDiff::new(&small_config(kind), &device))
+    Recommender::new(common::seeded_model(&small_config(kind), 7))
 }
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -136,10 +135,8 @@ fn respaced_steps_feed_original_timesteps() {
 #[test]
 fn noise_and_steps_change_the_output() {
     for residual in [false, true] {
-        let device = Device::flex();
-        device.seed(7);
         let config = ModelConfig { residual_denoiser: residual, ..small_config(DenoiserKind::Mlp) };
-        let rec = Recommender::new(SeqDiff::new(&config, &device));
+        let rec = Recommender::new(common::seeded_model(&config, 7));
         let h = vec![vec![2u32, 7, 7, 1]];
         let base = rec.generate(&h, &sampling(1.0, 10, 0.0), false).read();
         let again = rec.generate(&h, &sampling(1.0, 10, 0.0), false).read();
@@ -284,10 +281,9 @@ fn zero_steps_is_the_encoder_alone_for_every_seed_and_guidance() {
 
 #[test]
 fn residual_denoiser_adds_the_condition_to_the_mlp_output() {
-    let device = Device::flex();
-    device.seed(3);
     let config = ModelConfig { residual_denoiser: true, ..small_config(DenoiserKind::Mlp) };
-    let model = SeqDiff::new(&config, &device);
+    let model = common::seeded_model(&config, 3);
+    let device = model.device();
     let mut plain = model.denoiser.clone();
     plain.residual = false;
     let d = config.dim;

@@ -1,7 +1,10 @@
 //! The UI thread's side of inference, as one object provided through Leptos context: the bridge
-//! to the inference worker (requests go out, replies come back as futures), what is known about
-//! WebGPU (mirrored here, so the runner decides without asking the worker) and the latest-only
-//! gate of the page's requests (`runner.rs`).
+//! to the inference worker (requests go out, replies come back as futures), a second worker that
+//! computes half of a CPU request's seeds on another core, what is known about WebGPU (mirrored
+//! here, so the runner decides without asking the worker) and the latest-only gate of the page's
+//! requests (`runner.rs`).
+
+use std::rc::Rc;
 
 use gloo_worker::Spawnable;
 use gloo_worker::oneshot::OneshotBridge;
@@ -20,6 +23,39 @@ pub struct Inference {
     bridge: StoredValue<OneshotBridge<InferenceWorker>, LocalStorage>,
     webgpu: StoredValue<WebGpuStatus>,
     pub(crate) gate: StoredValue<LatestOnly<PageState>>,
+    /// The shown model as the main worker last loaded it (the seed helper loads the same).
+    shown: StoredValue<Option<ShownModel>, LocalStorage>,
+    seed_helper: StoredValue<SeedHelper, LocalStorage>,
+    /// At most this many workers compute one CPU request (2 where the device has two cores).
+    cpu_workers: StoredValue<usize>,
+}
+
+#[derive(Clone)]
+struct ShownModel {
+    /// Counts the shown models loaded, so a helper never answers for a model the page replaced.
+    id: u64,
+    config: ModelConfig,
+    weights: Rc<Vec<u8>>,
+}
+
+/// A second inference worker for the CPU requests with two or more seeds: it computes the second
+/// half of the seeds while the main worker computes the first (the denoising steps are ≈ 80% of a
+/// request and every seed's chain is independent). It starts the first time such a request comes,
+/// and loads each shown model; until it has, requests run on the main worker alone.
+#[derive(Default)]
+struct SeedHelper {
+    bridge: Option<OneshotBridge<InferenceWorker>>,
+    state: HelperState,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum HelperState {
+    #[default]
+    NotStarted,
+    Loading(u64),
+    Ready(u64),
+    /// It failed once: requests stay on the main worker.
+    Off,
 }
 
 impl Inference {
@@ -28,13 +64,71 @@ impl Inference {
     /// download or compile): the browser raises them on the page's window, naming the worker's script.
     pub fn spawn(on_failure: impl Fn(String) + 'static) -> Self {
         watch_worker_errors(on_failure);
-        let bridge =
-            InferenceWorker::spawner().encoding::<WorkerCodec>().with_loader(true).as_module(true).spawn(WORKER_SCRIPT);
+        let cores = web_sys::window().map_or(1.0, |w| w.navigator().hardware_concurrency());
         Inference {
-            bridge: StoredValue::new_local(bridge),
+            bridge: StoredValue::new_local(spawn_worker()),
             webgpu: StoredValue::new(WebGpuStatus::Unknown),
             gate: StoredValue::new(LatestOnly::default()),
+            shown: StoredValue::new_local(None),
+            seed_helper: StoredValue::new_local(SeedHelper::default()),
+            cpu_workers: StoredValue::new(if cores >= 2.0 { 2 } else { 1 }),
         }
+    }
+
+    /// How many workers may compute one CPU request (1 or 2; the page benchmark compares them).
+    pub fn set_cpu_workers(self, workers: usize) {
+        self.cpu_workers.set_value(workers.clamp(1, 2));
+    }
+
+    /// The seed helper's bridge when it can take part of this request; starts it (for later
+    /// requests) the first time a request could use it.
+    fn seed_helper_for(
+        self,
+        slot: Slot,
+        on: ComputeBackend,
+        sampling: &SamplingConfig,
+    ) -> Option<OneshotBridge<InferenceWorker>> {
+        let splittable =
+            slot == Slot::Shown && on == ComputeBackend::Cpu && sampling.ensemble >= 2 && sampling.steps > 0;
+        if !splittable || self.cpu_workers.get_value() < 2 {
+            return None;
+        }
+        let shown = self.shown.with_value(|m| m.as_ref().map(|m| m.id))?;
+        match self.seed_helper.with_value(|h| h.state) {
+            HelperState::Ready(id) if id == shown => {
+                self.seed_helper.with_value(|h| h.bridge.as_ref().map(OneshotBridge::fork))
+            }
+            HelperState::NotStarted => {
+                self.load_seed_helper();
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Starts the seed helper if needed and loads the shown model into it.
+    fn load_seed_helper(self) {
+        let Some(model) = self.shown.with_value(Clone::clone) else {
+            return;
+        };
+        let mut bridge = None;
+        self.seed_helper.update_value(|h| {
+            let helper = h.bridge.get_or_insert_with(spawn_worker);
+            bridge = Some(helper.fork());
+            h.state = HelperState::Loading(model.id);
+        });
+        let Some(mut bridge) = bridge else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let request = Request::Load { slot: Slot::Shown, config: model.config, weights: model.weights.to_vec() };
+            let loaded = matches!(bridge.run(request).await, Reply::Loaded(Ok(_)));
+            self.seed_helper.update_value(|h| {
+                if h.state == HelperState::Loading(model.id) {
+                    h.state = if loaded { HelperState::Ready(model.id) } else { HelperState::Off };
+                }
+            });
+        });
     }
 
     async fn call(self, request: Request) -> Reply {
@@ -46,10 +140,20 @@ impl Inference {
 
     /// Builds the model in the worker (in `slot`); its item vectors and repeat offset come back.
     pub async fn load(self, slot: Slot, config: ModelConfig, weights: Vec<u8>) -> Result<LoadedModel, String> {
-        match self.call(Request::Load { slot, config, weights }).await {
+        let shown = (slot == Slot::Shown).then(|| (config.clone(), Rc::new(weights.clone())));
+        let loaded = match self.call(Request::Load { slot, config, weights }).await {
             Reply::Loaded(loaded) => loaded,
             other => Err(unexpected(other)),
+        };
+        if let (Ok(_), Some((config, weights))) = (&loaded, shown) {
+            let id = self.shown.with_value(|m| m.as_ref().map_or(0, |m| m.id + 1));
+            self.shown.set_value(Some(ShownModel { id, config, weights }));
+            // A helper that was started loads the new model; until then it is not asked.
+            if !matches!(self.seed_helper.with_value(|h| h.state), HelperState::NotStarted | HelperState::Off) {
+                self.load_seed_helper();
+            }
         }
+        loaded
     }
 
     /// What is known about WebGPU (without starting it).
@@ -114,10 +218,58 @@ impl Inference {
         history: &[u32],
         sampling: &SamplingConfig,
     ) -> Result<Timed, String> {
-        let request = Request::Generate { slot, on, history: history.to_vec(), sampling: sampling.clone() };
+        if let Some(helper) = self.seed_helper_for(slot, on, sampling) {
+            return self.generate_split(helper, history, sampling).await;
+        }
+        self.generate_whole(slot, on, history, sampling).await
+    }
+
+    async fn generate_whole(
+        self,
+        slot: Slot,
+        on: ComputeBackend,
+        history: &[u32],
+        sampling: &SamplingConfig,
+    ) -> Result<Timed, String> {
+        let request =
+            Request::Generate { slot, on, history: history.to_vec(), sampling: sampling.clone(), first_seed_row: 0 };
         match self.call(request).await {
             Reply::Generated(result) => result,
             other => Err(unexpected(other)),
+        }
+    }
+
+    /// The shown model's CPU request with the first half of its seeds on the main worker and the
+    /// rest on the seed helper, at the same time; the result is the request's (each seed draws the
+    /// noise it would draw in one worker). Its time is the slower worker's.
+    async fn generate_split(
+        self,
+        mut helper: OneshotBridge<InferenceWorker>,
+        history: &[u32],
+        sampling: &SamplingConfig,
+    ) -> Result<Timed, String> {
+        let first = sampling.ensemble.div_ceil(2);
+        let part = |ensemble: usize, first_seed_row: u64| Request::Generate {
+            slot: Slot::Shown,
+            on: ComputeBackend::Cpu,
+            history: history.to_vec(),
+            sampling: SamplingConfig { ensemble, ..sampling.clone() },
+            first_seed_row,
+        };
+        let (mine, theirs) =
+            futures::join!(self.call(part(first, 0)), helper.run(part(sampling.ensemble - first, first as u64)));
+        match (mine, theirs) {
+            (Reply::Generated(Ok(mine)), Reply::Generated(Ok(theirs))) => {
+                let ms = mine.ms.max(theirs.ms);
+                Ok(Timed { result: mine.result.join_seeds(theirs.result)?, ms, workers: 2 })
+            }
+            (Reply::Generated(Err(why)), _) => Err(why),
+            (other, _) if !matches!(other, Reply::Generated(_)) => Err(unexpected(other)),
+            _ => {
+                // The helper failed: it is not asked again, and this request runs whole.
+                self.seed_helper.update_value(|h| h.state = HelperState::Off);
+                self.generate_whole(Slot::Shown, ComputeBackend::Cpu, history, sampling).await
+            }
         }
     }
 
@@ -173,6 +325,10 @@ impl WebGpuFailure {
             WebGpuFailure::Failed(why) => format!("WebGPU failed: {why}"),
         }
     }
+}
+
+fn spawn_worker() -> OneshotBridge<InferenceWorker> {
+    InferenceWorker::spawner().encoding::<WorkerCodec>().with_loader(true).as_module(true).spawn(WORKER_SCRIPT)
 }
 
 fn unexpected(reply: Reply) -> String {

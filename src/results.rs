@@ -21,9 +21,10 @@ pub fn StatusLine(state: RwSignal<PageState>, sinks: Sinks) -> impl IntoView {
         let gpu = format!(" · WebGPU: {}", sinks.gpu_phase.get());
         match sinks.output.get() {
             Some(o) => format!(
-                "backend: {}{auto} · last request {}{gpu}",
+                "backend: {}{auto} · last request {}{}{gpu}",
                 o.backend.label(),
-                request_cost(o.ms, o.steps, o.seeds, o.step)
+                request_cost(o.ms, o.steps, o.seeds, o.step),
+                if o.workers > 1 { format!(" · seeds split over {} CPU workers", o.workers) } else { String::new() }
             ),
             None => format!(
                 "backend: {}{auto} · no request yet{gpu}",

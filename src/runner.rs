@@ -152,6 +152,7 @@ fn output_of(
         rows,
         answer,
         ms: timed.ms,
+        workers: timed.workers,
         steps: sampling.steps,
         seeds: sampling.ensemble,
         step,

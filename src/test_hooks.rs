@@ -29,9 +29,13 @@ pub fn install(inference: Inference) {
         )
     });
     set("workerMemoryBytes", memory.as_ref());
+    // How many workers may compute one CPU request (1 or 2): the page benchmark compares them.
+    let workers = Closure::<dyn Fn(usize)>::new(move |n| inference.set_cpu_workers(n));
+    set("setCpuWorkers", workers.as_ref());
     let _ = js_sys::Reflect::set(&window, &"playgroundTestHooks".into(), &hooks);
     // The page's lifetime.
     loss.forget();
     panic.forget();
     memory.forget();
+    workers.forget();
 }

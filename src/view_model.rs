@@ -35,6 +35,8 @@ pub struct Output {
     pub rows: Vec<Row>,
     pub answer: Option<Answer>,
     pub ms: f64,
+    /// How many CPU workers computed it (2 when its seeds were split between two).
+    pub workers: usize,
     pub steps: usize,
     pub seeds: usize,
     /// What each of its steps ran.

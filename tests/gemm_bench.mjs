@@ -14,7 +14,8 @@ const stepProducts = (k) => [['x_t · W_x', k, d, h], ['hidden_mid', 2 * k, h, h
 const productsBySeeds = { 'K=1': stepProducts(1), 'K=8': stepProducts(8) };
 // Rounds are interleaved (every shape once per round), so a slow spell of the machine falls on all
 // shapes alike and the per-round comparisons below stay fair.
-const worker = `onmessage = async ({ data: { bytes, shapes } }) => {
+const worker = `const [d, h] = [${d}, ${h}];
+onmessage = async ({ data: { bytes, shapes } }) => {
   const { instance } = await WebAssembly.instantiate(bytes, {});
   const run = instance.exports.run;
   const reps = shapes.map(([m, k, n]) => Math.max(50, Math.round(4e7 / (m * k * n))));
@@ -27,7 +28,18 @@ const worker = `onmessage = async ({ data: { bytes, shapes } }) => {
       times[i].push((performance.now() - start) / reps[i]);
     });
   }
-  postMessage(times);
+  // Whole requests' products in the request's order (K = 1, then K = 8), interleaved the same way.
+  const chains = [[1, d, h], [8, d, h]];
+  chains.forEach(([k, d, h]) => instance.exports.run_chain(k, d, h, 50, 5));
+  const chainTimes = chains.map(() => []);
+  for (let round = 0; round < 9; round++) {
+    chains.forEach(([k, d, h], i) => {
+      const start = performance.now();
+      instance.exports.run_chain(k, d, h, 50, 20);
+      chainTimes[i].push((performance.now() - start) / 20);
+    });
+  }
+  postMessage({ times, chainTimes });
 };`;
 const shapes = Object.values(productsBySeeds).flat().map(([, m, k, n]) => [m, k, n, false]);
 const [, mSub, kSub, nSub] = productsBySeeds['K=8'][1]; // hidden_mid, again with subnormal inputs
@@ -35,7 +47,7 @@ shapes.push([mSub, kSub, nSub, true]);
 
 const browser = await launchBrowser({ webgpu: false });
 const page = await browser.newPage();
-const rounds = await page.evaluate(({ source, bytes, shapes }) => new Promise((done) => {
+const { times: rounds, chainTimes } = await page.evaluate(({ source, bytes, shapes }) => new Promise((done) => {
   const w = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
   w.onmessage = (e) => done(e.data);
   w.postMessage({ bytes: new Uint8Array(bytes), shapes });
@@ -59,3 +71,6 @@ const t = ms[i];
 const normal = shapes.findIndex(([m, k, n, subnormal]) => !subnormal && m === mSub && k === kSub && n === nSub);
 const slowdown = median(rounds[i].map((sub, round) => sub / rounds[normal][round]));
 console.log(`K=8 hidden_mid with every other input subnormal (1e-40): ${(t * 1000).toFixed(1)} µs, ${(2 * mSub * kSub * nSub / t / 1e6).toFixed(1)} GFLOP/s; ${slowdown.toFixed(2)}× its time on normal inputs in the same round (median of ${rounds[i].length} rounds)`);
+for (const [i, seeds] of ['K=1', 'K=8'].entries()) {
+  console.log(`${seeds}: 50 steps' products in a request's order (their own weights and outputs): ${median(chainTimes[i]).toFixed(2)} ms a request (median of ${chainTimes[i].length} rounds)`);
+}

@@ -287,6 +287,36 @@ test('a hostile URL renders the page with a notice, injects nothing, and raises 
   await context.close();
 });
 
+test('a request with several seeds is split over two CPU workers and shows the list one worker shows', async () => {
+  const { page, errors, context } = await open('?history=1,50,181,100&backend=cpu&guidance=1.5&steps=20&seeds=8&eta=0.3&seed=3');
+  const status = page.getByRole('status');
+  // The first request runs in the main worker alone; it starts the second worker.
+  const alone = await waitForRecs(page);
+  assert.doesNotMatch(await status.textContent(), /split over/);
+  const seed = page.getByLabel('Seed', { exact: true });
+  let list = alone;
+  for (let n = 4; !/seeds split over 2 CPU workers/.test(await status.textContent()); n++) {
+    assert.ok(n < 60, 'the second worker never took part');
+    await seed.fill(String(n));
+    await seed.press('Enter');
+    list = await waitForChange(page, list);
+  }
+  // The same request again, now split: the same list, scores included.
+  await seed.fill('3');
+  await seed.press('Enter');
+  const split = await waitForChange(page, list);
+  assert.match(await status.textContent(), /seeds split over 2 CPU workers/);
+  assert.deepEqual(split, alone);
+  // One worker again on request (the benchmark's comparison).
+  await page.evaluate(() => window.playgroundTestHooks.setCpuWorkers(1));
+  await seed.fill('4');
+  await seed.press('Enter');
+  await waitForChange(page, split);
+  assert.doesNotMatch(await status.textContent(), /split over/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('CPU and WebGPU give the same recommendations', async () => {
   const query = '?history=1,50,181,100&guidance=2&steps=10&seeds=2&eta=0&seed=7';
   const cpu = await open(query + '&backend=cpu');

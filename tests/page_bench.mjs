@@ -4,6 +4,8 @@
 // Needs a release build in dist/ (`trunk build --release`); run with `cargo xtask bench-page` or
 // `node tests/page_bench.mjs`. BENCH_BUNDLE=DIR measures that bundle (copied into dist/models/, opened
 // with dataset=its folder name) instead of the shipped one: `cargo xtask bench-page --items 12000`.
+// CPU_WORKERS=1 keeps every CPU request in one worker (by default a request with several seeds is
+// split over two once the second worker has loaded the model).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -52,6 +54,16 @@ async function requestPage(backend, steps, seeds) {
   page.on('crash', () => console.log(`the page crashed (${backend}, S=${steps}, K=${seeds})`));
   await page.goto(`${base}/?${history}&backend=${backend}&steps=${steps}&seeds=${seeds}&guidance=1&eta=0&seed=0`);
   await page.getByRole('status').filter({ hasText: new RegExp(`backend: ${backend === 'cpu' ? 'CPU' : 'WebGPU'} · last request`) }).waitFor({ timeout: 300_000 });
+  if (backend === 'cpu' && seeds > 1) {
+    if (process.env.CPU_WORKERS === '1') {
+      await page.evaluate(() => window.playgroundTestHooks.setCpuWorkers(1));
+    } else {
+      // The first request started the second worker: time only requests it takes part in.
+      for (let seed = 1000; seed < 1030 && !/split over/.test(await page.getByRole('status').textContent()); seed++) {
+        await request(page, seed);
+      }
+    }
+  }
   return page;
 }
 
@@ -81,7 +93,7 @@ async function request(page, seed) {
   const result = await changed;
   if (result === null) return null;
   const [roundTrip, status] = result;
-  return [Number(/last request ([\d.]+) ms/.exec(status)[1]), roundTrip];
+  return [Number(/last request ([\d.]+) ms/.exec(status)[1]), roundTrip, /split over/.test(status)];
 }
 
 /** `reps` requests, and how long the page's main (UI) thread was busy per request meanwhile, from
@@ -191,8 +203,24 @@ for (const [backend, reps] of [['cpu', 41], ['webgpu', 5]].filter(([b]) => backe
     const { runs, uiBusy, uiScript } = await latencies(backend, 50, seeds, reps);
     const xs = runs.map((r) => r[0]);
     const trips = runs.map((r) => r[1]);
-    console.log(`${backend.padEnd(6)} S=50 K=${seeds}: median ${median(xs).toFixed(1)} ms per request in the worker (${(median(xs) / 50).toFixed(2)} ms per step; ${xs.length} requests, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}); round trip seen by the page: median ${median(trips).toFixed(0)} ms; UI thread busy ${uiBusy.toFixed(1)} ms per request (script ${uiScript.toFixed(1)})`);
+    console.log(`${backend.padEnd(6)} S=50 K=${seeds}: median ${median(xs).toFixed(1)} ms per request in the worker (${(median(xs) / 50).toFixed(2)} ms per step; ${xs.length} requests, ${runs.filter((r) => r[2]).length} split over two workers, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}); round trip seen by the page: median ${median(trips).toFixed(0)} ms; UI thread busy ${uiBusy.toFixed(1)} ms per request (script ${uiScript.toFixed(1)})`);
   }
+}
+// One worker against two on one page, alternating request by request (a slow spell of the machine falls
+// on both alike): K = 8 CPU requests, each pair's ratio two / one.
+if (backends.includes('cpu') && process.env.CPU_WORKERS !== '1') {
+  const page = await requestPage('cpu', 50, 8);
+  const times = { 1: [], 2: [] };
+  for (let seed = 1; seed <= 82; seed++) {
+    const workers = seed % 2 ? 2 : 1;
+    await page.evaluate((n) => window.playgroundTestHooks.setCpuWorkers(n), workers);
+    const timed = await request(page, seed);
+    if (timed && timed[2] === (workers === 2)) times[workers].push(timed[0]);
+  }
+  await page.context().close();
+  const pairs = Math.min(times[1].length, times[2].length);
+  const ratios = Array.from({ length: pairs }, (_, i) => times[2][i] / times[1][i]);
+  console.log(`cpu    S=50 K=8, one and two workers alternating: one ${median(times[1]).toFixed(1)} ms (min ${Math.min(...times[1]).toFixed(1)}), two ${median(times[2]).toFixed(1)} ms (min ${Math.min(...times[2]).toFixed(1)}) median per request in the workers; two / one median ${median(ratios).toFixed(2)} over ${pairs} pairs`);
 }
 // The same CPU requests with the page left idle between them (its map replay and placing done), so the
 // worker's time is its own and not a share of two cores with the UI still drawing the previous result.

@@ -23,12 +23,14 @@ pub enum Request {
     },
     /// Start WebGPU (once; later calls get the first outcome).
     StartWebGpu,
-    /// One generation with its trajectory, read back once.
+    /// One generation with its trajectory, read back once. Its seeds are rows `first_seed_row ..` of
+    /// the page's request (0 unless the page split the request's seeds over two workers).
     Generate {
         slot: Slot,
         on: ComputeBackend,
         history: Vec<u32>,
         sampling: SamplingConfig,
+        first_seed_row: u64,
     },
     /// WebGPU failed: never use it again on this page.
     DropWebGpu {
@@ -57,6 +59,8 @@ pub struct LoadedModel {
 pub struct Timed {
     pub result: GenerationResult,
     pub ms: f64,
+    /// How many workers computed it (2 when its seeds were split between two).
+    pub workers: usize,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -61,7 +61,7 @@ fn round_trip<C: Codec>(k: usize, runs: usize) -> f64 {
     let (result, ms) = reply(k);
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let sent = Reply::Generated(Ok(Timed { result: result.clone(), ms }));
+        let sent = Reply::Generated(Ok(Timed { result: result.clone(), ms, workers: 1 }));
         let start = now_ms();
         let received: Reply = C::decode(structured_clone(&C::encode(sent)));
         times.push(now_ms() - start);

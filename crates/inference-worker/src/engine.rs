@@ -76,13 +76,15 @@ impl Worker {
                 Ok(engine) => engine.webgpu().await.map(|_| ()),
                 Err(why) => Err(why),
             }),
-            Request::Generate { slot: Slot::Shown, on, history, sampling } => Reply::Generated(match self.engine() {
-                Ok(engine) => engine.run(on, &history, &sampling).await,
-                Err(why) => Err(why),
-            }),
-            Request::Generate { slot: Slot::Compared, on, history, sampling } => {
+            Request::Generate { slot: Slot::Shown, on, history, sampling, first_seed_row } => {
+                Reply::Generated(match self.engine() {
+                    Ok(engine) => engine.run(on, &history, &sampling, first_seed_row).await,
+                    Err(why) => Err(why),
+                })
+            }
+            Request::Generate { slot: Slot::Compared, on, history, sampling, first_seed_row } => {
                 Reply::Generated(match (self.compared(), on) {
-                    (Ok(engine), ComputeBackend::Cpu) => engine.run(on, &history, &sampling).await,
+                    (Ok(engine), ComputeBackend::Cpu) => engine.run(on, &history, &sampling, first_seed_row).await,
                     (Ok(_), ComputeBackend::WebGpu) => Err("the compared model runs on the CPU only".into()),
                     (Err(why), _) => Err(why),
                 })
@@ -191,8 +193,15 @@ impl Engine {
         self.last_encoding.borrow_mut().retain(|(b, _)| *b != ComputeBackend::WebGpu);
     }
 
-    /// One request on `on`: generation with the per-step trajectory, read back once.
-    pub async fn run(&self, on: ComputeBackend, history: &[u32], sampling: &SamplingConfig) -> Result<Timed, String> {
+    /// One request on `on`: generation with the per-step trajectory, read back once; its seeds are
+    /// rows `first_seed_row ..` of the page's request.
+    pub async fn run(
+        &self,
+        on: ComputeBackend,
+        history: &[u32],
+        sampling: &SamplingConfig,
+        first_seed_row: u64,
+    ) -> Result<Timed, String> {
         // A request made for the model shown before this one was loaded may name items it lacks.
         let n = self.config.num_items;
         if let Some(bad) = history.iter().find(|&&i| i == 0 || i as usize > n) {
@@ -208,8 +217,9 @@ impl Engine {
         let start = now_ms();
         let encoding = self.encoding(on, &rec, history);
         // The page draws the first row's trajectory only.
-        let result = rec.generate_encoded(&encoding, sampling, true).keep_trajectory_rows(1).read_async().await?;
-        Ok(Timed { result, ms: now_ms() - start })
+        let generation = rec.generate_seed_rows(&encoding, sampling, first_seed_row, true);
+        let result = generation.keep_trajectory_rows(1).read_async().await?;
+        Ok(Timed { result, ms: now_ms() - start, workers: 1 })
     }
 
     /// The encoding of `history` on `on`: the cached one when the history is the last request's.

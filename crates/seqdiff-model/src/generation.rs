@@ -58,3 +58,32 @@ impl PackedLayout {
         }
     }
 }
+
+impl GenerationResult {
+    /// One history's request from two parts of its seeds, computed apart (`Recommender::
+    /// generate_seed_rows`): this part's rows, then `rest`'s. The scores are the mean over all seeds
+    /// (each part's mean weighted by its rows), the trajectory is this part's (its first seed's).
+    pub fn join_seeds(mut self, rest: GenerationResult) -> Result<GenerationResult, String> {
+        let fits = self.users == 1
+            && rest.users == 1
+            && self.dim == rest.dim
+            && self.steps == rest.steps
+            && self.scores.first().map(Vec::len) == rest.scores.first().map(Vec::len)
+            && self.endpoints.is_some() == rest.endpoints.is_some();
+        if !fits {
+            return Err("the two parts of a request's seeds do not fit together".into());
+        }
+        let rows = self.rows + rest.rows;
+        let (mine, theirs) = (self.rows as f32 / rows as f32, rest.rows as f32 / rows as f32);
+        for (score, other) in self.scores[0].iter_mut().zip(&rest.scores[0]) {
+            *score = *score * mine + other * theirs;
+        }
+        self.final_x0.extend(rest.final_x0);
+        if let (Some((cond, uncond)), Some((rest_cond, rest_uncond))) = (self.endpoints.as_mut(), rest.endpoints) {
+            cond.extend(rest_cond);
+            uncond.extend(rest_uncond);
+        }
+        self.rows = rows;
+        Ok(self)
+    }
+}

@@ -116,15 +116,35 @@ impl Recommender {
 
     /// `generate` for histories already encoded.
     pub fn generate_encoded(&self, encoding: &Encoding, sampling: &SamplingConfig, trace: bool) -> Generation {
-        self.sample(encoding, sampling, trace, false)
+        self.sample(encoding, sampling, 0, trace, false)
+    }
+
+    /// Seeds `first_seed_row ..` of a larger ensemble for one history: `sampling.ensemble` rows that
+    /// draw the noise of rows `first_seed_row + k`, so that two workers can each compute part of one
+    /// request's seeds and their results combine into the whole (`GenerationResult::join_seeds`).
+    pub fn generate_seed_rows(
+        &self,
+        encoding: &Encoding,
+        sampling: &SamplingConfig,
+        first_seed_row: u64,
+        trace: bool,
+    ) -> Generation {
+        self.sample(encoding, sampling, first_seed_row, trace, false)
     }
 
     /// `generate` with the trajectory and the chain's inputs x_t kept (`seqdiff chain`'s view).
     pub fn generate_traced(&self, encoding: &Encoding, sampling: &SamplingConfig) -> Generation {
-        self.sample(encoding, sampling, true, true)
+        self.sample(encoding, sampling, 0, true, true)
     }
 
-    fn sample(&self, encoding: &Encoding, sampling: &SamplingConfig, trace: bool, trace_inputs: bool) -> Generation {
+    fn sample(
+        &self,
+        encoding: &Encoding,
+        sampling: &SamplingConfig,
+        first_seed_row: u64,
+        trace: bool,
+        trace_inputs: bool,
+    ) -> Generation {
         let cfg = &self.model.config;
         let s = sampling.clamped(cfg.diffusion_steps);
         let histories = &encoding.histories[..];
@@ -149,7 +169,8 @@ impl Recommender {
         let bias = self.item_bias(histories);
         let start = s.start_timestep(cfg.diffusion_steps);
         let timesteps = respaced_timesteps_from(start, s.steps);
-        let noise = self.noise(s.seed, rows, d, if s.eta > 0.0 { timesteps.len() } else { 1 });
+        let noise =
+            self.noise(s.seed.wrapping_add(first_seed_row), rows, d, if s.eta > 0.0 { timesteps.len() } else { 1 });
         let mut x = noise.clone().slice([0..1]).reshape([rows, d]);
         if s.start < 1.0 {
             // Start from the encoder's prediction noised to the start timestep's level.
@@ -165,7 +186,8 @@ impl Recommender {
             let windows: Vec<Vec<u32>> =
                 encoded.windows.iter().flat_map(|w| std::iter::repeat_n(w.clone(), k)).collect();
             let delta = cfg.token_noise;
-            let lambda = self.noise(s.seed ^ LAMBDA_STREAM, rows, d, timesteps.len()) * delta + delta;
+            let lambda_seed = (s.seed ^ LAMBDA_STREAM).wrapping_add(first_seed_row);
+            let lambda = self.noise(lambda_seed, rows, d, timesteps.len()) * delta + delta;
             (self.model.token_windows(&windows), lambda)
         });
         let cross = (cfg.denoiser == DenoiserKind::CrossAttn).then(|| {

@@ -2,6 +2,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 use seqdiff_model::Device;
+use seqdiff_model::GenerationResult;
 use seqdiff_model::config::{DenoiserKind, ModelConfig, SamplingConfig};
 use seqdiff_model::encoder::attention_bias;
 use seqdiff_model::noise::gaussian;
@@ -177,6 +178,53 @@ fn trajectory_has_one_point_per_step_and_ends_at_the_output() {
         assert_eq!(step.as_slice(), &full[..1]);
     }
     assert_eq!((&trimmed.scores, &trimmed.final_x0, &trimmed.endpoints), (&r.scores, &r.final_x0, &r.endpoints));
+}
+
+/// A request's seeds split in two parts (as the page splits them over two workers) and joined give
+/// the request computed whole: every denoiser, guided with η > 0 (noise at every step), and DiffuRec's
+/// approximator (its λ stream).
+#[test]
+fn seeds_computed_in_two_parts_join_into_the_whole_request() {
+    let tokens = ModelConfig {
+        denoiser: DenoiserKind::HistoryTokens,
+        token_noise: 0.5,
+        residual_denoiser: false,
+        design: seqdiff_model::config::Design::DiffuRec,
+        ..small_config(DenoiserKind::Mlp)
+    };
+    let configs = [small_config(DenoiserKind::Mlp), small_config(DenoiserKind::CrossAttn), tokens];
+    for config in configs {
+        let rec = Recommender::new(common::seeded_model(&config, 7));
+        let encoding = rec.encode(&[vec![2u32, 7, 7, 1, 19]]);
+        let whole = SamplingConfig { ensemble: 5, ..sampling(1.5, 6, 0.7) };
+        let expected = rec.generate_encoded(&encoding, &whole, true).read();
+        let first = rec.generate_seed_rows(&encoding, &SamplingConfig { ensemble: 3, ..whole.clone() }, 0, true).read();
+        let rest = rec.generate_seed_rows(&encoding, &SamplingConfig { ensemble: 2, ..whole.clone() }, 3, true).read();
+        let joined = first.clone().join_seeds(rest).unwrap();
+        let kind = config.denoiser;
+        assert_eq!((joined.rows, joined.final_x0.len()), (5, 5), "{kind:?}");
+        assert!(max_abs_diff(&joined.scores[0], &expected.scores[0]) < 1e-6, "{kind:?}");
+        for (got, want) in joined.final_x0.iter().zip(&expected.final_x0) {
+            assert!(max_abs_diff(got, want) < 1e-5, "{kind:?}");
+        }
+        match (&joined.endpoints, &expected.endpoints) {
+            (Some((c, u)), Some((ec, eu))) => {
+                assert!(c.iter().zip(ec).chain(u.iter().zip(eu)).all(|(a, b)| max_abs_diff(a, b) < 1e-5), "{kind:?}")
+            }
+            (None, None) => assert!(kind.reruns_encoder(), "{kind:?}: unguided only when it cannot be guided"),
+            _ => panic!("{kind:?}: endpoints of one and not the other"),
+        }
+        // The trajectory is the first part's, whose first seed is the whole request's first seed.
+        assert_eq!(joined.trajectory.len(), expected.trajectory.len());
+        for (got, want) in joined.trajectory.iter().zip(&expected.trajectory) {
+            assert!(max_abs_diff(&got[0], &want[0]) < 1e-5, "{kind:?}");
+        }
+        // Parts that are not one request's do not join.
+        let other_dim = GenerationResult { dim: 3, ..first.clone() };
+        assert!(first.clone().join_seeds(other_dim).is_err());
+        let two_users = GenerationResult { users: 2, ..first.clone() };
+        assert!(first.join_seeds(two_users).is_err());
+    }
 }
 
 #[test]

@@ -37,10 +37,12 @@ impl TitleIndex {
         if words.is_empty() {
             return Vec::new();
         }
+        // One searcher per word, built once per query, not once per title.
+        let finders: Vec<memchr::memmem::Finder> = words.iter().map(|w| memchr::memmem::Finder::new(w)).collect();
         let mut hits: Vec<(u8, std::cmp::Reverse<u32>, u32)> = self
             .entries
             .iter()
-            .filter(|e| !exclude.contains(&e.id) && words.iter().all(|w| e.text.contains(w)))
+            .filter(|e| finders.iter().all(|f| f.find(e.text.as_bytes()).is_some()) && !exclude.contains(&e.id))
             .map(|e| {
                 let tier = if e.text.starts_with(&query) {
                     0

@@ -11,7 +11,8 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// 80 users walking a cycle over 30 items.
+/// 80 users walking a cycle over 30 items. (Not every test file that shares this module uses it.)
+#[allow(dead_code)]
 pub fn write_cyclic(path: &Path) {
     let mut text = String::from("user\ttrain\tvalid\ttest\n");
     for u in 0..80u32 {

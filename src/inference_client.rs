@@ -16,6 +16,11 @@ use seqdiff_model::{ModelConfig, SamplingConfig};
 use inference_protocol::messages::{LoadedModel, Reply, Request, Slot, Timed};
 use inference_protocol::worker::{InferenceWorker, WORKER_SCRIPT, WorkerCodec};
 
+use futures::future::{Either, select};
+use gloo_timers::future::TimeoutFuture;
+
+use crate::seed_helper::{Ask, Load, SeedHelper};
+
 /// Copyable handle (arena-stored values, alive as long as the app): closures, tasks and the test
 /// hooks each hold one.
 #[derive(Clone, Copy)]
@@ -23,39 +28,10 @@ pub struct Inference {
     bridge: StoredValue<OneshotBridge<InferenceWorker>, LocalStorage>,
     webgpu: StoredValue<WebGpuStatus>,
     pub(crate) gate: StoredValue<LatestOnly<PageState>>,
-    /// The shown model as the main worker last loaded it (the seed helper loads the same).
-    shown: StoredValue<Option<ShownModel>, LocalStorage>,
+    /// The second worker for CPU requests with several seeds (`seed_helper.rs`).
     seed_helper: StoredValue<SeedHelper, LocalStorage>,
     /// At most this many workers compute one CPU request (2 where the device has two cores).
     cpu_workers: StoredValue<usize>,
-}
-
-#[derive(Clone)]
-struct ShownModel {
-    /// Counts the shown models loaded, so a helper never answers for a model the page replaced.
-    id: u64,
-    config: ModelConfig,
-    weights: Rc<Vec<u8>>,
-}
-
-/// A second inference worker for the CPU requests with two or more seeds: it computes the second
-/// half of the seeds while the main worker computes the first (the denoising steps are ≈ 80% of a
-/// request and every seed's chain is independent). It starts the first time such a request comes,
-/// and loads each shown model; until it has, requests run on the main worker alone.
-#[derive(Default)]
-struct SeedHelper {
-    bridge: Option<OneshotBridge<InferenceWorker>>,
-    state: HelperState,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-enum HelperState {
-    #[default]
-    NotStarted,
-    Loading(u64),
-    Ready(u64),
-    /// It failed once: requests stay on the main worker.
-    Off,
 }
 
 impl Inference {
@@ -69,7 +45,6 @@ impl Inference {
             bridge: StoredValue::new_local(spawn_worker()),
             webgpu: StoredValue::new(WebGpuStatus::Unknown),
             gate: StoredValue::new(LatestOnly::default()),
-            shown: StoredValue::new_local(None),
             seed_helper: StoredValue::new_local(SeedHelper::default()),
             cpu_workers: StoredValue::new(if cores >= 2.0 { 2 } else { 1 }),
         }
@@ -80,7 +55,7 @@ impl Inference {
         self.cpu_workers.set_value(workers.clamp(1, 2));
     }
 
-    /// The seed helper's bridge when it can take part of this request; starts it (for later
+    /// The seed helper's bridge when it can take part in this request; starts it (for later
     /// requests) the first time a request could use it.
     fn seed_helper_for(
         self,
@@ -93,41 +68,20 @@ impl Inference {
         if !splittable || self.cpu_workers.get_value() < 2 {
             return None;
         }
-        let shown = self.shown.with_value(|m| m.as_ref().map(|m| m.id))?;
-        match self.seed_helper.with_value(|h| h.state) {
-            HelperState::Ready(id) if id == shown => {
-                self.seed_helper.with_value(|h| h.bridge.as_ref().map(OneshotBridge::fork))
-            }
-            HelperState::NotStarted => {
-                self.load_seed_helper();
+        match self.seed_helper.try_update_value(SeedHelper::ask)? {
+            Ask::Ready(bridge) => Some(bridge),
+            Ask::Start(load) => {
+                self.load_seed_helper(load);
                 None
             }
-            _ => None,
+            Ask::Wait => None,
         }
     }
 
-    /// Starts the seed helper if needed and loads the shown model into it.
-    fn load_seed_helper(self) {
-        let Some(model) = self.shown.with_value(Clone::clone) else {
-            return;
-        };
-        let mut bridge = None;
-        self.seed_helper.update_value(|h| {
-            let helper = h.bridge.get_or_insert_with(spawn_worker);
-            bridge = Some(helper.fork());
-            h.state = HelperState::Loading(model.id);
-        });
-        let Some(mut bridge) = bridge else {
-            return;
-        };
+    fn load_seed_helper(self, load: Load) {
         leptos::task::spawn_local(async move {
-            let request = Request::Load { slot: Slot::Shown, config: model.config, weights: model.weights.to_vec() };
-            let loaded = matches!(bridge.run(request).await, Reply::Loaded(Ok(_)));
-            self.seed_helper.update_value(|h| {
-                if h.state == HelperState::Loading(model.id) {
-                    h.state = if loaded { HelperState::Ready(model.id) } else { HelperState::Off };
-                }
-            });
+            let (id, ok) = load.run().await;
+            self.seed_helper.update_value(|h| h.loaded(id, ok));
         });
     }
 
@@ -146,11 +100,9 @@ impl Inference {
             other => Err(unexpected(other)),
         };
         if let (Ok(_), Some((config, weights))) = (&loaded, shown) {
-            let id = self.shown.with_value(|m| m.as_ref().map_or(0, |m| m.id + 1));
-            self.shown.set_value(Some(ShownModel { id, config, weights }));
             // A helper that was started loads the new model; until then it is not asked.
-            if !matches!(self.seed_helper.with_value(|h| h.state), HelperState::NotStarted | HelperState::Off) {
-                self.load_seed_helper();
+            if let Some(load) = self.seed_helper.try_update_value(|h| h.shown_model_loaded(config, weights)).flatten() {
+                self.load_seed_helper(load);
             }
         }
         loaded
@@ -248,7 +200,9 @@ impl Inference {
         history: &[u32],
         sampling: &SamplingConfig,
     ) -> Result<Timed, String> {
-        let first = sampling.ensemble.div_ceil(2);
+        // The sampler's own bound on seeds (`SamplingConfig::clamped`): a whole request never has more.
+        let seeds = sampling.clamped(usize::MAX).ensemble;
+        let first = seeds.div_ceil(2);
         let part = |ensemble: usize, first_seed_row: u64| Request::Generate {
             slot: Slot::Shown,
             on: ComputeBackend::Cpu,
@@ -256,21 +210,39 @@ impl Inference {
             sampling: SamplingConfig { ensemble, ..sampling.clone() },
             first_seed_row,
         };
-        let (mine, theirs) =
-            futures::join!(self.call(part(first, 0)), helper.run(part(sampling.ensemble - first, first as u64)));
-        match (mine, theirs) {
-            (Reply::Generated(Ok(mine)), Reply::Generated(Ok(theirs))) => {
+        let mine = Box::pin(self.call(part(first, 0)));
+        let theirs = Box::pin(helper.run(part(seeds - first, first as u64)));
+        // Once the main worker's part is back the helper has a deadline: a worker that stopped without a
+        // panic (out of memory, killed by the browser) must not hold the page's requests for ever.
+        let (mine, theirs) = match select(mine, theirs).await {
+            Either::Left((mine, theirs)) => {
+                let ms = match &mine {
+                    Reply::Generated(Ok(part)) => part.ms,
+                    _ => 0.0,
+                };
+                match select(theirs, TimeoutFuture::new((4.0 * ms).max(1000.0) as u32)).await {
+                    Either::Left((theirs, _)) => (mine, Some(theirs)),
+                    Either::Right(_) => (mine, None),
+                }
+            }
+            Either::Right((theirs, mine)) => (mine.await, Some(theirs)),
+        };
+        let joined = match (mine, theirs) {
+            (Reply::Generated(Err(why)), _) => return Err(why),
+            (Reply::Generated(Ok(mine)), Some(Reply::Generated(Ok(theirs)))) => {
                 let ms = mine.ms.max(theirs.ms);
-                Ok(Timed { result: mine.result.join_seeds(theirs.result)?, ms, workers: 2 })
+                mine.result.join_seeds(theirs.result).ok().map(|result| Timed { result, ms, workers: 2 })
             }
-            (Reply::Generated(Err(why)), _) => Err(why),
-            (other, _) if !matches!(other, Reply::Generated(_)) => Err(unexpected(other)),
-            _ => {
-                // The helper failed: it is not asked again, and this request runs whole.
-                self.seed_helper.update_value(|h| h.state = HelperState::Off);
-                self.generate_whole(Slot::Shown, ComputeBackend::Cpu, history, sampling).await
-            }
+            (Reply::Generated(Ok(_)), _) => None,
+            (other, _) => return Err(unexpected(other)),
+        };
+        if let Some(joined) = joined {
+            return Ok(joined);
         }
+        // The helper failed, ran out of time or sent a part that does not fit: it is not asked again,
+        // and this request runs whole.
+        self.seed_helper.update_value(SeedHelper::failed);
+        self.generate_whole(Slot::Shown, ComputeBackend::Cpu, history, sampling).await
     }
 
     /// Test hook: the next WebGPU generation fails as a lost device would.
@@ -327,7 +299,7 @@ impl WebGpuFailure {
     }
 }
 
-fn spawn_worker() -> OneshotBridge<InferenceWorker> {
+pub(crate) fn spawn_worker() -> OneshotBridge<InferenceWorker> {
     InferenceWorker::spawner().encoding::<WorkerCodec>().with_loader(true).as_module(true).spawn(WORKER_SCRIPT)
 }
 

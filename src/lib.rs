@@ -22,6 +22,7 @@ mod open_model;
 mod overlay;
 mod results;
 mod runner;
+mod seed_helper;
 mod test_hooks;
 mod trajectory_table;
 mod url_sync;

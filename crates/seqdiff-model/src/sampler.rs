@@ -129,6 +129,8 @@ impl Recommender {
         first_seed_row: u64,
         trace: bool,
     ) -> Generation {
+        // Row u·K + k of several histories would need the whole request's K, which a part does not know.
+        debug_assert!(first_seed_row == 0 || encoding.histories.len() == 1, "seed rows of one history only");
         self.sample(encoding, sampling, first_seed_row, trace, false)
     }
 

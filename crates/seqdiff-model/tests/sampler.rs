@@ -182,7 +182,7 @@ fn trajectory_has_one_point_per_step_and_ends_at_the_output() {
 
 /// A request's seeds split in two parts (as the page splits them over two workers) and joined give
 /// the request computed whole: every denoiser, guided with η > 0 (noise at every step), and DiffuRec's
-/// approximator (its λ stream).
+/// approximator (its λ stream), and key space with a repeat offset and the history bag from a part-way start.
 #[test]
 fn seeds_computed_in_two_parts_join_into_the_whole_request() {
     let tokens = ModelConfig {
@@ -192,11 +192,23 @@ fn seeds_computed_in_two_parts_join_into_the_whole_request() {
         design: seqdiff_model::config::Design::DiffuRec,
         ..small_config(DenoiserKind::Mlp)
     };
-    let configs = [small_config(DenoiserKind::Mlp), small_config(DenoiserKind::CrossAttn), tokens];
-    for config in configs {
+    // Key space, a repeat offset and the history bag, started part-way down the chain.
+    let key_space = ModelConfig {
+        diffusion_space: seqdiff_model::config::DiffusionSpace::Key,
+        repeat_offset: true,
+        history_bag: true,
+        ..small_config(DenoiserKind::Mlp)
+    };
+    let configs = [
+        (small_config(DenoiserKind::Mlp), 1.0),
+        (small_config(DenoiserKind::CrossAttn), 1.0),
+        (tokens, 1.0),
+        (key_space, 0.5),
+    ];
+    for (config, start) in configs {
         let rec = Recommender::new(common::seeded_model(&config, 7));
         let encoding = rec.encode(&[vec![2u32, 7, 7, 1, 19]]);
-        let whole = SamplingConfig { ensemble: 5, ..sampling(1.5, 6, 0.7) };
+        let whole = SamplingConfig { ensemble: 5, start, ..sampling(1.5, 6, 0.7) };
         let expected = rec.generate_encoded(&encoding, &whole, true).read();
         let first = rec.generate_seed_rows(&encoding, &SamplingConfig { ensemble: 3, ..whole.clone() }, 0, true).read();
         let rest = rec.generate_seed_rows(&encoding, &SamplingConfig { ensemble: 2, ..whole.clone() }, 3, true).read();

@@ -1,7 +1,7 @@
-//! One export, `run`, for tests/gemm_bench.mjs: `reps` products [m, k] · [k, n] of row-major f32 matrices,
+//! Two exports for tests/gemm_bench.mjs: `run`, `reps` products [m, k] · [k, n] of row-major f32 matrices,
 //! called exactly as burn-flex calls gemm (row-major destination, no threads). No imports, so the module
 //! instantiates with an empty import object. With `subnormal`, every other input value is subnormal
-//! (1e-40), to show what such inputs cost on this CPU.
+//! (1e-40), to show what such inputs cost on this CPU. And `run_chain`, whole requests' products in order.
 
 /// Fills `len` values in [-0.5, 0.5) from a fixed pattern (every other one 1e-40 when `subnormal`).
 fn values(len: usize, step: usize, subnormal: bool) -> Vec<f32> {
@@ -17,30 +17,7 @@ pub extern "C" fn run(m: usize, k: usize, n: usize, reps: usize, subnormal: bool
     let rhs = values(k * n, 7_919, false);
     let mut out = vec![0.0f32; m * n];
     for _ in 0..reps {
-        // SAFETY: the three buffers hold m·k, k·n and m·n values with the row-major strides given.
-        unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                out.as_mut_ptr(),
-                1,
-                n as isize,
-                false,
-                lhs.as_ptr(),
-                1,
-                k as isize,
-                rhs.as_ptr(),
-                1,
-                n as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
-        }
+        product(&mut out, &lhs, &rhs, m, k, n);
     }
     out.iter().sum()
 }

@@ -45,6 +45,14 @@ const shapes = Object.values(productsBySeeds).flat().map(([, m, k, n]) => [m, k,
 const [, mSub, kSub, nSub] = productsBySeeds['K=8'][1]; // hidden_mid, again with subnormal inputs
 shapes.push([mSub, kSub, nSub, true]);
 
+// A worker that times 20 requests' products (`run_chain`) at K seeds per message, after a warm-up.
+const chainWorker = `const [d, h] = [${d}, ${h}];
+onmessage = async ({ data: { bytes, k } }) => {
+  if (bytes) { self.probe = (await WebAssembly.instantiate(bytes, {})).instance.exports; self.probe.run_chain(8, d, h, 50, 10); postMessage('ready'); return; }
+  const start = performance.now();
+  self.probe.run_chain(k, d, h, 50, 20);
+  postMessage((performance.now() - start) / 20);
+};`;
 const browser = await launchBrowser({ webgpu: false });
 const page = await browser.newPage();
 const { times: rounds, chainTimes } = await page.evaluate(({ source, bytes, shapes }) => new Promise((done) => {
@@ -52,6 +60,21 @@ const { times: rounds, chainTimes } = await page.evaluate(({ source, bytes, shap
   w.onmessage = (e) => done(e.data);
   w.postMessage({ bytes: new Uint8Array(bytes), shapes });
 }), { source: worker, bytes: [...wasm], shapes });
+// Two cores at once: half of a K = 8 request's products in each of two workers, against all of them in one.
+const parallel = await page.evaluate(({ source, bytes }) => new Promise((done) => {
+  (async () => {
+    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    const start = async () => { const w = new Worker(url); await new Promise((r) => { w.onmessage = r; w.postMessage({ bytes: new Uint8Array(bytes) }); }); return w; };
+    const run = (w, k) => new Promise((r) => { w.onmessage = (e) => r(e.data); w.postMessage({ k }); });
+    const [a, b] = [await start(), await start()];
+    const times = { whole: [], halves: [] };
+    for (let round = 0; round < 9; round++) {
+      times.whole.push(await run(a, 8));
+      times.halves.push(Math.max(...(await Promise.all([run(a, 4), run(b, 4)]))));
+    }
+    done(times);
+  })();
+}), { source: chainWorker, bytes: [...wasm] });
 await browser.close();
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const ms = rounds.map(median);
@@ -74,3 +97,4 @@ console.log(`K=8 hidden_mid with every other input subnormal (1e-40): ${(t * 100
 for (const [i, seeds] of ['K=1', 'K=8'].entries()) {
   console.log(`${seeds}: 50 steps' products in a request's order (their own weights and outputs): ${median(chainTimes[i]).toFixed(2)} ms a request (median of ${chainTimes[i].length} rounds)`);
 }
+console.log(`K=8 over two workers at once (4 seeds each, the slower of the two) ${median(parallel.halves).toFixed(2)} ms against one worker with all 8 ${median(parallel.whole).toFixed(2)} ms a request (median of 9 rounds)`);

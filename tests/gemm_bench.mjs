@@ -1,6 +1,7 @@
 // Benchmark (not a test): the CPU backend's matrix-product kernel alone, in a Web Worker in headless
 // Chromium, on the shapes one denoising step multiplies (S=50, guided: the conditional and unconditional
-// rows together). It gives the floor that gemm sets under the page's request latency. Build the probe
+// rows together), then whole requests' products in order, and K = 8 split over two workers at once. It gives the
+// floor that gemm sets under the page's request latency. Build the probe
 // first: `cargo build --release -p gemm-probe --target wasm32-unknown-unknown`, then
 // `node tests/gemm_bench.mjs` (BENCHMARKS.md).
 import fs from 'node:fs';
